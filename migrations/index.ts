@@ -1,0 +1,4 @@
+import { CreateEvents1763700000000 } from './1763700000000-create-events';
+
+/** Every migration, in order. Listed explicitly so compiled and ts-jest runs load the same set. */
+export const MIGRATIONS = [CreateEvents1763700000000];

@@ -1,0 +1,57 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { ConfigError, loadConfig } from './config';
+import { redactUrl, resolveDatabase } from './shared/database/resolve-database';
+import { createHttpApp } from './shared/http/create-http-app';
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+async function main(): Promise<void> {
+  const logger = new Logger('Main');
+  const database = await resolveDatabase(loadConfig(), (line) => logger.debug(line, 'EmbeddedPostgres'));
+  const { config } = database;
+  logger.log(`${database.embedded ? 'embedded PostgreSQL' : 'database'}: ${redactUrl(config.databaseUrl!)}`);
+
+  let app: Awaited<ReturnType<typeof createHttpApp>>;
+  try {
+    app = await createHttpApp(config);
+    await app.listen({ port: config.port, host: '0.0.0.0' });
+  } catch (error) {
+    await database.stop();
+    throw error;
+  }
+  logger.log(`listening on http://localhost:${config.port} (API docs at /docs)`);
+
+  // Our own signal handling instead of enableShutdownHooks(): Nest re-raises the signal after
+  // closing, which would end the process with 143 instead of a clean 0.
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.log(`${signal} received: finishing in-flight requests`);
+    setTimeout(() => {
+      logger.error(`shutdown took longer than ${SHUTDOWN_GRACE_MS} ms; exiting`);
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS).unref();
+    try {
+      await app.close(); // stops accepting, waits for in-flight requests, closes the pool
+      await database.stop();
+      logger.log('stopped');
+      process.exit(0);
+    } catch (error) {
+      logger.error(`shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    }
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(2);
+  }
+  new Logger('Main').error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+});

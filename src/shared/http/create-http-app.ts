@@ -1,0 +1,64 @@
+import { LogLevel as NestLogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { AppModule } from '../../app.module';
+import { AppConfig, LogLevel } from '../../config';
+import { applyRouteBodyLimits, DEFAULT_BODY_LIMIT } from './body-limit';
+
+const NEST_LEVELS: Record<LogLevel, NestLogLevel[]> = {
+  fatal: ['fatal'],
+  error: ['fatal', 'error'],
+  warn: ['fatal', 'error', 'warn'],
+  info: ['fatal', 'error', 'warn', 'log'],
+  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
+  trace: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
+};
+
+export function nestLogLevels(level: LogLevel): NestLogLevel[] {
+  return NEST_LEVELS[level];
+}
+
+/**
+ * Builds the HTTP application exactly as it runs in production; the e2e tests use this too,
+ * so what they exercise is what users get. Returns an initialised app that is not listening.
+ */
+export async function createHttpApp(config: AppConfig): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: DEFAULT_BODY_LIMIT,
+    // While closing, new requests on kept-alive connections get 503 and idle sockets close.
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    requestTimeout: 30_000,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    bodyParser: false,
+    logger: nestLogLevels(config.logLevel),
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+  // JSON only: every other media type is a 415, not a body silently read as text.
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, fastify.getDefaultJsonParser('error', 'error'));
+  applyRouteBodyLimits(fastify);
+  if (config.corsOrigins.length > 0) {
+    app.enableCors({ origin: config.corsOrigins.includes('*') ? true : config.corsOrigins });
+  }
+  setupSwagger(app);
+  await app.init();
+  return app;
+}
+
+function setupSwagger(app: NestFastifyApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Tracking Service')
+      .setDescription(
+        'Records what users do and turns it into activity figures. Errors are RFC 9457 problem details ' +
+          '(application/problem+json) listing every invalid field.',
+      )
+      .setVersion('1')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+}

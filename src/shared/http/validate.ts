@@ -1,0 +1,98 @@
+import { ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { validateSync, ValidationError } from 'class-validator';
+import { FieldError, ValidationFailedError } from '../errors';
+
+/**
+ * Validates a plain value against a DTO class: every invalid field (not just the first),
+ * unknown fields rejected by name, and text PostgreSQL cannot store (NUL characters, lone
+ * UTF-16 surrogates) refused here rather than failing later as a 500.
+ */
+export function validateDto<T extends object>(
+  dto: new () => T,
+  plain: unknown,
+  prefix = '',
+): { value: T; errors: [] } | { value: undefined; errors: FieldError[] } {
+  const join = (path: string) => (prefix ? (path ? `${prefix}.${path}` : prefix) : path);
+  if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) {
+    return { value: undefined, errors: [{ path: join(prefix ? '' : 'body'), message: 'must be a JSON object' }] };
+  }
+  const errors = findUnstorableText(plain, '').map((e) => ({ ...e, path: join(e.path) }));
+  const value = plainToInstance(dto, plain);
+  const issues = validateSync(value, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
+  errors.push(...flatten(issues, '').map((e) => ({ ...e, path: join(e.path) })));
+  if (errors.length > 0) return { value: undefined, errors: dedupe(errors) };
+  return { value, errors: [] };
+}
+
+function flatten(issues: ValidationError[], parent: string): FieldError[] {
+  const out: FieldError[] = [];
+  for (const issue of issues) {
+    const path = parent ? `${parent}.${issue.property}` : issue.property;
+    if (issue.constraints) {
+      if (issue.constraints.whitelistValidation) {
+        out.push({ path, message: 'is not a known field' });
+      } else {
+        // One message per field: the first failed rule, phrased without the field name.
+        const message = Object.values(issue.constraints)[0];
+        out.push({ path, message: message.replace(new RegExp(`^${escape(issue.property)} `), '') });
+      }
+    }
+    if (issue.children?.length) out.push(...flatten(issue.children, path));
+  }
+  return out;
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function findUnstorableText(value: unknown, path: string): FieldError[] {
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) return [{ path, message: 'must not contain NUL (\\u0000) characters' }];
+    if (!value.isWellFormed()) return [{ path, message: 'must be valid Unicode (it contains a lone surrogate)' }];
+    return [];
+  }
+  if (typeof value !== 'object' || value === null) return [];
+  const out: FieldError[] = [];
+  if (Array.isArray(value)) {
+    value.forEach((item, index) => out.push(...findUnstorableText(item, `${path}[${index}]`)));
+    return out;
+  }
+  for (const [key, item] of Object.entries(value)) {
+    const keyPath = path ? `${path}.${key}` : key;
+    if (key.includes('\u0000') || !key.isWellFormed()) {
+      out.push({ path: keyPath, message: 'field names must be valid Unicode without NUL characters' });
+      continue;
+    }
+    out.push(...findUnstorableText(item, keyPath));
+  }
+  return out;
+}
+
+function dedupe(errors: FieldError[]): FieldError[] {
+  const seen = new Set<string>();
+  return errors.filter((e) => {
+    const key = `${e.path}\u0000${e.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Global pipe: bodies and query strings typed by a DTO class are validated with validateDto. */
+@Injectable()
+export class DtoValidationPipe implements PipeTransform {
+  transform(value: unknown, metadata: ArgumentMetadata): unknown {
+    const { metatype, type } = metadata;
+    if ((type !== 'body' && type !== 'query') || !metatype || !isDtoClass(metatype)) return value;
+    const plain = type === 'query' ? { ...(value as object) } : value;
+    const result = validateDto(metatype as new () => object, plain);
+    if (result.errors.length > 0) throw new ValidationFailedError(result.errors);
+    return result.value;
+  }
+}
+
+function isDtoClass(metatype: unknown): boolean {
+  return typeof metatype === 'function' && ![String, Boolean, Number, Array, Object].includes(metatype as never);
+}

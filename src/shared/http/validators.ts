@@ -1,0 +1,46 @@
+import { registerDecorator, ValidationOptions } from 'class-validator';
+import { INSTANT_FORMAT_MESSAGE, parseDate, parseInstant } from '../time';
+
+function define(
+  name: string,
+  message: string,
+  test: (value: unknown) => boolean,
+  options?: ValidationOptions,
+): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) =>
+    registerDecorator({
+      name,
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message, ...options },
+      validator: { validate: (value: unknown) => test(value) },
+    });
+}
+
+/** An ISO-8601 date-time string with a zone that names a real instant. */
+export const IsIsoInstant = (options?: ValidationOptions) =>
+  define('isIsoInstant', INSTANT_FORMAT_MESSAGE, (v) => typeof v === 'string' && parseInstant(v) !== null, options);
+
+/** A calendar date `YYYY-MM-DD` that exists. */
+export const IsCalendarDate = (options?: ValidationOptions) =>
+  define('isCalendarDate', 'must be a date in the form YYYY-MM-DD', (v) => typeof v === 'string' && parseDate(v) !== null, options);
+
+/** A user id: a string of 1–128 characters, or a safe integer (stored as its decimal string). */
+export const IsUserId = (options?: ValidationOptions) =>
+  define(
+    'isUserId',
+    'must be a string of 1 to 128 characters or an integer',
+    (v) => (typeof v === 'string' && v.length >= 1 && v.length <= 128) || (typeof v === 'number' && Number.isSafeInteger(v)),
+    options,
+  );
+
+/** A JSON object (not an array, not a scalar) of at most `maxBytes` bytes serialized. */
+export const IsJsonObject = (maxBytes: number, options?: ValidationOptions) =>
+  define(
+    'isJsonObject',
+    `must be a JSON object of at most ${maxBytes / 1024} KiB serialized`,
+    (v) =>
+      typeof v === 'object' && v !== null && !Array.isArray(v) &&
+      Buffer.byteLength(JSON.stringify(v), 'utf8') <= maxBytes,
+    options,
+  );

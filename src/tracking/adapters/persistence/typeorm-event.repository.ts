@@ -1,0 +1,79 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { EventQuery, EventRepository } from '../../domain/event.repository';
+import { TrackedEvent } from '../../domain/tracked-event';
+import { EventOrmEntity } from './event.orm-entity';
+
+@Injectable()
+export class TypeOrmEventRepository extends EventRepository {
+  constructor(@InjectRepository(EventOrmEntity) private readonly rows: Repository<EventOrmEntity>) {
+    super();
+  }
+
+  async insertNew(events: TrackedEvent[]): Promise<Set<string>> {
+    if (events.length === 0) return new Set();
+    // One statement for the whole set: unnest() turns column arrays into rows, and
+    // ON CONFLICT DO NOTHING makes a known id a no-op (also under concurrent inserts of the
+    // same id: the second waits for the first to commit, then skips). Autocommit means the
+    // rows are durable when the promise resolves.
+    const inserted: Array<{ id: string }> = await this.rows.query(
+      `INSERT INTO events (id, user_id, action, occurred_at, received_at, metadata, site_id, path)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[],
+                            $6::jsonb[], $7::text[], $8::text[])
+       ON CONFLICT (id) DO NOTHING
+       RETURNING id`,
+      [
+        events.map((e) => e.id),
+        events.map((e) => e.userId),
+        events.map((e) => e.action),
+        events.map((e) => e.occurredAt.toISOString()),
+        events.map((e) => e.receivedAt.toISOString()),
+        events.map((e) => JSON.stringify(e.metadata)),
+        events.map((e) => e.siteId),
+        events.map((e) => e.path),
+      ],
+    );
+    return new Set(inserted.map((row) => row.id));
+  }
+
+  async findById(id: string): Promise<TrackedEvent | null> {
+    const row = await this.rows.findOneBy({ id });
+    return row ? toEvent(row) : null;
+  }
+
+  async list(query: EventQuery): Promise<TrackedEvent[]> {
+    const direction = query.order === 'asc' ? 'ASC' : 'DESC';
+    const qb = this.rows.createQueryBuilder('e');
+    if (query.userId !== undefined) qb.andWhere('e.user_id = :userId', { userId: query.userId });
+    if (query.action !== undefined) qb.andWhere('e.action = :action', { action: query.action });
+    if (query.siteId !== undefined) qb.andWhere('e.site_id = :siteId', { siteId: query.siteId });
+    if (query.from) qb.andWhere('e.occurred_at >= :from', { from: query.from });
+    if (query.till) qb.andWhere('e.occurred_at < :till', { till: query.till });
+    if (query.after) {
+      qb.andWhere(`(e.occurred_at, e.id) ${query.order === 'asc' ? '>' : '<'} (:afterAt, :afterId)`, {
+        afterAt: query.after.occurredAt,
+        afterId: query.after.id,
+      });
+    }
+    const rows = await qb
+      .orderBy('e.occurred_at', direction)
+      .addOrderBy('e.id', direction)
+      .limit(query.limit)
+      .getMany();
+    return rows.map(toEvent);
+  }
+}
+
+function toEvent(row: EventOrmEntity): TrackedEvent {
+  return {
+    id: row.id,
+    userId: row.userId,
+    action: row.action,
+    occurredAt: row.occurredAt,
+    receivedAt: row.receivedAt,
+    metadata: row.metadata,
+    siteId: row.siteId,
+    path: row.path,
+  };
+}

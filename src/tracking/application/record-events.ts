@@ -1,0 +1,56 @@
+import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { FieldError } from '../../shared/errors';
+import { uuidv7 } from '../../shared/uuid';
+import { EventRepository } from '../domain/event.repository';
+import { createEvent, EventDraft, TrackedEvent } from '../domain/tracked-event';
+
+export type RecordOutcome =
+  | { status: 'created' | 'duplicate'; id: string }
+  | { status: 'rejected'; errors: FieldError[] };
+
+/**
+ * Records one or many events received together. Each draft gets its own outcome, in input
+ * order; valid drafts are stored even when others are rejected. Outcomes are returned only
+ * once the stored events are committed.
+ */
+export class RecordEventsCommand extends Command<RecordOutcome[]> {
+  constructor(
+    readonly drafts: EventDraft[],
+    readonly receivedAt: Date = new Date(),
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(RecordEventsCommand)
+export class RecordEventsHandler implements ICommandHandler<RecordEventsCommand, RecordOutcome[]> {
+  constructor(private readonly events: EventRepository) {}
+
+  async execute({ drafts, receivedAt }: RecordEventsCommand): Promise<RecordOutcome[]> {
+    const outcomes: RecordOutcome[] = [];
+    const toStore = new Map<string, TrackedEvent>();
+    const firstOfId = new Map<string, number>();
+    drafts.forEach((draft, index) => {
+      const creation = createEvent(draft, receivedAt, () => uuidv7(receivedAt.getTime()));
+      if (!creation.ok) {
+        outcomes.push({ status: 'rejected', errors: creation.errors });
+        return;
+      }
+      const { event } = creation;
+      // The same id twice in one request: the first occurrence is the write, later ones are
+      // duplicates of it, exactly as if they had arrived in a later request.
+      if (!toStore.has(event.id)) {
+        toStore.set(event.id, event);
+        firstOfId.set(event.id, index);
+      }
+      outcomes.push({ status: 'duplicate', id: event.id });
+    });
+    if (toStore.size === 0) return outcomes;
+
+    const created = await this.events.insertNew([...toStore.values()]);
+    for (const id of created) {
+      outcomes[firstOfId.get(id)!] = { status: 'created', id };
+    }
+    return outcomes;
+  }
+}

@@ -1,0 +1,37 @@
+import { TrackedEvent } from './tracked-event';
+
+export type SortOrder = 'asc' | 'desc';
+
+export interface EventFilter {
+  userId?: string;
+  action?: string;
+  siteId?: string;
+  /** Inclusive. */
+  from?: Date;
+  /** Exclusive. */
+  till?: Date;
+}
+
+/** Position of the last row served: events sort by (occurredAt, id). */
+export interface EventKey {
+  occurredAt: Date;
+  id: string;
+}
+
+export interface EventQuery extends EventFilter {
+  order: SortOrder;
+  limit: number;
+  after?: EventKey;
+}
+
+/** The port for storing and reading events (PostgreSQL in production, memory in unit tests). */
+export abstract class EventRepository {
+  /**
+   * Stores the events that are new, atomically and durably, and returns the ids it stored;
+   * an id already present is left untouched (the first write wins). Ids are unique in `events`.
+   */
+  abstract insertNew(events: TrackedEvent[]): Promise<Set<string>>;
+  abstract findById(id: string): Promise<TrackedEvent | null>;
+  /** Events matching the filter, ordered by (occurredAt, id) in `order`, after `after`. */
+  abstract list(query: EventQuery): Promise<TrackedEvent[]>;
+}

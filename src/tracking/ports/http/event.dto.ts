@@ -1,0 +1,145 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsDefined, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min } from 'class-validator';
+import { MAX_PAGE_SIZE } from '../../../shared/pagination';
+import { IsIsoInstant, IsJsonObject, IsUserId } from '../../../shared/http/validators';
+
+export const METADATA_MAX_BYTES = 16 * 1024;
+
+/** One event as a client sends it (`POST /api/event`, and each item of a batch). */
+export class RecordEventDto {
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'Idempotency key. A second send with the same id is reported as a duplicate and changes nothing. Generated (UUIDv7) when absent.',
+    example: '0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10',
+  })
+  @IsOptional()
+  @IsUUID('all', { message: 'must be a UUID' })
+  event_id?: string;
+
+  @ApiProperty({
+    oneOf: [{ type: 'string', minLength: 1, maxLength: 128 }, { type: 'integer' }],
+    description: 'Who did it. An integer is stored as its decimal string.',
+    example: 321,
+  })
+  @IsDefined({ message: 'is required' })
+  @IsUserId()
+  user_id!: string | number;
+
+  @ApiProperty({ minLength: 1, maxLength: 100, example: 'test_action' })
+  @IsDefined({ message: 'is required' })
+  @IsString({ message: 'must be a string' })
+  @Length(1, 100, { message: 'must be 1 to 100 characters long' })
+  action!: string;
+
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'When it happened, with a time zone. Default: when the server received it. At most 10 minutes ahead of the server clock (after sent_at correction).',
+    example: '2025-10-23T13:07:00Z',
+  })
+  @IsOptional()
+  @IsIsoInstant()
+  timestamp?: string;
+
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: "The client's clock when it sent the request. The stored time becomes received_at − (sent_at − timestamp), cancelling a wrong client clock.",
+    example: '2025-10-23T13:07:02Z',
+  })
+  @IsOptional()
+  @IsIsoInstant()
+  sent_at?: string;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'Any JSON object, at most 16 KiB serialized.',
+    example: { page: '/hello/world' },
+  })
+  @IsOptional()
+  @IsJsonObject(METADATA_MAX_BYTES)
+  metadata?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ maxLength: 128, example: 'site-abc-123' })
+  @IsOptional()
+  @IsString({ message: 'must be a string' })
+  @MaxLength(128, { message: 'must be at most 128 characters long' })
+  site_id?: string;
+
+  @ApiPropertyOptional({ maxLength: 2048, example: '/pricing' })
+  @IsOptional()
+  @IsString({ message: 'must be a string' })
+  @MaxLength(2048, { message: 'must be at most 2048 characters long' })
+  path?: string;
+}
+
+export const MAX_BATCH_EVENTS = 1000;
+
+/**
+ * The batch envelope. Items are validated one by one in the controller, so that one bad
+ * item is reported on its own while its neighbours are stored.
+ */
+export class RecordBatchDto {
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'Applies to every event without a sent_at of its own.',
+    example: '2025-10-23T13:07:02Z',
+  })
+  @IsOptional()
+  @IsIsoInstant()
+  sent_at?: string;
+
+  @ApiProperty({ type: [RecordEventDto], minItems: 1, maxItems: MAX_BATCH_EVENTS })
+  @IsDefined({ message: 'is required' })
+  @IsArray({ message: 'must be an array of events' })
+  @ArrayMinSize(1, { message: 'must hold at least 1 event' })
+  @ArrayMaxSize(MAX_BATCH_EVENTS, { message: `must hold at most ${MAX_BATCH_EVENTS} events` })
+  events!: unknown[];
+}
+
+const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^\d{1,7}$/.test(value) ? Number(value) : value);
+
+export class ListEventsQueryDto {
+  @ApiPropertyOptional({ example: '321' })
+  @IsOptional()
+  @IsString({ message: 'must be given once' })
+  user_id?: string;
+
+  @ApiPropertyOptional({ example: 'test_action' })
+  @IsOptional()
+  @IsString({ message: 'must be given once' })
+  action?: string;
+
+  @ApiPropertyOptional({ example: 'site-abc-123' })
+  @IsOptional()
+  @IsString({ message: 'must be given once' })
+  site_id?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Inclusive.', example: '2025-10-23T00:00:00Z' })
+  @IsOptional()
+  @IsIsoInstant()
+  from?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Exclusive; must be after from.', example: '2025-10-24T00:00:00Z' })
+  @IsOptional()
+  @IsIsoInstant()
+  till?: string;
+
+  @ApiPropertyOptional({ enum: ['desc', 'asc'], default: 'desc' })
+  @IsOptional()
+  @IsIn(['asc', 'desc'], { message: 'must be asc or desc' })
+  order?: 'asc' | 'desc';
+
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 100 })
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: `must be an integer from 1 to ${MAX_PAGE_SIZE}` })
+  @Min(1, { message: `must be an integer from 1 to ${MAX_PAGE_SIZE}` })
+  @Max(MAX_PAGE_SIZE, { message: `must be an integer from 1 to ${MAX_PAGE_SIZE}` })
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'next_cursor of the previous page.' })
+  @IsOptional()
+  @IsString({ message: 'must be given once' })
+  cursor?: string;
+}

@@ -1,0 +1,50 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { AppConfig, loadConfig } from '../../src/config';
+import { createHttpApp } from '../../src/shared/http/create-http-app';
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  http: () => ReturnType<typeof request>;
+  db: DataSource;
+  config: AppConfig;
+  /** Empties every table but the migration ledger. */
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function testConfig(overrides: Record<string, string> = {}): AppConfig {
+  return loadConfig({
+    DATABASE_URL: process.env.DATABASE_URL,
+    METRICS_CRON_ENABLED: 'false',
+    LOG_LEVEL: 'fatal',
+    ...overrides,
+  });
+}
+
+/** The production HTTP app (same factory as main.ts) on the test database, migrated. */
+export async function startTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
+  const config = testConfig(overrides);
+  const app = await createHttpApp(config);
+  await app.getHttpAdapter().getInstance().ready();
+  const db = app.get<DataSource>(getDataSourceToken());
+  return {
+    app,
+    config,
+    db,
+    http: () => request(app.getHttpServer()),
+    reset: () => truncateAll(db),
+    close: () => app.close(),
+  };
+}
+
+export async function truncateAll(db: DataSource): Promise<void> {
+  const tables: Array<{ tablename: string }> = await db.query(
+    `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'`,
+  );
+  if (tables.length > 0) {
+    await db.query(`TRUNCATE ${tables.map((t) => `"${t.tablename}"`).join(', ')} RESTART IDENTITY`);
+  }
+}
