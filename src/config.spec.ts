@@ -1,0 +1,67 @@
+import { ConfigError, loadConfig } from './config';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 8080,
+      databaseUrl: undefined,
+      embeddedPgPort: 54329,
+      metricsCron: '0 1 */4 * * *',
+      metricsCronEnabled: true,
+      logLevel: 'info',
+      requireApiKeys: false,
+      corsOrigins: [],
+    });
+    expect(config.embeddedPgDir).toMatch(/\.data\/postgres$/);
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '9000',
+      DATABASE_URL: 'postgres://u:p@db:5432/x',
+      EMBEDDED_PG_DIR: '/tmp/pg',
+      EMBEDDED_PG_PORT: '5555',
+      METRICS_CRON: '0 */5 * * * *',
+      METRICS_CRON_ENABLED: 'false',
+      LOG_LEVEL: 'debug',
+      REQUIRE_API_KEYS: 'true',
+      CORS_ORIGINS: 'https://a.example.com, http://localhost:3000',
+    });
+    expect(config).toMatchObject({
+      port: 9000,
+      databaseUrl: 'postgres://u:p@db:5432/x',
+      embeddedPgDir: '/tmp/pg',
+      embeddedPgPort: 5555,
+      metricsCron: '0 */5 * * * *',
+      metricsCronEnabled: false,
+      logLevel: 'debug',
+      requireApiKeys: true,
+      corsOrigins: ['https://a.example.com', 'http://localhost:3000'],
+    });
+  });
+
+  it('names every bad variable at once and never echoes the database URL', () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        PORT: 'eighty',
+        EMBEDDED_PG_PORT: '70000',
+        METRICS_CRON_ENABLED: 'maybe',
+        LOG_LEVEL: 'loud',
+        METRICS_CRON: 'every day',
+        DATABASE_URL: 'mysql://user:secret@db/x',
+        CORS_ORIGINS: 'not an origin',
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    for (const name of ['PORT', 'EMBEDDED_PG_PORT', 'METRICS_CRON_ENABLED', 'LOG_LEVEL', 'METRICS_CRON', 'DATABASE_URL', 'CORS_ORIGINS']) {
+      expect(message).toContain(name);
+    }
+    expect((error as ConfigError).problems).toHaveLength(7);
+    expect(message).not.toContain('secret');
+  });
+});

@@ -1,0 +1,126 @@
+import { DataSource } from 'typeorm';
+import { InMemoryEventRepository } from '../../src/tracking/adapters/persistence/in-memory-event.repository';
+import { EventOrmEntity } from '../../src/tracking/adapters/persistence/event.orm-entity';
+import { TypeOrmEventRepository } from '../../src/tracking/adapters/persistence/typeorm-event.repository';
+import { EventRepository } from '../../src/tracking/domain/event.repository';
+import { TrackedEvent } from '../../src/tracking/domain/tracked-event';
+import { uuidv7 } from '../../src/shared/uuid';
+import { openTestDataSource, } from '../support/database';
+import { truncateAll } from '../support/test-app';
+
+/**
+ * One suite, every adapter: the in-memory fake used by handler unit tests must behave
+ * exactly like PostgreSQL, or those unit tests prove nothing.
+ */
+let dataSource: DataSource;
+beforeAll(async () => {
+  dataSource = await openTestDataSource([EventOrmEntity]);
+});
+afterAll(async () => {
+  await dataSource.destroy();
+});
+
+const adapters: Array<[string, () => Promise<EventRepository>]> = [
+  ['in-memory', async () => new InMemoryEventRepository()],
+  [
+    'PostgreSQL',
+    async () => {
+      await truncateAll(dataSource);
+      return new TypeOrmEventRepository(dataSource.getRepository(EventOrmEntity));
+    },
+  ],
+];
+
+const T0 = Date.parse('2025-10-23T12:00:00.000Z');
+
+function event(overrides: Partial<TrackedEvent> = {}): TrackedEvent {
+  return {
+    id: uuidv7(),
+    userId: '321',
+    action: 'page_view',
+    occurredAt: new Date(T0),
+    receivedAt: new Date(T0 + 412),
+    metadata: {},
+    siteId: null,
+    path: null,
+    ...overrides,
+  };
+}
+
+describe.each(adapters)('EventRepository contract: %s', (_name, make) => {
+  let repo: EventRepository;
+  beforeEach(async () => {
+    repo = await make();
+  });
+
+  it('stores new events, reports which, and round-trips every field exactly', async () => {
+    const tricky = event({
+      userId: 'NULL',
+      action: 'say "hi", {then} \\ leave',
+      occurredAt: new Date(T0 + 123),
+      metadata: { page: '/hello/world', nested: { list: [1, 'two', null, true] }, emoji: '🎉', quote: '"{,}"' },
+      siteId: 'site-abc-123',
+      path: '/pricing?x=1',
+    });
+    const anonymous = event({ userId: null });
+    const created = await repo.insertNew([tricky, anonymous]);
+    expect([...created].sort()).toEqual([tricky.id, anonymous.id].sort());
+    expect(await repo.findById(tricky.id)).toEqual(tricky);
+    expect(await repo.findById(anonymous.id)).toEqual(anonymous);
+  });
+
+  it('leaves a known id untouched: the first write wins', async () => {
+    const first = event({ action: 'first' });
+    await repo.insertNew([first]);
+    const created = await repo.insertNew([{ ...first, action: 'second', userId: 'other' }, event({ id: uuidv7() })]);
+    expect(created.has(first.id)).toBe(false);
+    expect(created.size).toBe(1);
+    expect(await repo.findById(first.id)).toEqual(first);
+  });
+
+  it('stores a concurrently inserted id exactly once', async () => {
+    const same = event();
+    const results = await Promise.all([repo.insertNew([same]), repo.insertNew([same]), repo.insertNew([same])]);
+    expect(results.filter((ids) => ids.has(same.id))).toHaveLength(1);
+  });
+
+  it('answers null for an unknown id', async () => {
+    expect(await repo.findById(uuidv7())).toBeNull();
+  });
+
+  it('filters by user, action, site and a half-open time range', async () => {
+    const at = (minutes: number) => new Date(T0 + minutes * 60_000);
+    const rows = [
+      event({ userId: 'a', action: 'x', siteId: 's1', occurredAt: at(0) }),
+      event({ userId: 'a', action: 'y', siteId: 's1', occurredAt: at(10) }),
+      event({ userId: 'b', action: 'x', siteId: 's2', occurredAt: at(20) }),
+      event({ userId: null, action: 'x', siteId: 's1', occurredAt: at(30) }),
+    ];
+    await repo.insertNew(rows);
+    const ids = async (q: Parameters<EventRepository['list']>[0]) => (await repo.list(q)).map((e) => e.id);
+    expect(await ids({ order: 'asc', limit: 10, userId: 'a' })).toEqual([rows[0].id, rows[1].id]);
+    expect(await ids({ order: 'asc', limit: 10, action: 'x' })).toEqual([rows[0].id, rows[2].id, rows[3].id]);
+    expect(await ids({ order: 'asc', limit: 10, siteId: 's2' })).toEqual([rows[2].id]);
+    expect(await ids({ order: 'asc', limit: 10, from: at(10), till: at(30) })).toEqual([rows[1].id, rows[2].id]);
+    expect(await ids({ order: 'desc', limit: 2 })).toEqual([rows[3].id, rows[2].id]);
+    expect(await ids({ order: 'asc', limit: 10, userId: 'a', action: 'x', siteId: 's1' })).toEqual([rows[0].id]);
+  });
+
+  it('orders by (time, id) and continues strictly after a key, in both directions', async () => {
+    const same = new Date(T0);
+    const ids = ['00000000-0000-7000-8000-00000000000a', '00000000-0000-7000-8000-00000000000b', 'ffffffff-0000-7000-8000-000000000000'];
+    const rows = [
+      event({ id: ids[2], occurredAt: same }),
+      event({ id: ids[0], occurredAt: same }),
+      event({ id: ids[1], occurredAt: same }),
+      event({ occurredAt: new Date(T0 - 1) }),
+    ];
+    await repo.insertNew(rows);
+    const asc = (await repo.list({ order: 'asc', limit: 10 })).map((e) => e.id);
+    expect(asc).toEqual([rows[3].id, ...ids]);
+    const afterFirstTie = await repo.list({ order: 'asc', limit: 10, after: { occurredAt: same, id: ids[0] } });
+    expect(afterFirstTie.map((e) => e.id)).toEqual([ids[1], ids[2]]);
+    const beforeLastTie = await repo.list({ order: 'desc', limit: 10, after: { occurredAt: same, id: ids[2] } });
+    expect(beforeLastTie.map((e) => e.id)).toEqual([ids[1], ids[0], rows[3].id]);
+  });
+});
