@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -25,6 +25,7 @@ export default async function globalSetup(): Promise<void> {
     state.__testDb = { kind: 'server', adminUrl: given, name };
     return;
   }
+  mkdirSync(join(process.cwd(), '.data'), { recursive: true });
   const dir = mkdtempSync(join(process.cwd(), '.data', 'test-pg-'));
   const port = await freePort();
   const server = await startEmbeddedPostgres({
