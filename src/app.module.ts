@@ -1,8 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
+import { ScheduleModule } from '@nestjs/schedule';
 import { AppConfig } from './config';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { DatabaseModule, DatabaseModuleOptions } from './shared/database/database.module';
 import { ProblemDetailsFilter } from './shared/http/problem-details.filter';
 import { DtoValidationPipe } from './shared/http/validate';
@@ -11,15 +13,21 @@ import { TrackingModule } from './tracking/tracking.module';
 /** The composition root: the one place that decides which modules and adapters run. */
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, database: DatabaseModuleOptions = {}): DynamicModule {
+  /**
+   * `http: false` is the CLI's composition: the same modules and command handlers, without
+   * the health endpoints (no HTTP server runs).
+   */
+  static forRoot(config: AppConfig, options: DatabaseModuleOptions & { http?: boolean } = {}): DynamicModule {
     return {
       module: AppModule,
       global: true,
       imports: [
-        DatabaseModule.forRoot(config, database),
+        DatabaseModule.forRoot(config, options),
         CqrsModule.forRoot(),
+        ScheduleModule.forRoot(),
         TrackingModule,
-        HealthModule,
+        MetricsModule,
+        ...(options.http === false ? [] : [HealthModule]),
       ],
       providers: [
         { provide: AppConfig, useValue: config },

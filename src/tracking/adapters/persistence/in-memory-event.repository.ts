@@ -4,6 +4,17 @@ import { TrackedEvent } from '../../domain/tracked-event';
 /** Unit-test double of the event store; the contract suite keeps it honest against PostgreSQL. */
 export class InMemoryEventRepository extends EventRepository {
   private readonly events = new Map<string, TrackedEvent>();
+  private readonly listeners: Array<(created: TrackedEvent[]) => void> = [];
+
+  /** The in-memory counterpart of write projections: told of every batch of new events. */
+  onInserted(listener: (created: TrackedEvent[]) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Every stored event (test support for in-memory read models). */
+  all(): TrackedEvent[] {
+    return [...this.events.values()].map((e) => structuredClone(e));
+  }
 
   async insertNew(events: TrackedEvent[]): Promise<Set<string>> {
     const created = new Set<string>();
@@ -13,6 +24,8 @@ export class InMemoryEventRepository extends EventRepository {
       this.events.set(id, structuredClone({ ...event, id }));
       created.add(id);
     }
+    const stored = [...created].map((id) => structuredClone(this.events.get(id)!));
+    for (const listener of this.listeners) listener(stored);
     return created;
   }
 

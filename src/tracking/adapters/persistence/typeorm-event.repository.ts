@@ -4,10 +4,14 @@ import { Repository } from 'typeorm';
 import { EventQuery, EventRepository } from '../../domain/event.repository';
 import { TrackedEvent } from '../../domain/tracked-event';
 import { EventOrmEntity } from './event.orm-entity';
+import { EventWriteProjections } from './event-write-projections';
 
 @Injectable()
 export class TypeOrmEventRepository extends EventRepository {
-  constructor(@InjectRepository(EventOrmEntity) private readonly rows: Repository<EventOrmEntity>) {
+  constructor(
+    @InjectRepository(EventOrmEntity) private readonly rows: Repository<EventOrmEntity>,
+    private readonly projections: EventWriteProjections = new EventWriteProjections(),
+  ) {
     super();
   }
 
@@ -15,14 +19,22 @@ export class TypeOrmEventRepository extends EventRepository {
     if (events.length === 0) return new Set();
     // One statement for the whole set: unnest() turns column arrays into rows, and
     // ON CONFLICT DO NOTHING makes a known id a no-op (also under concurrent inserts of the
-    // same id: the second waits for the first to commit, then skips). Autocommit means the
-    // rows are durable when the promise resolves.
+    // same id: the second waits for the first to commit, then skips). The projections of
+    // other modules run as CTEs of the same statement, over the rows actually inserted, so
+    // they commit atomically with the events. Autocommit: durable when the promise resolves.
+    const projections = this.projections
+      .all()
+      .map((p) => `, ${p.name} AS (${p.sql})`)
+      .join('');
     const inserted: Array<{ id: string }> = await this.rows.query(
-      `INSERT INTO events (id, user_id, action, occurred_at, received_at, metadata, site_id, path)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[],
-                            $6::jsonb[], $7::text[], $8::text[])
-       ON CONFLICT (id) DO NOTHING
-       RETURNING id`,
+      `WITH inserted AS (
+         INSERT INTO events (id, user_id, action, occurred_at, received_at, metadata, site_id, path)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[],
+                              $6::jsonb[], $7::text[], $8::text[])
+         ON CONFLICT (id) DO NOTHING
+         RETURNING id, user_id, action, occurred_at, site_id, path
+       )${projections}
+       SELECT id FROM inserted`,
       [
         events.map((e) => e.id),
         events.map((e) => e.userId),

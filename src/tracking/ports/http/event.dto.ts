@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsDefined, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min } from 'class-validator';
-import { MAX_PAGE_SIZE } from '../../../shared/pagination';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsDefined, IsIn, IsOptional, IsString, IsUUID, Length, MaxLength } from 'class-validator';
+import { PageQueryDto } from '../../../shared/http/page-query.dto';
 import { IsIsoInstant, IsJsonObject, IsUserId } from '../../../shared/http/validators';
 
 export const METADATA_MAX_BYTES = 16 * 1024;
@@ -97,9 +96,7 @@ export class RecordBatchDto {
   events!: unknown[];
 }
 
-const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^\d{1,7}$/.test(value) ? Number(value) : value);
-
-export class ListEventsQueryDto {
+export class ListEventsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ example: '321' })
   @IsOptional()
   @IsString({ message: 'must be given once' })
@@ -129,17 +126,4 @@ export class ListEventsQueryDto {
   @IsOptional()
   @IsIn(['asc', 'desc'], { message: 'must be asc or desc' })
   order?: 'asc' | 'desc';
-
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 100 })
-  @IsOptional()
-  @Transform(toInt)
-  @IsInt({ message: `must be an integer from 1 to ${MAX_PAGE_SIZE}` })
-  @Min(1, { message: `must be an integer from 1 to ${MAX_PAGE_SIZE}` })
-  @Max(MAX_PAGE_SIZE, { message: `must be an integer from 1 to ${MAX_PAGE_SIZE}` })
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'next_cursor of the previous page.' })
-  @IsOptional()
-  @IsString({ message: 'must be given once' })
-  cursor?: string;
 }

@@ -1,0 +1,140 @@
+import { InMemoryEventRepository } from '../../../tracking/adapters/persistence/in-memory-event.repository';
+import {
+  ActivityMetricsRepository,
+  ComputeOptions,
+  MetricsQuery,
+  StoredUserActivity,
+  WindowComputation,
+  WindowsQuery,
+} from '../../domain/activity-metrics.repository';
+import { ActivityWindow } from '../../domain/activity-window';
+import { compareBytes, computeUserActivity } from '../../domain/user-activity';
+import { needsComputation, WindowCandidate, WindowLedgerEntry, windowStatus } from '../../domain/window-ledger';
+
+/**
+ * Unit-test double: computes with the pure reference function over an in-memory event
+ * store. The contract suite runs the same scenarios against PostgreSQL.
+ */
+export class InMemoryActivityMetricsRepository extends ActivityMetricsRepository {
+  private readonly ledger = new Map<number, WindowLedgerEntry>();
+  private readonly metrics = new Map<number, StoredUserActivity[]>();
+  private readonly locks = new Map<number, Promise<unknown>>();
+
+  constructor(private readonly events: InMemoryEventRepository) {
+    super();
+    events.onInserted((created) => {
+      for (const event of created) {
+        if (event.userId === null) continue;
+        const window = ActivityWindow.containing(event.occurredAt);
+        const entry = this.ledger.get(window.start.getTime()) ?? emptyEntry(window);
+        entry.version += 1;
+        this.ledger.set(window.start.getTime(), entry);
+      }
+    });
+  }
+
+  async findWindowsToCompute(now: Date): Promise<WindowCandidate[]> {
+    return [...this.ledger.values()]
+      .filter((e) => windowStatus(e, now) === 'pending' || windowStatus(e, now) === 'stale')
+      .sort((a, b) => a.window.start.getTime() - b.window.start.getTime())
+      .map((e) => ({ window: e.window, computations: e.computations }));
+  }
+
+  async findWindowsInRange(from: Date, till: Date, now: Date): Promise<WindowCandidate[]> {
+    const withEvents = new Set(
+      this.events.all().filter((e) => e.userId !== null).map((e) => ActivityWindow.containing(e.occurredAt).start.getTime()),
+    );
+    return ActivityWindow.overlapping(from, till)
+      .filter((w) => {
+        const key = w.start.getTime();
+        return w.hasEnded(now) && (this.ledger.has(key) || this.metrics.has(key) || withEvents.has(key));
+      })
+      .map((window) => ({ window, computations: this.ledger.get(window.start.getTime())?.computations ?? 0 }));
+  }
+
+  computeWindow(window: ActivityWindow, options: ComputeOptions): Promise<WindowComputation | null> {
+    const key = window.start.getTime();
+    const run = (this.locks.get(key) ?? Promise.resolve()).then(() => this.computeLocked(window, options));
+    this.locks.set(key, run.catch(() => undefined));
+    return run;
+  }
+
+  private async computeLocked(window: ActivityWindow, options: ComputeOptions): Promise<WindowComputation | null> {
+    const key = window.start.getTime();
+    const entry = this.ledger.get(key) ?? null;
+    if (!needsComputation(entry, options)) return null;
+    const version = entry?.version ?? 0;
+    const computedAt = new Date();
+    const rows = computeUserActivity(
+      this.events
+        .all()
+        .filter((e) => e.userId !== null && window.contains(e.occurredAt))
+        .map((e) => ({ userId: e.userId!, action: e.action, occurredAt: e.occurredAt })),
+    ).map((activity) => ({ ...activity, window, computedAt }));
+    const events = rows.reduce((sum, row) => sum + row.eventCount, 0);
+    if (rows.length === 0) {
+      this.metrics.delete(key);
+      if (entry?.version === version) this.ledger.delete(key);
+    } else {
+      this.metrics.set(key, rows);
+      const updated = entry ?? emptyEntry(window);
+      Object.assign(updated, {
+        version: Math.max(updated.version, version),
+        computedVersion: version,
+        users: rows.length,
+        events,
+        computedAt,
+        trigger: options.trigger,
+        durationMs: 0,
+        computations: updated.computations + 1,
+      });
+      this.ledger.set(key, updated);
+    }
+    return { window, users: rows.length, events };
+  }
+
+  async listMetrics(query: MetricsQuery): Promise<StoredUserActivity[]> {
+    return [...this.metrics.values()]
+      .flat()
+      .filter(
+        (row) =>
+          (query.userId === undefined || row.userId === query.userId) &&
+          (!query.from || row.window.end > query.from) &&
+          (!query.till || row.window.start < query.till) &&
+          (!query.after ||
+            row.window.start > query.after.windowStart ||
+            (row.window.start.getTime() === query.after.windowStart.getTime() && compareBytes(row.userId, query.after.userId) > 0)),
+      )
+      .sort((a, b) => a.window.start.getTime() - b.window.start.getTime() || compareBytes(a.userId, b.userId))
+      .slice(0, query.limit)
+      .map((row) => ({ ...row, actionCounts: { ...row.actionCounts } }));
+  }
+
+  async listWindows(query: WindowsQuery): Promise<WindowLedgerEntry[]> {
+    return [...this.ledger.values()]
+      .filter(
+        (e) =>
+          (!query.from || e.window.end > query.from) &&
+          (!query.till || e.window.start < query.till) &&
+          (!query.afterWindowStart || e.window.start > query.afterWindowStart) &&
+          (!query.status || windowStatus(e, query.now) === query.status),
+      )
+      .sort((a, b) => a.window.start.getTime() - b.window.start.getTime())
+      .slice(0, query.limit)
+      .map((e) => ({ ...e }));
+  }
+}
+
+function emptyEntry(window: ActivityWindow): WindowLedgerEntry {
+  return {
+    window,
+    version: 0,
+    computedVersion: null,
+    users: null,
+    events: null,
+    computedAt: null,
+    trigger: null,
+    durationMs: null,
+    computations: 0,
+  };
+}

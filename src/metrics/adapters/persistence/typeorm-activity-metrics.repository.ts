@@ -1,0 +1,237 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import {
+  ActivityMetricsRepository,
+  ComputeOptions,
+  MetricsQuery,
+  StoredUserActivity,
+  WindowComputation,
+  WindowsQuery,
+} from '../../domain/activity-metrics.repository';
+import { ActivityWindow } from '../../domain/activity-window';
+import { needsComputation, Trigger, WindowCandidate, WindowLedgerEntry } from '../../domain/window-ledger';
+
+/** First key of the two-part advisory locks taken per window (the second is the window index). */
+const WINDOW_LOCK_NAMESPACE = 0x74726b; // "trk"
+
+/**
+ * The metrics of API.md for every user of one window, in one set-based statement:
+ * sessions come from a running sum of "gap > 30 min" flags over each user's events in time
+ * order; active time is summed in whole milliseconds so that it is exact.
+ * $1 window start, $2 window end, $3 computed_at.
+ */
+const COMPUTE_WINDOW_SQL = `
+  WITH flagged AS (
+    SELECT user_id, action, occurred_at,
+           CASE WHEN occurred_at - lag(occurred_at) OVER (PARTITION BY user_id ORDER BY occurred_at)
+                     <= interval '30 minutes' THEN 0 ELSE 1 END AS starts_session
+    FROM events
+    WHERE occurred_at >= $1 AND occurred_at < $2 AND user_id IS NOT NULL
+  ),
+  numbered AS (
+    SELECT user_id, occurred_at,
+           sum(starts_session) OVER (PARTITION BY user_id ORDER BY occurred_at ROWS UNBOUNDED PRECEDING) AS session
+    FROM flagged
+  ),
+  sessions AS (
+    SELECT user_id, count(*) AS n, min(occurred_at) AS first_at, max(occurred_at) AS last_at
+    FROM numbered GROUP BY user_id, session
+  ),
+  per_user AS (
+    SELECT user_id, sum(n)::int AS event_count, min(first_at) AS first_at, max(last_at) AS last_at,
+           count(*)::int AS session_count,
+           sum(round(extract(epoch FROM last_at - first_at) * 1000))::bigint AS active_ms
+    FROM sessions GROUP BY user_id
+  ),
+  per_action AS (
+    SELECT user_id, action, count(*)::int AS n FROM flagged GROUP BY user_id, action
+  ),
+  actions AS (
+    SELECT user_id, count(*)::int AS distinct_actions, jsonb_object_agg(action, n) AS action_counts
+    FROM per_action GROUP BY user_id
+  ),
+  stored AS (
+    INSERT INTO user_activity_metrics (window_start, user_id, event_count, distinct_actions, action_counts,
+                                       first_event_at, last_event_at, session_count, active_ms, computed_at)
+    SELECT $1, u.user_id, u.event_count, a.distinct_actions, a.action_counts,
+           u.first_at, u.last_at, u.session_count, u.active_ms, $3
+    FROM per_user u JOIN actions a USING (user_id)
+    RETURNING event_count
+  )
+  SELECT count(*)::int AS users, coalesce(sum(event_count), 0)::int AS events FROM stored`;
+
+interface LedgerRow {
+  window_start: Date;
+  version: string;
+  computed_version: string | null;
+  users: number | null;
+  events: number | null;
+  computed_at: Date | null;
+  trigger: Trigger | null;
+  duration_ms: number | null;
+  computations: number;
+}
+
+@Injectable()
+export class TypeOrmActivityMetricsRepository extends ActivityMetricsRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {
+    super();
+  }
+
+  async findWindowsToCompute(now: Date): Promise<WindowCandidate[]> {
+    const rows: Array<{ window_start: Date; computations: number }> = await this.db.query(
+      `SELECT window_start, computations FROM metric_windows
+       WHERE (computed_version IS NULL OR computed_version < version)
+         AND window_start + interval '4 hours' <= $1
+       ORDER BY window_start`,
+      [now],
+    );
+    return rows.map(toCandidate);
+  }
+
+  async findWindowsInRange(from: Date, till: Date, now: Date): Promise<WindowCandidate[]> {
+    // The ledger and the metric rows name the windows that have (or had) events; one index
+    // probe per candidate window also finds events written around the ledger (bulk imports).
+    const rows: Array<{ window_start: Date; computations: number }> = await this.db.query(
+      `SELECT w AS window_start, coalesce((SELECT computations FROM metric_windows m WHERE m.window_start = w), 0) AS computations
+       FROM generate_series($1::timestamptz, $2::timestamptz - interval '1 microsecond', interval '4 hours') AS w
+       WHERE w + interval '4 hours' <= $3
+         AND (EXISTS (SELECT 1 FROM metric_windows m WHERE m.window_start = w)
+           OR EXISTS (SELECT 1 FROM user_activity_metrics u WHERE u.window_start = w)
+           OR EXISTS (SELECT 1 FROM events e WHERE e.occurred_at >= w AND e.occurred_at < w + interval '4 hours'
+                                              AND e.user_id IS NOT NULL))
+       ORDER BY w`,
+      [ActivityWindow.containing(from).start, till, now],
+    );
+    return rows.map(toCandidate);
+  }
+
+  async computeWindow(window: ActivityWindow, options: ComputeOptions): Promise<WindowComputation | null> {
+    return this.db.transaction(async (tx) => {
+      // Serialises computations of this window across every process on this database.
+      await tx.query('SELECT pg_advisory_xact_lock($1, $2)', [WINDOW_LOCK_NAMESPACE, window.index]);
+      const started = Date.now();
+      // Read the version BEFORE the events: an event committed after this point may or may not
+      // be computed, but either way the ledger will show a newer version than computed_version.
+      const [entry]: LedgerRow[] = await tx.query(
+        'SELECT version, computed_version, computations FROM metric_windows WHERE window_start = $1',
+        [window.start],
+      );
+      const ledger = entry
+        ? { version: Number(entry.version), computedVersion: nullableNumber(entry.computed_version), computations: entry.computations }
+        : null;
+      if (!needsComputation(ledger, options)) return null;
+      const version = ledger?.version ?? 0;
+
+      await tx.query('DELETE FROM user_activity_metrics WHERE window_start = $1', [window.start]);
+      const computedAt = new Date();
+      const [{ users, events }]: Array<{ users: number; events: number }> = await tx.query(COMPUTE_WINDOW_SQL, [
+        window.start,
+        window.end,
+        computedAt,
+      ]);
+      if (users === 0) {
+        // The window has no events any more: it leaves the ledger unless a write raced in.
+        await tx.query('DELETE FROM metric_windows WHERE window_start = $1 AND version = $2', [window.start, version]);
+      } else {
+        await tx.query(
+          `INSERT INTO metric_windows AS w (window_start, version, computed_version, users, events, computed_at,
+                                            trigger, duration_ms, computations)
+           VALUES ($1, $2, $2, $3, $4, $5, $6, $7, 1)
+           ON CONFLICT (window_start) DO UPDATE SET
+             computed_version = $2, users = $3, events = $4, computed_at = $5, trigger = $6,
+             duration_ms = $7, computations = w.computations + 1`,
+          [window.start, version, users, events, computedAt, options.trigger, Date.now() - started],
+        );
+      }
+      return { window, users, events };
+    });
+  }
+
+  async listMetrics(query: MetricsQuery): Promise<StoredUserActivity[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const param = (value: unknown) => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    if (query.userId !== undefined) where.push(`user_id = ${param(query.userId)}`);
+    if (query.from) where.push(`window_start > ${param(query.from)}::timestamptz - interval '4 hours'`);
+    if (query.till) where.push(`window_start < ${param(query.till)}`);
+    if (query.after) where.push(`(window_start, user_id) > (${param(query.after.windowStart)}, ${param(query.after.userId)})`);
+    const rows: Array<{
+      window_start: Date;
+      user_id: string;
+      event_count: number;
+      distinct_actions: number;
+      action_counts: Record<string, number>;
+      first_event_at: Date;
+      last_event_at: Date;
+      session_count: number;
+      active_ms: string;
+      computed_at: Date;
+    }> = await this.db.query(
+      `SELECT * FROM user_activity_metrics
+       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY window_start, user_id
+       LIMIT ${param(query.limit)}`,
+      params,
+    );
+    return rows.map((row) => ({
+      window: ActivityWindow.startingAt(row.window_start),
+      userId: row.user_id,
+      eventCount: row.event_count,
+      distinctActions: row.distinct_actions,
+      actionCounts: row.action_counts,
+      firstEventAt: row.first_event_at,
+      lastEventAt: row.last_event_at,
+      sessionCount: row.session_count,
+      activeMs: Number(row.active_ms),
+      computedAt: row.computed_at,
+    }));
+  }
+
+  async listWindows(query: WindowsQuery): Promise<WindowLedgerEntry[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const param = (value: unknown) => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    if (query.from) where.push(`window_start > ${param(query.from)}::timestamptz - interval '4 hours'`);
+    if (query.till) where.push(`window_start < ${param(query.till)}`);
+    if (query.afterWindowStart) where.push(`window_start > ${param(query.afterWindowStart)}`);
+    if (query.status) {
+      where.push(`CASE WHEN window_start + interval '4 hours' > ${param(query.now)} THEN 'open'
+                       WHEN computed_version IS NULL THEN 'pending'
+                       WHEN computed_version < version THEN 'stale'
+                       ELSE 'computed' END = ${param(query.status)}`);
+    }
+    const rows: LedgerRow[] = await this.db.query(
+      `SELECT * FROM metric_windows ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY window_start LIMIT ${param(query.limit)}`,
+      params,
+    );
+    return rows.map((row) => ({
+      window: ActivityWindow.startingAt(row.window_start),
+      version: Number(row.version),
+      computedVersion: nullableNumber(row.computed_version),
+      users: row.users,
+      events: row.events,
+      computedAt: row.computed_at,
+      trigger: row.trigger,
+      durationMs: row.duration_ms,
+      computations: row.computations,
+    }));
+  }
+}
+
+function toCandidate(row: { window_start: Date; computations: number }): WindowCandidate {
+  return { window: ActivityWindow.startingAt(row.window_start), computations: row.computations };
+}
+
+function nullableNumber(value: string | null): number | null {
+  return value === null ? null : Number(value);
+}
+

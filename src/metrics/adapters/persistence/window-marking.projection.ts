@@ -1,0 +1,18 @@
+import { EventWriteProjection } from '../../../tracking/adapters/persistence/event-write-projections';
+
+/** SQL form of ActivityWindow.containing(): 4-hour bins counted from the Unix epoch (UTC). */
+export const WINDOW_OF = (column: string) => `date_bin('4 hours', ${column}, TIMESTAMPTZ '1970-01-01 00:00:00+00')`;
+
+/**
+ * Marks the windows of newly stored events in the ledger, in the statement that stores them:
+ * a new window becomes pending; a computed one becomes stale because its version moves past
+ * the computed version. Rows are upserted in window order so concurrent writers lock ledger
+ * rows in the same order and cannot deadlock.
+ */
+export const WINDOW_MARKING_PROJECTION: EventWriteProjection = {
+  name: 'marked_windows',
+  sql: `
+    INSERT INTO metric_windows AS w (window_start, version)
+    SELECT ${WINDOW_OF('occurred_at')}, count(*) FROM inserted WHERE user_id IS NOT NULL GROUP BY 1 ORDER BY 1
+    ON CONFLICT (window_start) DO UPDATE SET version = w.version + EXCLUDED.version`,
+};

@@ -1,0 +1,29 @@
+import { ActivityWindow } from './activity-window';
+import { needsComputation, windowStatus } from './window-ledger';
+
+const window = ActivityWindow.containing(new Date('2025-10-23T12:00:00Z'));
+const during = new Date('2025-10-23T13:00:00Z');
+const after = new Date('2025-10-23T16:00:00Z');
+
+describe('window ledger rules', () => {
+  it('derives open, pending, computed and stale', () => {
+    expect(windowStatus({ window, version: 3, computedVersion: null }, during)).toBe('open');
+    expect(windowStatus({ window, version: 3, computedVersion: null }, after)).toBe('pending');
+    expect(windowStatus({ window, version: 3, computedVersion: 3 }, after)).toBe('computed');
+    expect(windowStatus({ window, version: 4, computedVersion: 3 }, after)).toBe('stale');
+  });
+
+  it('computes what is missing or stale, skips what is up to date', () => {
+    const plain = { force: false, seenComputations: 1 };
+    expect(needsComputation(null, plain)).toBe(true);
+    expect(needsComputation({ version: 2, computedVersion: null, computations: 0 }, plain)).toBe(true);
+    expect(needsComputation({ version: 2, computedVersion: 1, computations: 1 }, plain)).toBe(true);
+    expect(needsComputation({ version: 2, computedVersion: 2, computations: 1 }, plain)).toBe(false);
+  });
+
+  it('lets a backfill recompute an up-to-date window, unless another run computed it meanwhile', () => {
+    expect(needsComputation({ version: 2, computedVersion: 2, computations: 1 }, { force: true, seenComputations: 1 })).toBe(true);
+    expect(needsComputation({ version: 2, computedVersion: 2, computations: 2 }, { force: true, seenComputations: 1 })).toBe(false);
+    expect(needsComputation({ version: 2, computedVersion: 1, computations: 2 }, { force: true, seenComputations: 1 })).toBe(true);
+  });
+});

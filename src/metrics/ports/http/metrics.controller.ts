@@ -1,0 +1,84 @@
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ValidationFailedError } from '../../../shared/errors';
+import { ApiProblems } from '../../../shared/http/api-problems';
+import { DEFAULT_PAGE_SIZE } from '../../../shared/pagination';
+import { parseInstant } from '../../../shared/time';
+import { ComputeActivityMetricsCommand } from '../../application/compute-activity-metrics';
+import { ListMetricsQuery } from '../../application/list-metrics';
+import { ListWindowsQuery } from '../../application/list-windows';
+import {
+  ComputedWindowResponse,
+  ComputeMetricsDto,
+  ListMetricsQueryDto,
+  ListWindowsQueryDto,
+  MetricsRunResponse,
+  UserMetricsPageResponse,
+  UserMetricsResponse,
+  WindowPageResponse,
+  WindowResponse,
+} from './metrics.dto';
+
+const instant = (value?: string) => (value ? parseInstant(value)! : undefined);
+
+@ApiTags('metrics')
+@Controller('api/metrics')
+export class MetricsController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+  ) {}
+
+  @Post()
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Compute the 4-hour activity metrics',
+    description:
+      'No body (or {}): every ended window that is pending or stale. With from and till: recompute every ended ' +
+      'window overlapping the range, whatever its state (a backfill, at most 366 days). Safe to call concurrently ' +
+      'and repeatedly: a window is never computed by two runs at once nor twice for the same change.',
+  })
+  @ApiBody({ type: ComputeMetricsDto, required: false })
+  @ApiOkResponse({ type: MetricsRunResponse })
+  @ApiProblems(400, 415, 503)
+  async compute(@Body() body: ComputeMetricsDto): Promise<MetricsRunResponse> {
+    if ((body.from === undefined) !== (body.till === undefined)) {
+      const missing = body.from === undefined ? 'from' : 'till';
+      throw new ValidationFailedError([{ path: missing, message: 'is required when backfilling a range (give both from and till)' }]);
+    }
+    const range = body.from && body.till ? { from: instant(body.from)!, till: instant(body.till)! } : undefined;
+    const result = await this.commands.execute(new ComputeActivityMetricsCommand('http', range));
+    return { windows: result.windows.map(ComputedWindowResponse.from) };
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List per-user metrics', description: 'Ordered by window_start, then user_id.' })
+  @ApiOkResponse({ type: UserMetricsPageResponse })
+  @ApiProblems(400, 503)
+  async list(@Query() query: ListMetricsQueryDto): Promise<UserMetricsPageResponse> {
+    const page = await this.queries.execute(
+      new ListMetricsQuery(
+        { userId: query.user_id, from: instant(query.from), till: instant(query.till) },
+        query.limit ?? DEFAULT_PAGE_SIZE,
+        query.cursor,
+      ),
+    );
+    return { data: page.data.map(UserMetricsResponse.from), next_cursor: page.nextCursor };
+  }
+
+  @Get('windows')
+  @ApiOperation({ summary: 'The window ledger', description: 'Every window that has events, ordered by window_start.' })
+  @ApiOkResponse({ type: WindowPageResponse })
+  @ApiProblems(400, 503)
+  async windows(@Query() query: ListWindowsQueryDto): Promise<WindowPageResponse> {
+    const page = await this.queries.execute(
+      new ListWindowsQuery(
+        { from: instant(query.from), till: instant(query.till), status: query.status },
+        query.limit ?? DEFAULT_PAGE_SIZE,
+        query.cursor,
+      ),
+    );
+    return { data: page.data.map(WindowResponse.from), next_cursor: page.nextCursor };
+  }
+}
