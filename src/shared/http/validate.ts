@@ -86,7 +86,9 @@ export class DtoValidationPipe implements PipeTransform {
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
     const { metatype, type } = metadata;
     if ((type !== 'body' && type !== 'query') || !metatype || !isDtoClass(metatype)) return value;
-    const plain = type === 'query' ? { ...(value as object) } : value;
+    // A request without a body (no Content-Type, nothing sent) is an empty object: routes
+    // whose fields are all optional accept it, others name their required fields.
+    const plain = type === 'query' ? { ...(value as object) } : value === undefined ? {} : value;
     const result = validateDto(metatype as new () => object, plain);
     if (result.errors.length > 0) throw new ValidationFailedError(result.errors);
     return result.value;

@@ -1,0 +1,290 @@
+import { DataSource } from 'typeorm';
+import { InMemoryActivityMetricsRepository } from '../../src/metrics/adapters/persistence/in-memory-activity-metrics.repository';
+import { TypeOrmActivityMetricsRepository } from '../../src/metrics/adapters/persistence/typeorm-activity-metrics.repository';
+import { WINDOW_MARKING_PROJECTION } from '../../src/metrics/adapters/persistence/window-marking.projection';
+import { ComputeActivityMetricsCommand, ComputeActivityMetricsHandler } from '../../src/metrics/application/compute-activity-metrics';
+import { ActivityMetricsRepository, StoredUserActivity } from '../../src/metrics/domain/activity-metrics.repository';
+import { ActivityWindow } from '../../src/metrics/domain/activity-window';
+import { computeUserActivity, UserActivity } from '../../src/metrics/domain/user-activity';
+import { windowStatus } from '../../src/metrics/domain/window-ledger';
+import { uuidv7 } from '../../src/shared/uuid';
+import { EventOrmEntity } from '../../src/tracking/adapters/persistence/event.orm-entity';
+import { EventWriteProjections } from '../../src/tracking/adapters/persistence/event-write-projections';
+import { InMemoryEventRepository } from '../../src/tracking/adapters/persistence/in-memory-event.repository';
+import { TypeOrmEventRepository } from '../../src/tracking/adapters/persistence/typeorm-event.repository';
+import { EventRepository } from '../../src/tracking/domain/event.repository';
+import { TrackedEvent } from '../../src/tracking/domain/tracked-event';
+import { openTestDataSource } from '../support/database';
+import { truncateAll } from '../support/test-app';
+
+/**
+ * The metrics port, in-memory and PostgreSQL, held to the same scenarios — and to the pure
+ * reference function: the set-based SQL must give exactly its numbers.
+ */
+let dataSource: DataSource;
+beforeAll(async () => {
+  dataSource = await openTestDataSource([EventOrmEntity]);
+});
+afterAll(async () => {
+  await dataSource.destroy();
+});
+
+interface Stores {
+  events: EventRepository;
+  metrics: ActivityMetricsRepository;
+}
+
+function postgresEvents(manager = dataSource.manager): TypeOrmEventRepository {
+  const projections = new EventWriteProjections();
+  projections.register(WINDOW_MARKING_PROJECTION);
+  return new TypeOrmEventRepository(manager.getRepository(EventOrmEntity), projections);
+}
+
+const adapters: Array<[string, () => Promise<Stores>]> = [
+  [
+    'in-memory',
+    async () => {
+      const events = new InMemoryEventRepository();
+      return { events, metrics: new InMemoryActivityMetricsRepository(events) };
+    },
+  ],
+  [
+    'PostgreSQL',
+    async () => {
+      await truncateAll(dataSource);
+      return { events: postgresEvents(), metrics: new TypeOrmActivityMetricsRepository(dataSource) };
+    },
+  ],
+];
+
+/** Deterministic pseudo-random numbers (mulberry32), so a failure can be replayed. */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const DAY0 = Date.parse('2025-10-22T00:00:00.000Z');
+const USERS = ['1', '2', '10', 'B', 'a', 'b', 'ü-user', 'user 7', 'Ω', 'x"quote', '42'];
+const ACTIONS = ['login', 'page_view', 'click', 'purchase', 'ação', 'a,b'];
+
+/** Random events over three days: on boundaries, a millisecond before them, ties, exact 30-min gaps. */
+function generateEvents(seed: number, count: number): TrackedEvent[] {
+  const next = random(seed);
+  const pick = <T>(list: T[]) => list[Math.floor(next() * list.length)];
+  const events: TrackedEvent[] = [];
+  for (let i = 0; i < count; i++) {
+    const previous = events.length > 0 ? pick(events) : undefined;
+    const roll = next();
+    let time: number;
+    if (roll < 0.15) time = DAY0 + Math.floor(next() * 18) * 4 * 3_600_000; // exactly on a boundary
+    else if (roll < 0.25) time = DAY0 + Math.floor(1 + next() * 17) * 4 * 3_600_000 - 1; // 1 ms before one
+    else if (roll < 0.35 && previous) time = previous.occurredAt.getTime(); // a tie
+    else if (roll < 0.45 && previous) time = previous.occurredAt.getTime() + 30 * 60_000 + (next() < 0.5 ? 0 : 1); // gap edge
+    else time = DAY0 + Math.floor(next() * 3 * 86_400_000);
+    const userId = roll > 0.95 ? null : previous && next() < 0.3 ? previous.userId : pick(USERS);
+    events.push({
+      id: uuidv7(),
+      userId,
+      action: pick(ACTIONS),
+      occurredAt: new Date(time),
+      receivedAt: new Date(DAY0 + 4 * 86_400_000),
+      metadata: {},
+      siteId: null,
+      path: null,
+    });
+  }
+  return events;
+}
+
+async function allMetrics(metrics: ActivityMetricsRepository): Promise<StoredUserActivity[]> {
+  const rows: StoredUserActivity[] = [];
+  let after: { windowStart: Date; userId: string } | undefined;
+  for (;;) {
+    const page = await metrics.listMetrics({ limit: 37, after });
+    rows.push(...page);
+    if (page.length < 37) return rows;
+    const last = page[page.length - 1];
+    after = { windowStart: last.window.start, userId: last.userId };
+  }
+}
+
+function expectedMetrics(events: TrackedEvent[]): Array<UserActivity & { windowStart: string }> {
+  const byWindow = new Map<number, TrackedEvent[]>();
+  for (const e of events) {
+    if (e.userId === null) continue;
+    const key = ActivityWindow.containing(e.occurredAt).start.getTime();
+    byWindow.set(key, [...(byWindow.get(key) ?? []), e]);
+  }
+  return [...byWindow.keys()]
+    .sort((a, b) => a - b)
+    .flatMap((key) =>
+      computeUserActivity(byWindow.get(key)!.map((e) => ({ userId: e.userId!, action: e.action, occurredAt: e.occurredAt }))).map((m) => ({
+        ...m,
+        windowStart: new Date(key).toISOString(),
+      })),
+    );
+}
+
+const strip = (rows: StoredUserActivity[]) =>
+  rows.map(({ window, computedAt: _computedAt, ...rest }) => ({ ...rest, windowStart: window.start.toISOString() }));
+
+const NOW = new Date(DAY0 + 10 * 86_400_000);
+
+describe.each(adapters)('ActivityMetricsRepository contract: %s', (_name, make) => {
+  let stores: Stores;
+  let compute: ComputeActivityMetricsHandler;
+  beforeEach(async () => {
+    stores = await make();
+    compute = new ComputeActivityMetricsHandler(stores.metrics);
+  });
+
+  it.each([1, 2, 3, 4])('computes exactly the reference metrics for random events (seed %i)', async (seed) => {
+    const events = generateEvents(seed, 400);
+    // Several writes, as clients would send them.
+    for (let i = 0; i < events.length; i += 100) await stores.events.insertNew(events.slice(i, i + 100));
+    const run = await compute.execute(new ComputeActivityMetricsCommand('cli', undefined, NOW));
+    const expected = expectedMetrics(events);
+    expect(strip(await allMetrics(stores.metrics))).toEqual(expected);
+    // The ledger agrees with the rows, and every window is computed once.
+    const ledger = await stores.metrics.listWindows({ now: NOW, limit: 1000 });
+    expect(ledger.map((w) => w.window.start.toISOString())).toEqual([...new Set(expected.map((m) => m.windowStart))]);
+    for (const entry of ledger) {
+      const rows = expected.filter((m) => m.windowStart === entry.window.start.toISOString());
+      expect([entry.users, entry.events, entry.computations, windowStatus(entry, NOW)]).toEqual([
+        rows.length,
+        rows.reduce((sum, m) => sum + m.eventCount, 0),
+        1,
+        'computed',
+      ]);
+    }
+    expect(run.windows).toHaveLength(ledger.length);
+  });
+
+  it('marks a computed window stale on a late event, recomputes only it, then has nothing to do', async () => {
+    const base = generateEvents(9, 60);
+    await stores.events.insertNew(base);
+    await compute.execute(new ComputeActivityMetricsCommand('cron', undefined, NOW));
+    const late = { ...base[0], id: uuidv7(), userId: 'late-user', action: 'late' };
+    await stores.events.insertNew([late]);
+    const lateWindow = ActivityWindow.containing(late.occurredAt);
+    const stale = await stores.metrics.listWindows({ now: NOW, limit: 1000, status: 'stale' });
+    expect(stale.map((w) => w.window.start)).toEqual([lateWindow.start]);
+
+    const rerun = await compute.execute(new ComputeActivityMetricsCommand('cron', undefined, NOW));
+    expect(rerun.windows.map((w) => w.window.start)).toEqual([lateWindow.start]);
+    expect(strip(await allMetrics(stores.metrics))).toEqual(expectedMetrics([...base, late]));
+    expect((await compute.execute(new ComputeActivityMetricsCommand('cron', undefined, NOW))).windows).toEqual([]);
+    // Rewriting an event that is already stored changes nothing: no window goes stale.
+    await stores.events.insertNew([late]);
+    expect(await stores.metrics.listWindows({ now: NOW, limit: 1000, status: 'stale' })).toEqual([]);
+  });
+
+  it('backfills a range whatever the state, skipping windows without events', async () => {
+    const events = generateEvents(5, 200);
+    await stores.events.insertNew(events);
+    await compute.execute(new ComputeActivityMetricsCommand('http', undefined, NOW));
+    const range = { from: new Date(DAY0 + 86_400_000), till: new Date(DAY0 + 2 * 86_400_000) };
+    const backfill = await compute.execute(new ComputeActivityMetricsCommand('http', range, NOW));
+    const inRange = [...new Set(expectedMetrics(events).map((m) => m.windowStart))].filter(
+      (w) => Date.parse(w) >= range.from.getTime() && Date.parse(w) < range.till.getTime(),
+    );
+    expect(backfill.windows.map((w) => w.window.start.toISOString())).toEqual(inRange);
+    expect(strip(await allMetrics(stores.metrics))).toEqual(expectedMetrics(events));
+    const ledger = await stores.metrics.listWindows({ now: NOW, limit: 1000 });
+    for (const entry of ledger) {
+      expect(entry.computations).toBe(inRange.includes(entry.window.start.toISOString()) ? 2 : 1);
+    }
+  });
+
+  it('leaves windows that have not ended alone, even in a backfill', async () => {
+    const now = new Date(DAY0 + 13 * 3_600_000); // inside the 12:00 window of day 0
+    await stores.events.insertNew(generateEvents(3, 100).filter((e) => e.occurredAt < now));
+    const run = await compute.execute(new ComputeActivityMetricsCommand('http', { from: new Date(DAY0), till: now }, now));
+    expect(run.windows.every((w) => w.window.hasEnded(now))).toBe(true);
+    const open = await stores.metrics.listWindows({ now, limit: 100, status: 'open' });
+    expect(open.map((w) => w.window.start.toISOString())).toEqual(['2025-10-22T12:00:00.000Z']);
+  });
+
+  it('filters metrics by user and by windows overlapping a range', async () => {
+    const events = generateEvents(11, 300);
+    await stores.events.insertNew(events);
+    await compute.execute(new ComputeActivityMetricsCommand('http', undefined, NOW));
+    const expected = expectedMetrics(events);
+    const forUser = await stores.metrics.listMetrics({ userId: 'a', limit: 1000 });
+    expect(strip(forUser)).toEqual(expected.filter((m) => m.userId === 'a'));
+    // [13:07, 16:00) overlaps only the 12:00 window; [13:07, 16:00:00.001) also the 16:00 one.
+    const from = new Date(DAY0 + 13 * 3_600_000 + 7 * 60_000);
+    const one = await stores.metrics.listMetrics({ from, till: new Date(DAY0 + 16 * 3_600_000), limit: 1000 });
+    expect(new Set(one.map((m) => m.window.start.toISOString()))).toEqual(new Set(['2025-10-22T12:00:00.000Z']));
+    const two = await stores.metrics.listMetrics({ from, till: new Date(DAY0 + 16 * 3_600_000 + 1), limit: 1000 });
+    expect(new Set(two.map((m) => m.window.start.toISOString()))).toEqual(new Set(['2025-10-22T12:00:00.000Z', '2025-10-22T16:00:00.000Z']));
+  });
+});
+
+describe('PostgreSQL: an event committed while its window is being computed', () => {
+  it('leaves the window stale, never computed without the event', async () => {
+    await truncateAll(dataSource);
+    const events = postgresEvents();
+    const metrics = new TypeOrmActivityMetricsRepository(dataSource);
+    const window = ActivityWindow.containing(new Date(DAY0 + 3_600_000));
+    const make = (userId: string): TrackedEvent => ({
+      id: uuidv7(),
+      userId,
+      action: 'a',
+      occurredAt: new Date(DAY0 + 3_600_000),
+      receivedAt: NOW,
+      metadata: {},
+      siteId: null,
+      path: null,
+    });
+    await events.insertNew([make('early')]);
+
+    // A writer holds its transaction open across the start of the computation.
+    const writer = dataSource.createQueryRunner();
+    await writer.connect();
+    await writer.startTransaction();
+    await postgresEvents(writer.manager).insertNew([make('racing')]);
+    const computation = metrics.computeWindow(window, { trigger: 'http', force: false, seenComputations: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await writer.commitTransaction();
+    await writer.release();
+    await computation;
+
+    const [entry] = await metrics.listWindows({ now: NOW, limit: 10 });
+    const users = (await metrics.listMetrics({ limit: 10 })).map((m) => m.userId);
+    // Either the computation saw the event (and says computed) or it did not (and says stale).
+    if (windowStatus(entry, NOW) === 'computed') expect(users).toEqual(['early', 'racing']);
+    else expect(windowStatus(entry, NOW)).toBe('stale');
+    // With the writer holding its lock, the computation cannot have seen it: stale.
+    expect(windowStatus(entry, NOW)).toBe('stale');
+    expect(users).toEqual(['early']);
+
+    const next = await new ComputeActivityMetricsHandler(metrics).execute(new ComputeActivityMetricsCommand('cron', undefined, NOW));
+    expect(next.windows).toHaveLength(1);
+    expect((await metrics.listMetrics({ limit: 10 })).map((m) => m.userId)).toEqual(['early', 'racing']);
+  });
+});
+
+describe('PostgreSQL: a backfill over a window whose events were removed', () => {
+  it('drops its metric rows and its ledger entry', async () => {
+    await truncateAll(dataSource);
+    const metrics = new TypeOrmActivityMetricsRepository(dataSource);
+    const compute = new ComputeActivityMetricsHandler(metrics);
+    const events = generateEvents(21, 100);
+    await postgresEvents().insertNew(events);
+    await compute.execute(new ComputeActivityMetricsCommand('http', undefined, NOW));
+    const gone = ActivityWindow.containing(events.find((e) => e.userId !== null)!.occurredAt);
+    // An operator purges a window's events by hand (retention, GDPR erasure).
+    await dataSource.query('DELETE FROM events WHERE occurred_at >= $1 AND occurred_at < $2', [gone.start, gone.end]);
+    await compute.execute(new ComputeActivityMetricsCommand('http', { from: gone.start, till: gone.end }, NOW));
+    expect(await metrics.listMetrics({ from: gone.start, till: gone.end, limit: 10 })).toEqual([]);
+    const ledger = await metrics.listWindows({ now: NOW, limit: 1000 });
+    expect(ledger.map((w) => w.window.start)).not.toContainEqual(gone.start);
+    const remaining = events.filter((e) => !gone.contains(e.occurredAt));
+    expect(strip(await allMetrics(metrics))).toEqual(expectedMetrics(remaining));
+  });
+});

@@ -1,0 +1,125 @@
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { openTestDataSource } from '../support/database';
+import { freePort, ROOT, spawnNode, terminate, waitForReady } from '../support/process';
+
+/** `npm run metrics:calculate` (the compiled CLI, built by pretest): output and exit codes. */
+jest.setTimeout(90_000);
+
+const CLI = 'dist/cmd/calculate-metrics.js';
+
+async function withDb<T>(fn: (db: Client) => Promise<T>): Promise<T> {
+  const db = new Client({ connectionString: process.env.DATABASE_URL });
+  await db.connect();
+  try {
+    return await fn(db);
+  } finally {
+    await db.end();
+  }
+}
+
+async function run(args: string[], env: Record<string, string | undefined> = {}) {
+  const cli = spawnNode(CLI, args, env);
+  const code = await cli.exited;
+  return { code, output: cli.output() };
+}
+
+describe('calculate-metrics CLI against DATABASE_URL', () => {
+  beforeAll(async () => {
+    await (await openTestDataSource([])).destroy(); // migrated, whichever test file runs first
+    // Events of two past windows, stored the way the service stores them (ledger included).
+    await withDb(async (db) => {
+      await db.query('TRUNCATE events, metric_windows, user_activity_metrics');
+      await db.query(`
+        WITH inserted AS (
+          INSERT INTO events (id, user_id, action, occurred_at, received_at)
+          VALUES (gen_random_uuid(), 'cli-1', 'a', '2025-10-23T09:00:00Z', now()),
+                 (gen_random_uuid(), 'cli-2', 'a', '2025-10-23T09:10:00Z', now()),
+                 (gen_random_uuid(), 'cli-1', 'b', '2025-10-23T13:00:00Z', now())
+          RETURNING occurred_at)
+        INSERT INTO metric_windows (window_start, version)
+        SELECT date_bin('4 hours', occurred_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'), count(*) FROM inserted GROUP BY 1`);
+    });
+  });
+
+  it('computes pending windows, prints a summary and exits 0; a second run has nothing to do', async () => {
+    const first = await run([]);
+    expect(first.code).toBe(0);
+    expect(first.output).toContain('Computed 2 window(s)');
+    expect(first.output).toContain('2025-10-23T08:00:00.000Z – 2025-10-23T12:00:00.000Z  2 users, 2 events');
+    const second = await run([]);
+    expect(second.code).toBe(0);
+    expect(second.output).toContain('Nothing to compute');
+    const triggers = await withDb(async (db) => (await db.query('SELECT DISTINCT trigger FROM metric_windows')).rows);
+    expect(triggers).toEqual([{ trigger: 'cli' }]);
+  });
+
+  it('backfills a range and prints one JSON object with --json', async () => {
+    const res = await run(['--from', '2025-10-23T00:00:00Z', '--till=2025-10-24T00:00:00Z', '--json']);
+    expect(res.code).toBe(0);
+    expect(JSON.parse(res.output)).toEqual({
+      windows: [
+        { window_start: '2025-10-23T08:00:00.000Z', window_end: '2025-10-23T12:00:00.000Z', users: 2, events: 2, status: 'computed' },
+        { window_start: '2025-10-23T12:00:00.000Z', window_end: '2025-10-23T16:00:00.000Z', users: 1, events: 1, status: 'computed' },
+      ],
+    });
+  });
+
+  it.each([
+    [['--from', '2025-10-23T00:00:00Z'], '--from and --till go together'],
+    [['--from', '2025-10-23T00:00:00', '--till', '2025-10-24T00:00:00Z'], 'time zone'],
+    [['--bogus'], 'unknown argument'],
+    [['--from', '2025-10-24T00:00:00Z', '--till', '2025-10-23T00:00:00Z'], 'till: must be after from'],
+  ])('exits 2 on bad arguments %j', async (args, message) => {
+    const res = await run(args);
+    expect(res.code).toBe(2);
+    expect(res.output).toContain(message);
+  });
+
+  it('exits 1 with one line and no stack trace when the database is unreachable', async () => {
+    const port = await freePort();
+    const res = await run([], { DATABASE_URL: `postgres://user:secret-password@127.0.0.1:${port}/nothing` });
+    expect(res.code).toBe(1);
+    const lines = res.output.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^error: metrics computation failed: .*ECONNREFUSED/);
+    expect(res.output).not.toContain('secret-password');
+    expect(res.output).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('calculate-metrics CLI without DATABASE_URL', () => {
+  const dir = mkdtempSync(join(ROOT, '.data', 'cli-test-'));
+  chmodSync(dir, 0o755);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('uses the embedded database of npm start, whether or not the server is running', async () => {
+    const [port, pgPort] = await Promise.all([freePort(), freePort()]);
+    const env = { DATABASE_URL: undefined, PORT: String(port), EMBEDDED_PG_DIR: join(dir, 'pg'), EMBEDDED_PG_PORT: String(pgPort) };
+
+    // Server not running: the CLI starts the embedded database itself (and stops it again).
+    const alone = await run(['--json'], env);
+    expect(alone.code).toBe(0);
+    expect(JSON.parse(alone.output)).toEqual({ windows: [] });
+
+    // Server running: the CLI joins its database and leaves it running.
+    const server = spawnNode('dist/src/main.js', [], { ...env, LOG_LEVEL: 'warn' });
+    try {
+      await waitForReady(port, server, 60_000);
+      const created = await fetch(`http://127.0.0.1:${port}/api/event`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ user_id: 1, action: 'x', timestamp: '2025-10-23T09:00:00Z' }),
+      });
+      expect(created.status).toBe(201);
+      const joined = await run(['--json'], env);
+      expect(joined.code).toBe(0);
+      expect(JSON.parse(joined.output).windows).toEqual([expect.objectContaining({ window_start: '2025-10-23T08:00:00.000Z', users: 1 })]);
+      const metrics = await fetch(`http://127.0.0.1:${port}/api/metrics`);
+      expect(((await metrics.json()) as { data: unknown[] }).data).toHaveLength(1);
+    } finally {
+      expect((await terminate(server)).code).toBe(0);
+    }
+  });
+});
