@@ -42,16 +42,8 @@ interface Collection {
 
 const COLLECTION_FILE = join(__dirname, '..', '..', 'httpie-collection.yaml');
 
-/** Every route of the app; the collection must hold at least one request for each. */
-const ROUTES = [
-  'POST /api/event',
-  'POST /api/events/batch',
-  'GET /api/events/{id}',
-  'GET /api/events',
-  'GET /health/live',
-  'GET /health/ready',
-  'GET /docs-json',
-];
+/** Routes outside the OpenAPI document that the collection must also show. */
+const UNDOCUMENTED_ROUTES = ['GET /docs-json'];
 
 const UUID_SEGMENT = /\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?=\/|$)/gi;
 const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
@@ -130,11 +122,6 @@ describe('httpie-collection.yaml', () => {
       expect(new Set(names).size).toBe(names.length);
     });
 
-    it('covers every route of the app', () => {
-      const covered = new Set(requests.map(routeOf));
-      const missing = ROUTES.filter((route) => !covered.has(route));
-      expect(missing).toEqual([]);
-    });
 
     it('holds no timestamp in the future and none that is not a real instant', () => {
       const now = Date.now();
@@ -162,6 +149,16 @@ describe('httpie-collection.yaml', () => {
 
     afterAll(async () => {
       await t?.close();
+    });
+
+    it('covers every route the app documents, so a new route without a request fails here', async () => {
+      const doc = (await t.http().get('/docs-json')).body as { paths: Record<string, Record<string, unknown>> };
+      const documented = Object.entries(doc.paths).flatMap(([path, methods]) =>
+        Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
+      );
+      expect(documented.length).toBeGreaterThan(5);
+      const covered = new Set(requests.map(routeOf));
+      expect([...documented, ...UNDOCUMENTED_ROUTES].filter((route) => !covered.has(route))).toEqual([]);
     });
 
     it('answers every request with a 2xx', async () => {

@@ -1,0 +1,64 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { loadConfig } from '../src/config';
+import { dataSourceOptions } from '../src/shared/database/data-source-options';
+import { startEmbeddedPostgres } from '../src/shared/database/embedded-postgres';
+import { runMigrations } from '../src/shared/database/run-migrations';
+
+/**
+ * A fresh database for a benchmark: a new database on DATABASE_URL's server when set,
+ * otherwise a throw-away embedded cluster under .data/ (removed afterwards).
+ */
+export async function benchDatabase(name: string): Promise<{ dataSource: DataSource; url: string; close(): Promise<void> }> {
+  const config = loadConfig();
+  let url: string;
+  let stop = async () => undefined as void;
+  if (config.databaseUrl) {
+    const admin = new DataSource({ type: 'postgres', url: config.databaseUrl });
+    await admin.initialize();
+    await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.destroy();
+    const parsed = new URL(config.databaseUrl);
+    parsed.pathname = `/${name}`;
+    url = parsed.toString();
+  } else {
+    const dir = join(process.cwd(), '.data', `bench-${name}`);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const server = await startEmbeddedPostgres({
+      dir,
+      port: 54400 + Math.floor(Math.random() * 500),
+      database: name,
+      // Sized for a 2-core / 24 GiB machine; durable settings (fsync on) are kept.
+      postgresFlags: ['-c', 'shared_buffers=1GB', '-c', 'work_mem=64MB', '-c', 'maintenance_work_mem=512MB', '-c', 'max_wal_size=4GB'],
+    });
+    url = server.url;
+    stop = async () => {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    };
+  }
+  const dataSource = new DataSource({ ...dataSourceOptions(url, 'bench'), extra: { max: 10, statement_timeout: 0 } });
+  await dataSource.initialize();
+  await runMigrations(dataSource);
+  return { dataSource, url, close: async () => { await dataSource.destroy(); await stop(); } };
+}
+
+export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const started = process.hrtime.bigint();
+  const value = await fn();
+  return { ms: Number(process.hrtime.bigint() - started) / 1e6, value };
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
