@@ -29,13 +29,14 @@ export async function benchDatabase(name: string): Promise<{ dataSource: DataSou
     mkdirSync(dir, { recursive: true });
     const server = await startEmbeddedPostgres({
       dir,
-      port: 54400 + Math.floor(Math.random() * 500),
+      port: Number(process.env.BENCH_PG_PORT ?? 54400 + Math.floor(Math.random() * 500)),
       database: name,
       // Sized for a 2-core / 24 GiB machine; durable settings (fsync on) are kept.
       postgresFlags: ['-c', 'shared_buffers=1GB', '-c', 'work_mem=64MB', '-c', 'maintenance_work_mem=512MB', '-c', 'max_wal_size=4GB'],
     });
     url = server.url;
     stop = async () => {
+      if (process.env.BENCH_KEEP) return console.log(`BENCH_KEEP: database left running at ${url}`);
       await server.stop();
       rmSync(dir, { recursive: true, force: true });
     };

@@ -200,6 +200,23 @@ describe.each(adapters)('ActivityMetricsRepository contract: %s', (_name, make) 
     }
   });
 
+  it('lets only one of several simultaneous computations of a window do the work', async () => {
+    const events = generateEvents(13, 200);
+    await stores.events.insertNew(events);
+    const window = ActivityWindow.containing(events.find((e) => e.userId !== null)!.occurredAt);
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () => stores.metrics.computeWindow(window, { trigger: 'http', force: false, seenComputations: 0 })),
+    );
+    expect(results.filter((r) => r !== null)).toHaveLength(1);
+    const [entry] = await stores.metrics.listWindows({ now: NOW, from: window.start, till: window.end, limit: 1 });
+    expect(entry.computations).toBe(1);
+    // Backfills that found the window before it was computed skip it; one that finds it after recomputes.
+    const backfills = await Promise.all(
+      Array.from({ length: 3 }, () => stores.metrics.computeWindow(window, { trigger: 'http', force: true, seenComputations: 1 })),
+    );
+    expect(backfills.filter((r) => r !== null)).toHaveLength(1);
+  });
+
   it('leaves windows that have not ended alone, even in a backfill', async () => {
     const now = new Date(DAY0 + 13 * 3_600_000); // inside the 12:00 window of day 0
     await stores.events.insertNew(generateEvents(3, 100).filter((e) => e.occurredAt < now));

@@ -30,10 +30,23 @@ export class ComputeActivityMetricsCommand extends Command<ComputeActivityMetric
 export class ComputeActivityMetricsHandler
   implements ICommandHandler<ComputeActivityMetricsCommand, ComputeActivityMetricsResult>
 {
+  /**
+   * Runs of this process queue here instead of each holding a database connection while it
+   * waits for a window lock: a burst of triggers cannot drain the pool that event writes need.
+   * Runs in other processes are still serialised per window by the repository's locks.
+   */
+  private queue: Promise<unknown> = Promise.resolve();
+
   constructor(private readonly metrics: ActivityMetricsRepository) {}
 
-  async execute({ trigger, range, now }: ComputeActivityMetricsCommand): Promise<ComputeActivityMetricsResult> {
-    if (range) validateRange(range.from, range.till);
+  async execute(command: ComputeActivityMetricsCommand): Promise<ComputeActivityMetricsResult> {
+    if (command.range) validateRange(command.range.from, command.range.till);
+    const run = this.queue.then(() => this.run(command));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async run({ trigger, range, now }: ComputeActivityMetricsCommand): Promise<ComputeActivityMetricsResult> {
     const windows = range
       ? await this.metrics.findWindowsInRange(range.from, range.till, now)
       : await this.metrics.findWindowsToCompute(now);

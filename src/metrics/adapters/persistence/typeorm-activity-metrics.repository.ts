@@ -16,47 +16,34 @@ import { needsComputation, Trigger, WindowCandidate, WindowLedgerEntry } from '.
 const WINDOW_LOCK_NAMESPACE = 0x74726b; // "trk"
 
 /**
- * The metrics of API.md for every user of one window, in one set-based statement:
- * sessions come from a running sum of "gap > 30 min" flags over each user's events in time
- * order; active time is summed in whole milliseconds so that it is exact.
- * $1 window start, $2 window end, $3 computed_at.
+ * The metrics of API.md for every user of one window, in one set-based statement with a
+ * single sort: each event's gap to the user's previous event (lag over user, time) is all
+ * the session rule needs — an event starts a session when it has no predecessor or its gap
+ * is over 30 minutes, and a user's active time, the sum over sessions of (last − first), is
+ * exactly the sum of the gaps that did not start a session. Sums are additive, so they are
+ * taken per (user, action) first and then per user, next to the action counts.
+ * Measured against the first version (sessions numbered by a running sum, then grouped
+ * twice and joined): about half the time per window. $1 window start, $2 end, $3 computed_at.
  */
 const COMPUTE_WINDOW_SQL = `
-  WITH flagged AS (
+  WITH gaps AS (
     SELECT user_id, action, occurred_at,
-           CASE WHEN occurred_at - lag(occurred_at) OVER (PARTITION BY user_id ORDER BY occurred_at)
-                     <= interval '30 minutes' THEN 0 ELSE 1 END AS starts_session
+           occurred_at - lag(occurred_at) OVER (PARTITION BY user_id ORDER BY occurred_at) AS gap
     FROM events
     WHERE occurred_at >= $1 AND occurred_at < $2 AND user_id IS NOT NULL
   ),
-  numbered AS (
-    SELECT user_id, occurred_at,
-           sum(starts_session) OVER (PARTITION BY user_id ORDER BY occurred_at ROWS UNBOUNDED PRECEDING) AS session
-    FROM flagged
-  ),
-  sessions AS (
-    SELECT user_id, count(*) AS n, min(occurred_at) AS first_at, max(occurred_at) AS last_at
-    FROM numbered GROUP BY user_id, session
-  ),
-  per_user AS (
-    SELECT user_id, sum(n)::int AS event_count, min(first_at) AS first_at, max(last_at) AS last_at,
-           count(*)::int AS session_count,
-           sum(round(extract(epoch FROM last_at - first_at) * 1000))::bigint AS active_ms
-    FROM sessions GROUP BY user_id
-  ),
   per_action AS (
-    SELECT user_id, action, count(*)::int AS n FROM flagged GROUP BY user_id, action
-  ),
-  actions AS (
-    SELECT user_id, count(*)::int AS distinct_actions, jsonb_object_agg(action, n) AS action_counts
-    FROM per_action GROUP BY user_id
+    SELECT user_id, action, count(*)::int AS n, min(occurred_at) AS first_at, max(occurred_at) AS last_at,
+           count(*) FILTER (WHERE gap IS NULL OR gap > interval '30 minutes')::int AS session_starts,
+           sum(gap) FILTER (WHERE gap <= interval '30 minutes') AS active
+    FROM gaps GROUP BY user_id, action
   ),
   stored AS (
     INSERT INTO user_activity_metrics (window_start, user_id, event_count, distinct_actions, action_counts,
                                        first_event_at, last_event_at, session_count, active_ms, computed_at)
-    SELECT $1, u.user_id, u.event_count, a.distinct_actions, a.action_counts,
-           u.first_at, u.last_at, u.session_count, u.active_ms, $3
-    FROM per_user u JOIN actions a USING (user_id)
+    SELECT $1, user_id, sum(n), count(*), json_object_agg(action, n), min(first_at), max(last_at),
+           sum(session_starts), coalesce(round(extract(epoch FROM sum(active)) * 1000), 0), $3
+    FROM per_action GROUP BY user_id
     RETURNING event_count
   )
   SELECT count(*)::int AS users, coalesce(sum(event_count), 0)::int AS events FROM stored`;
