@@ -4,6 +4,8 @@ import { ActivityMetricsRepository, WindowComputation } from '../domain/activity
 import { Trigger } from '../domain/window-ledger';
 
 export const MAX_BACKFILL_DAYS = 366;
+/** Windows computed at once within one run (each holds one database connection). */
+export const WINDOW_CONCURRENCY = 2;
 
 export interface ComputeActivityMetricsResult {
   /** The windows this run computed (not those it skipped). */
@@ -50,15 +52,24 @@ export class ComputeActivityMetricsHandler
     const windows = range
       ? await this.metrics.findWindowsInRange(range.from, range.till, now)
       : await this.metrics.findWindowsToCompute(now);
+    // Windows are independent (each has its own lock and transaction), so a run computes
+    // WINDOW_CONCURRENCY of them at once: on a 2-core database a 30-day backfill takes
+    // about half as long as one window after the other.
     const computed: WindowComputation[] = [];
-    for (const { window, computations } of windows) {
-      const result = await this.metrics.computeWindow(window, {
-        trigger,
-        force: range !== undefined,
-        seenComputations: computations,
-      });
-      if (result) computed.push(result);
-    }
+    let next = 0;
+    const worker = async () => {
+      while (next < windows.length) {
+        const { window, computations } = windows[next++];
+        const result = await this.metrics.computeWindow(window, {
+          trigger,
+          force: range !== undefined,
+          seenComputations: computations,
+        });
+        if (result) computed.push(result);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(WINDOW_CONCURRENCY, windows.length) }, worker));
+    computed.sort((a, b) => a.window.start.getTime() - b.window.start.getTime());
     return { windows: computed };
   }
 }

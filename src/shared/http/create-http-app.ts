@@ -35,6 +35,9 @@ export async function createHttpApp(config: AppConfig): Promise<NestFastifyAppli
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     bodyParser: false,
     logger: nestLogLevels(config.logLevel),
+    // Throw instead of process.abort() when a module fails to start (database unreachable
+    // after the retries): main() logs one line and exits 1.
+    abortOnError: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
   // JSON only: every other media type is a 415, not a body silently read as text.

@@ -25,7 +25,7 @@ const WINDOW_LOCK_NAMESPACE = 0x74726b; // "trk"
  * Measured against the first version (sessions numbered by a running sum, then grouped
  * twice and joined): about half the time per window. $1 window start, $2 end, $3 computed_at.
  */
-const COMPUTE_WINDOW_SQL = `
+export const USER_ACTIVITY_SQL = `
   WITH gaps AS (
     SELECT user_id, action, occurred_at,
            occurred_at - lag(occurred_at) OVER (PARTITION BY user_id ORDER BY occurred_at) AS gap
@@ -37,13 +37,18 @@ const COMPUTE_WINDOW_SQL = `
            count(*) FILTER (WHERE gap IS NULL OR gap > interval '30 minutes')::int AS session_starts,
            sum(gap) FILTER (WHERE gap <= interval '30 minutes') AS active
     FROM gaps GROUP BY user_id, action
-  ),
-  stored AS (
+  )
+  SELECT user_id, sum(n) AS event_count, count(*) AS distinct_actions, json_object_agg(action, n) AS action_counts,
+         min(first_at) AS first_event_at, max(last_at) AS last_event_at, sum(session_starts) AS session_count,
+         coalesce(round(extract(epoch FROM sum(active)) * 1000), 0) AS active_ms
+  FROM per_action GROUP BY user_id`;
+
+/** Replaces nothing by itself: the caller deletes the window's rows first, in the same transaction. */
+const COMPUTE_WINDOW_SQL = `
+  WITH stored AS (
     INSERT INTO user_activity_metrics (window_start, user_id, event_count, distinct_actions, action_counts,
                                        first_event_at, last_event_at, session_count, active_ms, computed_at)
-    SELECT $1, user_id, sum(n), count(*), json_object_agg(action, n), min(first_at), max(last_at),
-           sum(session_starts), coalesce(round(extract(epoch FROM sum(active)) * 1000), 0), $3
-    FROM per_action GROUP BY user_id
+    SELECT $1, m.*, $3 FROM (${USER_ACTIVITY_SQL}) m
     RETURNING event_count
   )
   SELECT count(*)::int AS users, coalesce(sum(event_count), 0)::int AS events FROM stored`;
