@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsIsoInstant } from './validators';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../pagination';
 
 const LIMIT_MESSAGE = `must be an integer from 1 to ${MAX_PAGE_SIZE}`;
@@ -20,4 +21,17 @@ export class PageQueryDto {
   @IsOptional()
   @IsString({ message: 'must be given once' })
   cursor?: string;
+}
+
+/** A page of rows selected by a half-open time range `[from, till)`. */
+export class RangePageQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ format: 'date-time', description: 'Inclusive.', example: '2025-10-23T00:00:00Z' })
+  @IsOptional()
+  @IsIsoInstant()
+  from?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Exclusive; must be after from.', example: '2025-10-24T00:00:00Z' })
+  @IsOptional()
+  @IsIsoInstant()
+  till?: string;
 }

@@ -142,12 +142,7 @@ export class TypeOrmActivityMetricsRepository extends ActivityMetricsRepository 
   }
 
   async listMetrics(query: MetricsQuery): Promise<StoredUserActivity[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const param = (value: unknown) => {
-      params.push(value);
-      return `$${params.length}`;
-    };
+    const { where, params, param } = sqlFilter();
     if (query.userId !== undefined) where.push(`user_id = ${param(query.userId)}`);
     if (query.from) where.push(`window_start > ${param(query.from)}::timestamptz - interval '4 hours'`);
     if (query.till) where.push(`window_start < ${param(query.till)}`);
@@ -185,12 +180,7 @@ export class TypeOrmActivityMetricsRepository extends ActivityMetricsRepository 
   }
 
   async listWindows(query: WindowsQuery): Promise<WindowLedgerEntry[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const param = (value: unknown) => {
-      params.push(value);
-      return `$${params.length}`;
-    };
+    const { where, params, param } = sqlFilter();
     if (query.from) where.push(`window_start > ${param(query.from)}::timestamptz - interval '4 hours'`);
     if (query.till) where.push(`window_start < ${param(query.till)}`);
     if (query.afterWindowStart) where.push(`window_start > ${param(query.afterWindowStart)}`);
@@ -217,6 +207,17 @@ export class TypeOrmActivityMetricsRepository extends ActivityMetricsRepository 
       computations: row.computations,
     }));
   }
+}
+
+/** Collects WHERE clauses with numbered parameters. */
+function sqlFilter() {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const param = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  return { where, params, param };
 }
 
 function toCandidate(row: { window_start: Date; computations: number }): WindowCandidate {

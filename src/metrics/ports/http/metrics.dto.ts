@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString } from 'class-validator';
 import { IsIsoInstant } from '../../../shared/http/validators';
-import { PageQueryDto } from '../../../shared/http/page-query.dto';
+import { RangePageQueryDto } from '../../../shared/http/page-query.dto';
 import { ActivityWindow } from '../../domain/activity-window';
 import { StoredUserActivity, WindowComputation } from '../../domain/activity-metrics.repository';
 import { WINDOW_STATUSES, WindowStatus } from '../../domain/window-ledger';
@@ -19,34 +19,16 @@ export class ComputeMetricsDto {
   till?: string;
 }
 
-export class ListMetricsQueryDto extends PageQueryDto {
+/** Metrics of the windows that overlap [from, till). */
+export class ListMetricsQueryDto extends RangePageQueryDto {
   @ApiPropertyOptional({ example: '321' })
   @IsOptional()
   @IsString({ message: 'must be given once' })
   user_id?: string;
-
-  @ApiPropertyOptional({ format: 'date-time', description: 'Selects windows that overlap [from, till).', example: '2025-10-23T00:00:00Z' })
-  @IsOptional()
-  @IsIsoInstant()
-  from?: string;
-
-  @ApiPropertyOptional({ format: 'date-time', example: '2025-10-24T00:00:00Z' })
-  @IsOptional()
-  @IsIsoInstant()
-  till?: string;
 }
 
-export class ListWindowsQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ format: 'date-time', example: '2025-10-23T00:00:00Z' })
-  @IsOptional()
-  @IsIsoInstant()
-  from?: string;
-
-  @ApiPropertyOptional({ format: 'date-time', example: '2025-10-24T00:00:00Z' })
-  @IsOptional()
-  @IsIsoInstant()
-  till?: string;
-
+/** Windows that overlap [from, till). */
+export class ListWindowsQueryDto extends RangePageQueryDto {
   @ApiPropertyOptional({ enum: WINDOW_STATUSES })
   @IsOptional()
   @IsIn(WINDOW_STATUSES as string[], { message: `must be one of ${WINDOW_STATUSES.join(', ')}` })

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsDefined, IsIn, IsOptional, IsString, IsUUID, Length, MaxLength } from 'class-validator';
-import { PageQueryDto } from '../../../shared/http/page-query.dto';
+import { RangePageQueryDto } from '../../../shared/http/page-query.dto';
 import { IsIsoInstant, IsJsonObject, IsUserId } from '../../../shared/http/validators';
 
 export const METADATA_MAX_BYTES = 16 * 1024;
@@ -96,7 +96,7 @@ export class RecordBatchDto {
   events!: unknown[];
 }
 
-export class ListEventsQueryDto extends PageQueryDto {
+export class ListEventsQueryDto extends RangePageQueryDto {
   @ApiPropertyOptional({ example: '321' })
   @IsOptional()
   @IsString({ message: 'must be given once' })
@@ -111,16 +111,6 @@ export class ListEventsQueryDto extends PageQueryDto {
   @IsOptional()
   @IsString({ message: 'must be given once' })
   site_id?: string;
-
-  @ApiPropertyOptional({ format: 'date-time', description: 'Inclusive.', example: '2025-10-23T00:00:00Z' })
-  @IsOptional()
-  @IsIsoInstant()
-  from?: string;
-
-  @ApiPropertyOptional({ format: 'date-time', description: 'Exclusive; must be after from.', example: '2025-10-24T00:00:00Z' })
-  @IsOptional()
-  @IsIsoInstant()
-  till?: string;
 
   @ApiPropertyOptional({ enum: ['desc', 'asc'], default: 'desc' })
   @IsOptional()
