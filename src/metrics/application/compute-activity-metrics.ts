@@ -1,5 +1,6 @@
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { ValidationFailedError } from '../../shared/errors';
+import { assertTimeRange } from '../../shared/time-range';
 import { ActivityMetricsRepository, WindowComputation } from '../domain/activity-metrics.repository';
 import { Trigger } from '../domain/window-ledger';
 
@@ -75,7 +76,7 @@ export class ComputeActivityMetricsHandler
 }
 
 export function validateRange(from: Date, till: Date): void {
-  if (till <= from) throw new ValidationFailedError([{ path: 'till', message: 'must be after from' }]);
+  assertTimeRange(from, till);
   if (till.getTime() - from.getTime() > MAX_BACKFILL_DAYS * 86_400_000) {
     throw new ValidationFailedError([{ path: 'till', message: `must be at most ${MAX_BACKFILL_DAYS} days after from` }]);
   }

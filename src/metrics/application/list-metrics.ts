@@ -1,5 +1,5 @@
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { ValidationFailedError } from '../../shared/errors';
+import { assertTimeRange } from '../../shared/time-range';
 import { decodeCursor, Page, toPage } from '../../shared/pagination';
 import { ActivityMetricsRepository, StoredUserActivity } from '../domain/activity-metrics.repository';
 
@@ -28,9 +28,7 @@ export class ListMetricsHandler implements IQueryHandler<ListMetricsQuery, Page<
   constructor(private readonly metrics: ActivityMetricsRepository) {}
 
   async execute({ filter, limit, cursor }: ListMetricsQuery): Promise<Page<StoredUserActivity>> {
-    if (filter.from && filter.till && filter.till <= filter.from) {
-      throw new ValidationFailedError([{ path: 'till', message: 'must be after from' }]);
-    }
+    assertTimeRange(filter.from, filter.till);
     const after = cursor ? decodeCursor(cursor, isMetricsCursor) : undefined;
     const rows = await this.metrics.listMetrics({
       ...filter,

@@ -1,5 +1,5 @@
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { ValidationFailedError } from '../../shared/errors';
+import { assertTimeRange } from '../../shared/time-range';
 import { decodeCursor, Page, toPage } from '../../shared/pagination';
 import { ActivityMetricsRepository } from '../domain/activity-metrics.repository';
 import { WindowLedgerEntry, WindowStatus, windowStatus } from '../domain/window-ledger';
@@ -28,9 +28,7 @@ export class ListWindowsHandler implements IQueryHandler<ListWindowsQuery, Page<
   constructor(private readonly metrics: ActivityMetricsRepository) {}
 
   async execute({ filter, limit, cursor, now }: ListWindowsQuery): Promise<Page<WindowView>> {
-    if (filter.from && filter.till && filter.till <= filter.from) {
-      throw new ValidationFailedError([{ path: 'till', message: 'must be after from' }]);
-    }
+    assertTimeRange(filter.from, filter.till);
     const after = cursor ? decodeCursor(cursor, isWindowCursor) : undefined;
     const rows = await this.metrics.listWindows({
       ...filter,

@@ -1,5 +1,6 @@
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { ValidationFailedError } from '../../shared/errors';
+import { assertTimeRange } from '../../shared/time-range';
 import { decodeCursor, Page, toPage } from '../../shared/pagination';
 import { EventFilter, EventRepository, SortOrder } from '../domain/event.repository';
 import { TrackedEvent } from '../domain/tracked-event';
@@ -36,9 +37,7 @@ export class ListEventsHandler implements IQueryHandler<ListEventsQuery, Page<Tr
   constructor(private readonly events: EventRepository) {}
 
   async execute({ filter, order, limit, cursor }: ListEventsQuery): Promise<Page<TrackedEvent>> {
-    if (filter.from && filter.till && filter.till <= filter.from) {
-      throw new ValidationFailedError([{ path: 'till', message: 'must be after from' }]);
-    }
+    assertTimeRange(filter.from, filter.till);
     const after = cursor ? decodeCursor(cursor, isEventCursor) : undefined;
     if (after && after.o !== order) {
       throw new ValidationFailedError([
