@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { TypeOrmEventRepository } from './adapters/persistence/typeorm-event.repository';
 import { EventOrmEntity } from './adapters/persistence/event.orm-entity';
 import { EventWriteProjections } from './adapters/persistence/event-write-projections';
+import { GroupCommitEventRepository } from './adapters/persistence/group-commit-event.repository';
 import { GetEventHandler } from './application/get-event';
 import { ListEventsHandler } from './application/list-events';
 import { RecordEventsHandler } from './application/record-events';
@@ -17,7 +18,13 @@ import { EventsController } from './ports/http/events.controller';
     GetEventHandler,
     ListEventsHandler,
     EventWriteProjections,
-    { provide: EventRepository, useClass: TypeOrmEventRepository },
+    TypeOrmEventRepository,
+    // Every write goes through group commit; reads go straight to PostgreSQL.
+    {
+      provide: EventRepository,
+      useFactory: (postgres: TypeOrmEventRepository) => new GroupCommitEventRepository(postgres),
+      inject: [TypeOrmEventRepository],
+    },
   ],
   exports: [EventRepository, EventWriteProjections],
 })

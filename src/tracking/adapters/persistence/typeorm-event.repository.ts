@@ -15,8 +15,11 @@ export class TypeOrmEventRepository extends EventRepository {
     super();
   }
 
-  async insertNew(events: TrackedEvent[]): Promise<Set<string>> {
-    if (events.length === 0) return new Set();
+  async insertNew(unsorted: TrackedEvent[]): Promise<Set<string>> {
+    if (unsorted.length === 0) return new Set();
+    // Rows in id order: two concurrent statements that share ids then take their row locks
+    // in the same order and cannot deadlock.
+    const events = [...unsorted].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     // One statement for the whole set: unnest() turns column arrays into rows, and
     // ON CONFLICT DO NOTHING makes a known id a no-op (also under concurrent inserts of the
     // same id: the second waits for the first to commit, then skips). The projections of
