@@ -7,6 +7,7 @@ import { GroupCommitEventRepository } from './adapters/persistence/group-commit-
 import { GetEventHandler } from './application/get-event';
 import { ListEventsHandler } from './application/list-events';
 import { RecordEventsHandler } from './application/record-events';
+import { ValidateEventHandler } from './application/validate-event';
 import { EventRepository } from './domain/event.repository';
 import { EventsController } from './ports/http/events.controller';
 
@@ -17,6 +18,7 @@ import { EventsController } from './ports/http/events.controller';
     RecordEventsHandler,
     GetEventHandler,
     ListEventsHandler,
+    ValidateEventHandler,
     EventWriteProjections,
     TypeOrmEventRepository,
     // Every write goes through group commit; reads go straight to PostgreSQL.

@@ -204,6 +204,20 @@ describe('POST /api/event', () => {
   });
 });
 
+describe('POST /api/event/validate', () => {
+  it('applies every rule of POST /api/event and stores nothing', async () => {
+    const ok = await t.http().post('/api/event/validate').send(EXAMPLE);
+    expect(ok.status).toBe(200);
+    expect(ok.body).toEqual({ status: 'valid' });
+    const future = await t.http().post('/api/event/validate').send({ user_id: 1, action: 'a', timestamp: new Date(Date.now() + 3_600_000).toISOString() });
+    expectProblem(future, 400);
+    expect(future.body.errors).toEqual([{ path: 'timestamp', message: expect.stringContaining('future') }]);
+    const shape = await t.http().post('/api/event/validate').send({ userId: 1 });
+    expect(shape.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['action', 'userId', 'user_id']);
+    expect(await countEvents()).toBe(0);
+  });
+});
+
 describe('POST /api/events/batch', () => {
   it('reports per item in input order and stores the valid ones', async () => {
     const existing = '11111111-1111-4111-8111-111111111111';

@@ -36,6 +36,7 @@ describe('operations routes', () => {
     const expected: Record<string, Record<string, string[]>> = {
       '/api/event': { post: ['201', '200', '400', '413', '415', '503'] },
       '/api/events/batch': { post: ['200', '400', '413', '415', '503'] },
+      '/api/event/validate': { post: ['200', '400', '413', '415'] },
       '/api/events/{id}': { get: ['200', '400', '404', '503'] },
       '/api/events': { get: ['200', '400', '503'] },
       '/health/live': { get: ['200'] },

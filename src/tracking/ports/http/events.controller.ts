@@ -13,6 +13,7 @@ import { isUuid } from '../../../shared/uuid';
 import { GetEventQuery } from '../../application/get-event';
 import { ListEventsQuery } from '../../application/list-events';
 import { RecordEventsCommand } from '../../application/record-events';
+import { ValidateEventQuery } from '../../application/validate-event';
 import { EventDraft } from '../../domain/tracked-event';
 import { ListEventsQueryDto, RecordBatchDto, RecordEventDto } from './event.dto';
 import { BatchItemResponse, BatchResponse, EventPageResponse, EventRecordedResponse, EventResponse } from './event.responses';
@@ -68,6 +69,20 @@ export class EventsController {
       void reply.status(200);
     }
     return { id: outcome.id, status: outcome.status };
+  }
+
+  @Post('event/validate')
+  @HttpCode(200)
+  @RouteConfig({ [BODY_LIMIT_KEY]: SINGLE_EVENT_BODY_LIMIT })
+  @ApiOperation({
+    summary: 'Check an event without storing it',
+    description: 'Applies every rule of POST /api/event (including the future-time guard) and stores nothing.',
+  })
+  @ApiOkResponse({ schema: { example: { status: 'valid' } } })
+  @ApiProblems(400, 413, 415)
+  async validate(@Body() dto: RecordEventDto): Promise<{ status: 'valid' }> {
+    await this.queries.execute(new ValidateEventQuery(toDraft(dto)));
+    return { status: 'valid' };
   }
 
   @Post('events/batch')
