@@ -138,6 +138,8 @@ describe('POST /api/event', () => {
     ['site_id 129 characters', 'site_id', { user_id: 1, action: 'a', site_id: tooLong(129) }],
     ['path 2049 characters', 'path', { user_id: 1, action: 'a', path: '/' + tooLong(2048) }],
     ['unknown field (typo)', 'userId', { userId: 1, user_id: 1, action: 'a' }],
+    ['a field named like an inherited property', 'constructor', { constructor: 'x', user_id: 1, action: 'a' }],
+    ['a field named toString', 'toString', { toString: 1, user_id: 1, action: 'a' }],
   ];
 
   it.each(invalid)('rejects %s with 400 naming %s, storing nothing', async (_why, path, body) => {
@@ -420,6 +422,7 @@ describe('GET /api/events', () => {
     ['a cursor that is valid base64 of junk', `cursor=${Buffer.from('{"t":1}').toString('base64url')}`, 'cursor'],
     ['an unknown parameter', 'userId=1', 'userId'],
     ['a repeated parameter', 'user_id=a&user_id=b', 'user_id'],
+    ['a constructor parameter', 'constructor=x', 'constructor'],
   ])('rejects %s with 400 naming the parameter', async (_why, query, path) => {
     const res = await t.http().get(`/api/events?${query}`);
     expectProblem(res, 400);

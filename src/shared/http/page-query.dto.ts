@@ -1,21 +1,20 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
-import { IsIsoInstant } from './validators';
+import { IsOptional, IsString } from 'class-validator';
+import { IsIsoInstant, IsPageSize } from './validators';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../pagination';
 
-const LIMIT_MESSAGE = `must be an integer from 1 to ${MAX_PAGE_SIZE}`;
-const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^\d{1,7}$/.test(value) ? Number(value) : value);
 
 /** `limit` and `cursor`, shared by every paginated list. */
 export class PageQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })
+  /** The page size asked for, or the default. */
+  static limitOf(query: PageQueryDto): number {
+    return query.limit === undefined ? DEFAULT_PAGE_SIZE : Number(query.limit);
+  }
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })
   @IsOptional()
-  @Transform(toInt)
-  @IsInt({ message: LIMIT_MESSAGE })
-  @Min(1, { message: LIMIT_MESSAGE })
-  @Max(MAX_PAGE_SIZE, { message: LIMIT_MESSAGE })
-  limit?: number;
+  @IsPageSize(MAX_PAGE_SIZE)
+  limit?: string;
 
   @ApiPropertyOptional({ description: 'next_cursor of the previous page.' })
   @IsOptional()

@@ -44,3 +44,12 @@ export const IsJsonObject = (maxBytes: number, options?: ValidationOptions) =>
       Buffer.byteLength(JSON.stringify(v), 'utf8') <= maxBytes,
     options,
   );
+
+/** A query-string page size: the decimal digits of an integer from 1 to `max`. */
+export const IsPageSize = (max: number, options?: ValidationOptions) =>
+  define(
+    'isPageSize',
+    `must be an integer from 1 to ${max}`,
+    (v) => typeof v === 'string' && /^\d{1,7}$/.test(v) && Number(v) >= 1 && Number(v) <= max,
+    options,
+  );

@@ -3,7 +3,7 @@ import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ValidationFailedError } from '../../../shared/errors';
 import { ApiProblems } from '../../../shared/http/api-problems';
-import { DEFAULT_PAGE_SIZE } from '../../../shared/pagination';
+import { PageQueryDto } from '../../../shared/http/page-query.dto';
 import { parseInstant } from '../../../shared/time';
 import { ComputeActivityMetricsCommand } from '../../application/compute-activity-metrics';
 import { ListMetricsQuery } from '../../application/list-metrics';
@@ -60,7 +60,7 @@ export class MetricsController {
     const page = await this.queries.execute(
       new ListMetricsQuery(
         { userId: query.user_id, from: instant(query.from), till: instant(query.till) },
-        query.limit ?? DEFAULT_PAGE_SIZE,
+        PageQueryDto.limitOf(query),
         query.cursor,
       ),
     );
@@ -75,7 +75,7 @@ export class MetricsController {
     const page = await this.queries.execute(
       new ListWindowsQuery(
         { from: instant(query.from), till: instant(query.till), status: query.status },
-        query.limit ?? DEFAULT_PAGE_SIZE,
+        PageQueryDto.limitOf(query),
         query.cursor,
       ),
     );

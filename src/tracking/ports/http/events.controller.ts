@@ -7,7 +7,7 @@ import { prefixErrors, ValidationFailedError } from '../../../shared/errors';
 import { ApiProblems } from '../../../shared/http/api-problems';
 import { BODY_LIMIT_KEY } from '../../../shared/http/body-limit';
 import { validateDto } from '../../../shared/http/validate';
-import { DEFAULT_PAGE_SIZE } from '../../../shared/pagination';
+import { PageQueryDto } from '../../../shared/http/page-query.dto';
 import { parseInstant } from '../../../shared/time';
 import { isUuid } from '../../../shared/uuid';
 import { GetEventQuery } from '../../application/get-event';
@@ -150,7 +150,7 @@ export class EventsController {
           till: query.till ? parseInstant(query.till)! : undefined,
         },
         query.order ?? 'desc',
-        query.limit ?? DEFAULT_PAGE_SIZE,
+        PageQueryDto.limitOf(query),
         query.cursor,
       ),
     );

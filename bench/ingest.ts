@@ -1,0 +1,159 @@
+import 'reflect-metadata';
+import autocannon from 'autocannon';
+import { ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { benchDatabase } from './support';
+
+/**
+ * npm run bench:ingest — ingestion throughput and latency, all in one run on one database:
+ *  (a) POST /api/event, single events (group commit)
+ *  (b) POST /api/events/batch with 100 and 1000 events
+ *  (c) the no-op ceiling: POST /api/event/validate (same validation, no database)
+ *  (d) the naive baseline: NestJS + Express + TypeORM save() per request (bench/naive)
+ *  and the raw COPY rate into the events table. autocannon, 50 connections, DURATION s each.
+ * Every acknowledged event is checked against the rows stored.
+ */
+const ROOT = join(__dirname, '..', '..');
+const DURATION = Number(process.env.DURATION ?? 10);
+const CONNECTIONS = 50;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function startNode(script: string, env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [script], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, NO_COLOR: '1' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${env.PORT}`;
+  for (let i = 0; i < 300; i++) {
+    try {
+      await fetch(url);
+      return child;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`${script} did not start`);
+}
+
+function event(i: number) {
+  return { user_id: `user-${i % 5000}`, action: ['page_view', 'click', 'login', 'purchase'][i % 4], metadata: { page: `/p/${i % 300}` } };
+}
+
+interface Outcome {
+  name: string;
+  rps: number;
+  eventsPerSec: number;
+  p50: number;
+  p99: number;
+  acked: number;
+  stored: number | null;
+}
+
+async function load(name: string, url: string, body: unknown, eventsPerRequest: number, countRows: () => Promise<number | null>): Promise<Outcome> {
+  const opts = { url, method: 'POST' as const, connections: CONNECTIONS, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+  await autocannon({ ...opts, duration: 2 }); // warm-up (JIT, pools), not measured
+  const before = await countRows();
+  const result = await autocannon({ ...opts, duration: DURATION });
+  const after = await countRows();
+  const ok = result['2xx'];
+  return {
+    name,
+    rps: ok / DURATION,
+    eventsPerSec: (ok * eventsPerRequest) / DURATION,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    acked: ok * eventsPerRequest,
+    stored: before === null || after === null ? null : after - before,
+  };
+}
+
+async function copyRate(url: string, rows: number): Promise<number> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const started = process.hrtime.bigint();
+    const now = new Date().toISOString();
+    let i = 0;
+    const source = Readable.from(
+      (function* () {
+        const chunk: string[] = [];
+        for (; i < rows; i++) {
+          const e = event(i);
+          chunk.push(`${crypto.randomUUID()}\t${e.user_id}\t${e.action}\t${now}\t${now}\t${JSON.stringify(e.metadata)}\t\\N\t\\N\n`);
+          if (chunk.length === 1000) yield chunk.splice(0).join('');
+        }
+        if (chunk.length) yield chunk.join('');
+      })(),
+    );
+    await pipeline(source, client.query(copyFrom('COPY events (id, user_id, action, occurred_at, received_at, metadata, site_id, path) FROM STDIN')));
+    return rows / (Number(process.hrtime.bigint() - started) / 1e9);
+  } finally {
+    await client.end();
+  }
+}
+
+async function main() {
+  const db = await benchDatabase('bench_ingest');
+  const [port, naivePort] = await Promise.all([freePort(), freePort()]);
+  const service = await startNode('dist/src/main.js', {
+    DATABASE_URL: db.url,
+    PORT: String(port),
+    LOG_LEVEL: 'error',
+    METRICS_CRON_ENABLED: 'false',
+  });
+  const naive = await startNode('dist-bench/bench/naive/main.js', { DATABASE_URL: db.url, PORT: String(naivePort) });
+  const count = (table: string) => async () => Number((await db.dataSource.query(`SELECT count(*) AS n FROM ${table}`))[0].n);
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    const outcomes: Outcome[] = [];
+    outcomes.push(await load('no-op ceiling (validate only)', `${base}/api/event/validate`, event(1), 1, async () => null));
+    outcomes.push(await load('POST /api/event (single)', `${base}/api/event`, event(1), 1, count('events')));
+    const batch = (n: number) => ({ events: Array.from({ length: n }, (_, i) => event(i)) });
+    outcomes.push(await load('POST /api/events/batch ×100', `${base}/api/events/batch`, batch(100), 100, count('events')));
+    outcomes.push(await load('POST /api/events/batch ×1000', `${base}/api/events/batch`, batch(1000), 1000, count('events')));
+    outcomes.push(await load('naive NestJS+Express+TypeORM save()', `http://127.0.0.1:${naivePort}/api/event`, event(1), 1, count('naive_events')));
+    const copy = await copyRate(db.url, 300_000);
+
+    console.log(`\ningestion, ${CONNECTIONS} connections, ${DURATION} s each (autocannon); raw COPY into events: ${Math.round(copy).toLocaleString()} rows/s\n`);
+    console.log('| scenario | requests/s | events/s | p50 ms | p99 ms | acknowledged | stored |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|');
+    for (const o of outcomes) {
+      console.log(
+        `| ${o.name} | ${Math.round(o.rps).toLocaleString()} | ${Math.round(o.eventsPerSec).toLocaleString()} | ${o.p50} | ${o.p99} | ${o.acked.toLocaleString()} | ${o.stored === null ? '—' : o.stored.toLocaleString()} |`,
+      );
+    }
+    const [noop, single, , batch1000, naiveOutcome] = outcomes;
+    console.log('\ntargets:');
+    console.log(`- single vs naive: ${(single.rps / naiveOutcome.rps).toFixed(1)}× (≥ 5×)`);
+    console.log(`- single p99: ${single.p99} ms (≤ 15 ms)`);
+    console.log(`- single vs no-op ceiling: ${((100 * single.rps) / noop.rps).toFixed(0)}% (≥ 50%)`);
+    console.log(`- batch ×1000: ${Math.round(batch1000.eventsPerSec).toLocaleString()} events/s (≥ 60,000), ${((100 * batch1000.eventsPerSec) / copy).toFixed(0)}% of COPY (≥ 60%)`);
+    const lost = outcomes.filter((o) => o.stored !== null && o.stored !== o.acked);
+    console.log(`- acknowledged = stored: ${lost.length === 0 ? 'yes, in every scenario' : `NO: ${lost.map((o) => o.name).join(', ')}`}`);
+  } finally {
+    service.kill('SIGTERM');
+    naive.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 1500));
+    await db.close();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
