@@ -7,7 +7,25 @@ import { FieldError, ValidationFailedError } from '../errors';
  * unknown fields rejected by name, and text PostgreSQL cannot store (NUL characters, lone
  * UTF-16 surrogates) refused here rather than failing later as a 500.
  */
+/** Optional static member of a DTO class: a fast, conservative "certainly valid" check. */
+export interface FastPath {
+  isPlainlyValid?(value: unknown): boolean;
+}
+
 export function validateDto<T extends object>(
+  dto: new () => T,
+  plain: unknown,
+  prefix = '',
+): { value: T; errors: [] } | { value: undefined; errors: FieldError[] } {
+  // The common case first: a DTO may declare a cheap check that only ever accepts what its
+  // decorators accept (a property test holds each such check to that); anything it is not
+  // sure of goes through class-validator, which also words the errors.
+  if ((dto as FastPath).isPlainlyValid?.(plain)) return { value: plain as T, errors: [] };
+  return validateByDecorators(dto, plain, prefix);
+}
+
+/** validateDto without the fast path: class-validator decides everything. */
+export function validateByDecorators<T extends object>(
   dto: new () => T,
   plain: unknown,
   prefix = '',
@@ -73,7 +91,7 @@ function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-function findUnstorableText(value: unknown, path: string): FieldError[] {
+export function findUnstorableText(value: unknown, path: string): FieldError[] {
   if (typeof value === 'string') {
     if (value.includes('\u0000')) return [{ path, message: 'must not contain NUL (\\u0000) characters' }];
     if (!value.isWellFormed()) return [{ path, message: 'must be valid Unicode (it contains a lone surrogate)' }];

@@ -20,7 +20,7 @@ export class TypeOrmEventRepository extends EventRepository {
     // Rows in id order: two concurrent statements that share ids then take their row locks
     // in the same order and cannot deadlock.
     const events = [...unsorted].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    // One statement for the whole set: unnest() turns column arrays into rows, and
+    // One statement for the whole set, and
     // ON CONFLICT DO NOTHING makes a known id a no-op (also under concurrent inserts of the
     // same id: the second waits for the first to commit, then skips). The projections of
     // other modules run as CTEs of the same statement, over the rows actually inserted, so
@@ -29,25 +29,20 @@ export class TypeOrmEventRepository extends EventRepository {
       .all()
       .map((p) => `, ${p.name} AS (${p.sql})`)
       .join('');
+    // The whole set travels as one JSON document: one native JSON.stringify in Node and one
+    // json_to_recordset in PostgreSQL (measured: clearly cheaper in Node than eight arrays
+    // serialised and escaped element by element by the driver).
     const inserted: Array<{ id: string }> = await this.rows.query(
       `WITH inserted AS (
          INSERT INTO events (id, user_id, action, occurred_at, received_at, metadata, site_id, path)
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[],
-                              $6::jsonb[], $7::text[], $8::text[])
+         SELECT id, "userId", action, "occurredAt", "receivedAt", metadata, "siteId", path
+         FROM json_to_recordset($1::json) AS e(id uuid, "userId" text, action text, "occurredAt" timestamptz,
+                                                "receivedAt" timestamptz, metadata jsonb, "siteId" text, path text)
          ON CONFLICT (id) DO NOTHING
          RETURNING id, user_id, action, occurred_at, site_id, path
        )${projections}
        SELECT id FROM inserted`,
-      [
-        events.map((e) => e.id),
-        events.map((e) => e.userId),
-        events.map((e) => e.action),
-        events.map((e) => e.occurredAt.toISOString()),
-        events.map((e) => e.receivedAt.toISOString()),
-        events.map((e) => JSON.stringify(e.metadata)),
-        events.map((e) => e.siteId),
-        events.map((e) => e.path),
-      ],
+      [JSON.stringify(events satisfies TrackedEvent[])],
     );
     return new Set(inserted.map((row) => row.id));
   }

@@ -1,12 +1,49 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsDefined, IsIn, IsOptional, IsString, IsUUID, Length, MaxLength } from 'class-validator';
 import { RangePageQueryDto } from '../../../shared/http/page-query.dto';
+import { findUnstorableText } from '../../../shared/http/validate';
+import { parseInstant } from '../../../shared/time';
 import { IsIsoInstant, IsJsonObject, IsUserId } from '../../../shared/http/validators';
 
 export const METADATA_MAX_BYTES = 16 * 1024;
 
+const EVENT_FIELDS = new Set(['event_id', 'user_id', 'action', 'timestamp', 'sent_at', 'metadata', 'site_id', 'path']);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ascii = (min: number, max: number) => new RegExp(`^[\\x20-\\x7e]{${min},${max}}$`);
+const USER_ID = ascii(1, 128);
+const ACTION = ascii(1, 100);
+const SITE_ID = ascii(0, 128);
+const PATH = ascii(0, 2048);
+const absent = (v: unknown) => v === undefined || v === null;
+const matches = (pattern: RegExp, v: unknown) => typeof v === 'string' && pattern.test(v);
+
 /** One event as a client sends it (`POST /api/event`, and each item of a batch). */
 export class RecordEventDto {
+  /**
+   * The fast path for the common event (printable ASCII text, an object for metadata): true
+   * only when the decorators below would accept it too — held to that by a property test.
+   * Anything else is validated, and its errors worded, by class-validator.
+   */
+  static isPlainlyValid(value: unknown): boolean {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+    const e = value as Record<string, unknown>;
+    for (const key of Object.keys(e)) if (!EVENT_FIELDS.has(key)) return false;
+    return (
+      (matches(USER_ID, e.user_id) || (typeof e.user_id === 'number' && Number.isSafeInteger(e.user_id))) &&
+      matches(ACTION, e.action) &&
+      (absent(e.event_id) || matches(UUID, e.event_id)) &&
+      (absent(e.timestamp) || (typeof e.timestamp === 'string' && parseInstant(e.timestamp) !== null)) &&
+      (absent(e.sent_at) || (typeof e.sent_at === 'string' && parseInstant(e.sent_at) !== null)) &&
+      (absent(e.site_id) || matches(SITE_ID, e.site_id)) &&
+      (absent(e.path) || matches(PATH, e.path)) &&
+      (absent(e.metadata) ||
+        (typeof e.metadata === 'object' &&
+          !Array.isArray(e.metadata) &&
+          Buffer.byteLength(JSON.stringify(e.metadata), 'utf8') <= METADATA_MAX_BYTES &&
+          findUnstorableText(e.metadata, '').length === 0))
+    );
+  }
+
   @ApiPropertyOptional({
     format: 'uuid',
     description: 'Idempotency key. A second send with the same id is reported as a duplicate and changes nothing. Generated (UUIDv7) when absent.',
