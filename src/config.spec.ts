@@ -12,6 +12,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       requireApiKeys: false,
       corsOrigins: [],
+      writeQueueMaxEvents: 50_000,
     });
     expect(config.embeddedPgDir).toMatch(/\.data\/postgres$/);
   });
@@ -27,6 +28,7 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'debug',
       REQUIRE_API_KEYS: 'true',
       CORS_ORIGINS: 'https://a.example.com, http://localhost:3000',
+      WRITE_QUEUE_MAX_EVENTS: '500',
     });
     expect(config).toMatchObject({
       port: 9000,
@@ -38,6 +40,7 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       requireApiKeys: true,
       corsOrigins: ['https://a.example.com', 'http://localhost:3000'],
+      writeQueueMaxEvents: 500,
     });
   });
 
@@ -52,16 +55,17 @@ describe('loadConfig', () => {
         METRICS_CRON: 'every day',
         DATABASE_URL: 'mysql://user:secret@db/x',
         CORS_ORIGINS: 'not an origin',
+        WRITE_QUEUE_MAX_EVENTS: '0',
       });
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const message = (error as ConfigError).message;
-    for (const name of ['PORT', 'EMBEDDED_PG_PORT', 'METRICS_CRON_ENABLED', 'LOG_LEVEL', 'METRICS_CRON', 'DATABASE_URL', 'CORS_ORIGINS']) {
+    for (const name of ['PORT', 'EMBEDDED_PG_PORT', 'METRICS_CRON_ENABLED', 'LOG_LEVEL', 'METRICS_CRON', 'DATABASE_URL', 'CORS_ORIGINS', 'WRITE_QUEUE_MAX_EVENTS']) {
       expect(message).toContain(name);
     }
-    expect((error as ConfigError).problems).toHaveLength(7);
+    expect((error as ConfigError).problems).toHaveLength(8);
     expect(message).not.toContain('secret');
   });
 });

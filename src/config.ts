@@ -21,6 +21,8 @@ export class AppConfig {
   readonly corsOrigins!: string[];
   /** Apply pending migrations when the service starts. */
   readonly migrateOnStart!: boolean;
+  /** Events accepted but not yet committed, at most; beyond, writes get 503 (backpressure). */
+  readonly writeQueueMaxEvents!: number;
 }
 
 export class ConfigError extends Error {
@@ -47,6 +49,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
       return fallback;
     }
     return value;
+  };
+  const positive = (name: string, fallback: number): number => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    if (!/^\d+$/.test(raw) || Number(raw) < 1) {
+      problems.push(`${name} must be a positive integer (got "${raw}")`);
+      return fallback;
+    }
+    return Number(raw);
   };
   const bool = (name: string, fallback: boolean): boolean => {
     const raw = read(name);
@@ -96,6 +107,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     requireApiKeys: bool('REQUIRE_API_KEYS', false),
     corsOrigins,
     migrateOnStart: bool('MIGRATE_ON_START', true),
+    writeQueueMaxEvents: positive('WRITE_QUEUE_MAX_EVENTS', 50_000),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

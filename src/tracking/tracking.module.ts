@@ -3,7 +3,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { TypeOrmEventRepository } from './adapters/persistence/typeorm-event.repository';
 import { EventOrmEntity } from './adapters/persistence/event.orm-entity';
 import { EventWriteProjections } from './adapters/persistence/event-write-projections';
-import { GroupCommitEventRepository } from './adapters/persistence/group-commit-event.repository';
+import { AppConfig } from '../config';
+import { DEFAULT_GROUP_COMMIT, GroupCommitEventRepository } from './adapters/persistence/group-commit-event.repository';
 import { GetEventHandler } from './application/get-event';
 import { ListEventsHandler } from './application/list-events';
 import { RecordEventsHandler } from './application/record-events';
@@ -24,8 +25,9 @@ import { EventsController } from './ports/http/events.controller';
     // Every write goes through group commit; reads go straight to PostgreSQL.
     {
       provide: EventRepository,
-      useFactory: (postgres: TypeOrmEventRepository) => new GroupCommitEventRepository(postgres),
-      inject: [TypeOrmEventRepository],
+      useFactory: (postgres: TypeOrmEventRepository, config: AppConfig) =>
+        new GroupCommitEventRepository(postgres, { ...DEFAULT_GROUP_COMMIT, maxQueuedEvents: config.writeQueueMaxEvents }),
+      inject: [TypeOrmEventRepository, AppConfig],
     },
   ],
   exports: [EventRepository, EventWriteProjections],

@@ -106,3 +106,50 @@ describe('when the database goes away', () => {
     expect(actions).not.toContain('during');
   });
 });
+
+describe('backpressure when the database cannot keep up', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ WRITE_QUEUE_MAX_EVENTS: '40' });
+    await t.reset();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('refuses writes beyond the queue bound at once with 503, stores the accepted ones when it catches up', async () => {
+    // Another session holds a lock that blocks every insert into events.
+    const blocker = t.db.createQueryRunner();
+    await blocker.connect();
+    await blocker.startTransaction();
+    await blocker.query('LOCK TABLE events IN EXCLUSIVE MODE');
+
+    const sends = Array.from({ length: 120 }, (_, i) => {
+      const started = Date.now();
+      return t
+        .http()
+        .post('/api/event')
+        .send({ user_id: 'pressure', action: 'x', metadata: { i } })
+        .then((res) => ({ status: res.status, retryAfter: res.headers['retry-after'], ms: Date.now() - started }));
+    });
+    // Give every request time to arrive and queue or be refused, then let the writes through.
+    await new Promise((r) => setTimeout(r, 1500));
+    await blocker.commitTransaction();
+    await blocker.release();
+    const answers = await Promise.all(sends);
+
+    const refused = answers.filter((a) => a.status === 503);
+    const created = answers.filter((a) => a.status === 201);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(created.length).toBeGreaterThan(0);
+    expect(created.length + refused.length).toBe(120);
+    for (const a of refused) {
+      expect(a.retryAfter).toMatch(/^\d+$/);
+      expect(a.ms).toBeLessThan(1000); // refused at once, not after waiting for the lock
+    }
+    const [{ n }] = await t.db.query("SELECT count(*)::int AS n FROM events WHERE user_id = 'pressure'");
+    expect(n).toBe(created.length);
+    // Once the database keeps up again, writes are accepted as before.
+    expect((await t.http().post('/api/event').send({ user_id: 'pressure', action: 'after' })).status).toBe(201);
+  });
+});
