@@ -22,10 +22,22 @@ describe('operations routes', () => {
     expect(res.body).toMatchObject({ status: 'ok', info: { database: { status: 'up' }, schema: { status: 'up' } } });
   });
 
-  it('serves Swagger UI at /docs', async () => {
+  it('serves Swagger UI at /docs, with assets that its content security policy allows', async () => {
     const res = await t.http().get('/docs');
     expect(res.status).toBe(200);
     expect(res.text).toContain('swagger-ui');
+    expect(res.headers['content-security-policy']).toContain("script-src 'self' 'unsafe-inline'");
+    const script = res.text.match(/src="\.?\/?([^"]*swagger-ui-bundle\.js)"/);
+    expect(script).not.toBeNull();
+    expect((await t.http().get(`/docs/${script![1].replace(/^docs\//, '')}`)).status).toBe(200);
+  });
+
+  it('sends security headers on API responses', async () => {
+    const res = await t.http().get('/health/live');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(res.headers['strict-transport-security']).toMatch(/max-age=/);
+    expect(res.headers['x-powered-by']).toBeUndefined();
   });
 
   it('documents every route with its success and error responses, with examples', async () => {

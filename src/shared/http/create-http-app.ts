@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyInstance } from 'fastify';
+import helmet from '@fastify/helmet';
 import { AppModule } from '../../app.module';
 import { AppConfig, LogLevel } from '../../config';
 import { applyRouteBodyLimits, DEFAULT_BODY_LIMIT } from './body-limit';
@@ -40,6 +41,18 @@ export async function createHttpApp(config: AppConfig): Promise<NestFastifyAppli
     abortOnError: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  // Security headers on every response. Swagger UI (at /docs) needs inline styles and
+  // scripts, so the content security policy allows exactly those; the API answers JSON only.
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: [`'self'`],
+        styleSrc: [`'self'`, `'unsafe-inline'`],
+        imgSrc: [`'self'`, 'data:'],
+        scriptSrc: [`'self'`, `'unsafe-inline'`],
+      },
+    },
+  });
   // JSON only: every other media type is a 415, not a body silently read as text.
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, fastify.getDefaultJsonParser('error', 'error'));
