@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { ScheduleModule } from '@nestjs/schedule';
+import { AccessModule } from './access/access.module';
 import { AppConfig } from './config';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -25,6 +26,7 @@ export class AppModule {
         DatabaseModule.forRoot(config, options),
         CqrsModule.forRoot(),
         ScheduleModule.forRoot(),
+        AccessModule,
         TrackingModule,
         MetricsModule,
         ...(options.http === false ? [] : [HealthModule]),

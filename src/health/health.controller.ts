@@ -12,8 +12,11 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
+import { ApiKeyAuthenticator } from '../access/application/api-key-authenticator';
+import { Public } from '../shared/http/route-access';
 
 @ApiTags('operations')
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(
@@ -21,6 +24,7 @@ export class HealthController {
     private readonly db: TypeOrmHealthIndicator,
     private readonly indicators: HealthIndicatorService,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly access: ApiKeyAuthenticator,
   ) {}
 
   @Get('live')
@@ -40,6 +44,7 @@ export class HealthController {
       return await this.health.check([
         () => this.db.pingCheck('database', { connection: this.dataSource, timeout: 1000 }),
         () => this.schemaCheck(),
+        () => this.accessCheck(),
       ]);
     } catch (error) {
       // Terminus throws a 503 carrying the per-check report; answer it as is.
@@ -48,6 +53,15 @@ export class HealthController {
       void reply.status(503).header('Retry-After', '5');
       return report;
     }
+  }
+
+  /** Says whether the service is open to anyone (no API key yet) — up either way. */
+  private async accessCheck(): Promise<HealthIndicatorResult> {
+    const mode = await this.access.mode();
+    return this.indicators.check('access').up({
+      mode,
+      ...(mode === 'open' ? { warning: 'no API key exists: every route is open; create one with npm run keys' } : {}),
+    });
   }
 
   private async schemaCheck(): Promise<HealthIndicatorResult> {

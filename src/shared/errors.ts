@@ -10,7 +10,7 @@ export interface FieldError {
  */
 export abstract class DomainError extends Error {
   abstract readonly code: string;
-  abstract readonly kind: 'invalid' | 'not_found' | 'conflict' | 'unavailable';
+  abstract readonly kind: 'invalid' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'unavailable' | 'rate_limited';
 }
 
 export class ValidationFailedError extends DomainError {

@@ -3,6 +3,7 @@ import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ValidationFailedError } from '../../../shared/errors';
 import { ApiProblems } from '../../../shared/http/api-problems';
+import { RequireScope } from '../../../shared/http/route-access';
 import { PageQueryDto } from '../../../shared/http/page-query.dto';
 import { parseInstant } from '../../../shared/time';
 import { ComputeActivityMetricsCommand } from '../../application/compute-activity-metrics';
@@ -32,6 +33,7 @@ export class MetricsController {
 
   @Post()
   @HttpCode(200)
+  @RequireScope('admin')
   @ApiOperation({
     summary: 'Compute the 4-hour activity metrics',
     description:
@@ -41,7 +43,7 @@ export class MetricsController {
   })
   @ApiBody({ type: ComputeMetricsDto, required: false })
   @ApiOkResponse({ type: MetricsRunResponse })
-  @ApiProblems(400, 415, 503)
+  @ApiProblems(400, 401, 403, 415, 503)
   async compute(@Body() body: ComputeMetricsDto): Promise<MetricsRunResponse> {
     if ((body.from === undefined) !== (body.till === undefined)) {
       const missing = body.from === undefined ? 'from' : 'till';
@@ -55,7 +57,7 @@ export class MetricsController {
   @Get()
   @ApiOperation({ summary: 'List per-user metrics', description: 'Ordered by window_start, then user_id.' })
   @ApiOkResponse({ type: UserMetricsPageResponse })
-  @ApiProblems(400, 503)
+  @ApiProblems(400, 401, 403, 503)
   async list(@Query() query: ListMetricsQueryDto): Promise<UserMetricsPageResponse> {
     const page = await this.queries.execute(
       new ListMetricsQuery(
@@ -70,7 +72,7 @@ export class MetricsController {
   @Get('windows')
   @ApiOperation({ summary: 'The window ledger', description: 'Every window that has events, ordered by window_start.' })
   @ApiOkResponse({ type: WindowPageResponse })
-  @ApiProblems(400, 503)
+  @ApiProblems(400, 401, 403, 503)
   async windows(@Query() query: ListWindowsQueryDto): Promise<WindowPageResponse> {
     const page = await this.queries.execute(
       new ListWindowsQuery(

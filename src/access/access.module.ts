@@ -1,0 +1,21 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { TypeOrmApiKeyRepository } from './adapters/persistence/typeorm-api-key.repository';
+import { ApiKeyAuthenticator } from './application/api-key-authenticator';
+import { CreateApiKeyHandler, ListApiKeysHandler, RevokeApiKeyHandler } from './application/manage-api-keys';
+import { ApiKeyRepository } from './domain/api-key.repository';
+import { ApiKeyGuard } from './ports/http/api-key.guard';
+
+/** API keys with scopes: the CLI manages them, a global guard enforces them on every route. */
+@Module({
+  providers: [
+    CreateApiKeyHandler,
+    ListApiKeysHandler,
+    RevokeApiKeyHandler,
+    ApiKeyAuthenticator,
+    { provide: ApiKeyRepository, useClass: TypeOrmApiKeyRepository },
+    { provide: APP_GUARD, useClass: ApiKeyGuard },
+  ],
+  exports: [ApiKeyAuthenticator],
+})
+export class AccessModule {}

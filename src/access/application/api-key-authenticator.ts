@@ -1,0 +1,67 @@
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { AppConfig } from '../../config';
+import { ApiKey, hashSecret, InsufficientScopeError, MissingApiKeyError, Scope, scopeAllows } from '../domain/api-key';
+import { ApiKeyRepository } from '../domain/api-key.repository';
+
+/** How long a lookup is trusted: a key revoked by the CLI stops working within this time. */
+export const KEY_CACHE_MS = 2000;
+const MAX_CACHED_KEYS = 10_000;
+
+export type AccessMode = 'open' | 'keys';
+
+/**
+ * Decides, for every request, whether its key may use the route. While no key exists and
+ * REQUIRE_API_KEYS is false the service is open (and says so loudly); once a key exists, or
+ * with REQUIRE_API_KEYS=true, every protected route needs a key with the right scope.
+ * Lookups are cached briefly so that the hot path does not query the database per request.
+ */
+@Injectable()
+export class ApiKeyAuthenticator implements OnApplicationBootstrap {
+  private readonly logger = new Logger('Access');
+  private readonly cache = new Map<string, { key: ApiKey | null; until: number }>();
+  private anyActive: { value: boolean; until: number } | null = null;
+
+  constructor(
+    private readonly keys: ApiKeyRepository,
+    private readonly config: AppConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if ((await this.mode().catch(() => 'keys')) === 'open') {
+      this.logger.warn(
+        'NO API KEY EXISTS: every route is open to anyone who can reach this port. ' +
+          'Create one with `npm run keys -- create --name <name> --scope admin`, or set REQUIRE_API_KEYS=true.',
+      );
+    }
+  }
+
+  async mode(): Promise<AccessMode> {
+    if (this.config.requireApiKeys) return 'keys';
+    const now = Date.now();
+    if (!this.anyActive || this.anyActive.until < now) {
+      this.anyActive = { value: await this.keys.anyActive(), until: now + KEY_CACHE_MS };
+    }
+    return this.anyActive.value ? 'keys' : 'open';
+  }
+
+  /** Resolves with the key used (null in open mode); throws 401/403 domain errors. */
+  async authorize(secret: string | undefined, required: Scope): Promise<ApiKey | null> {
+    if ((await this.mode()) === 'open') return null;
+    if (!secret) throw new MissingApiKeyError();
+    const key = await this.lookup(secret);
+    if (!key) throw new MissingApiKeyError('The API key is unknown or revoked.');
+    if (!scopeAllows(key.scope, required)) throw new InsufficientScopeError(required);
+    return key;
+  }
+
+  private async lookup(secret: string): Promise<ApiKey | null> {
+    const hash = hashSecret(secret);
+    const now = Date.now();
+    const cached = this.cache.get(hash);
+    if (cached && cached.until >= now) return cached.key;
+    const key = await this.keys.findActiveByHash(hash);
+    if (this.cache.size >= MAX_CACHED_KEYS) this.cache.clear(); // random keys must not grow memory
+    this.cache.set(hash, { key, until: now + KEY_CACHE_MS });
+    return key;
+  }
+}

@@ -1,0 +1,12 @@
+import { ApiKey, Scope } from './api-key';
+
+export abstract class ApiKeyRepository {
+  abstract create(key: { id: string; name: string; scope: Scope; secretHash: string }): Promise<ApiKey>;
+  abstract list(): Promise<ApiKey[]>;
+  /** Marks the key revoked; false when no such key exists. */
+  abstract revoke(id: string, at: Date): Promise<boolean>;
+  /** The active (not revoked) key with this secret hash. */
+  abstract findActiveByHash(secretHash: string): Promise<ApiKey | null>;
+  /** True when at least one active key exists (the service then requires keys). */
+  abstract anyActive(): Promise<boolean>;
+}

@@ -1,0 +1,140 @@
+import { KEY_CACHE_MS } from '../../src/access/application/api-key-authenticator';
+import { spawnNode } from '../support/process';
+import { startTestApp, TestApp } from '../support/test-app';
+
+/** API keys and scopes: open mode, keys created and revoked with the CLI, 401/403 per scope. */
+jest.setTimeout(60_000);
+
+async function keysCli(...args: string[]): Promise<{ code: number | null; output: string }> {
+  const cli = spawnNode('dist/cmd/keys.js', args, {});
+  const code = await cli.exited;
+  return { code, output: cli.output() };
+}
+
+const waitForCache = () => new Promise((r) => setTimeout(r, KEY_CACHE_MS + 200));
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+  await t.reset();
+});
+afterAll(async () => {
+  await t.db.query('TRUNCATE api_keys'); // leave the database open for the other test files
+  await t.close();
+});
+
+const ROUTES: Array<{ method: 'get' | 'post'; path: string; body?: object; scope: 'read' | 'write' | 'admin' }> = [
+  { method: 'post', path: '/api/event', body: { user_id: 1, action: 'a' }, scope: 'write' },
+  { method: 'post', path: '/api/event/validate', body: { user_id: 1, action: 'a' }, scope: 'write' },
+  { method: 'post', path: '/api/events/batch', body: { events: [{ user_id: 1, action: 'a' }] }, scope: 'write' },
+  { method: 'get', path: '/api/events', scope: 'read' },
+  { method: 'get', path: '/api/events/0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10', scope: 'read' },
+  { method: 'post', path: '/api/metrics', body: {}, scope: 'admin' },
+  { method: 'get', path: '/api/metrics', scope: 'read' },
+  { method: 'get', path: '/api/metrics/windows', scope: 'read' },
+];
+
+describe('API keys', () => {
+  const secrets: Record<string, string> = {};
+  const ids: Record<string, string> = {};
+
+  it('runs open while no key exists, and says so in /health/ready', async () => {
+    expect((await t.http().get('/api/events')).status).toBe(200);
+    const ready = await t.http().get('/health/ready');
+    expect(ready.body.info.access).toMatchObject({ status: 'up', mode: 'open', warning: expect.stringContaining('open') });
+  });
+
+  it('creates keys with the CLI, showing each secret once', async () => {
+    for (const scope of ['read', 'write', 'admin']) {
+      const res = await keysCli('create', '--name', `${scope}-key`, '--scope', scope, '--json');
+      expect(res.code).toBe(0);
+      const created = JSON.parse(res.output);
+      expect(created).toMatchObject({ name: `${scope}-key`, scope, revoked_at: null, secret: expect.stringMatching(/^tsk_[\w-]{43}$/) });
+      secrets[scope] = created.secret;
+      ids[scope] = created.id;
+    }
+    const list = await keysCli('list', '--json');
+    expect(list.code).toBe(0);
+    expect(JSON.parse(list.output).keys.map((k: { scope: string }) => k.scope)).toEqual(['read', 'write', 'admin']);
+    expect(list.output).not.toContain('tsk_');
+    const [stored] = await t.db.query('SELECT secret_hash FROM api_keys WHERE id = $1', [ids.read]);
+    expect(stored.secret_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(stored.secret_hash).not.toContain(secrets.read.slice(4));
+    await waitForCache();
+  });
+
+  it.each(ROUTES)('$method $path answers 401 without a valid key', async ({ method, path, body }) => {
+    for (const headers of [{}, { Authorization: 'Bearer tsk_wrong' }, { 'X-API-Key': 'nope' }, { Authorization: 'Basic dTpw' }]) {
+      const res = await t.http()[method](path).set(headers).send(body);
+      expect(res.status).toBe(401);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.headers['www-authenticate']).toBe('Bearer');
+    }
+  });
+
+  it.each(ROUTES)('$method $path needs the $scope scope (or admin)', async ({ method, path, body, scope }) => {
+    for (const granted of ['read', 'write', 'admin']) {
+      const viaBearer = await t.http()[method](path).set('Authorization', `Bearer ${secrets[granted]}`).send(body);
+      const viaHeader = await t.http()[method](path).set('X-API-Key', secrets[granted]).send(body);
+      const allowed = granted === 'admin' || granted === scope;
+      for (const res of [viaBearer, viaHeader]) {
+        if (allowed) expect([200, 201, 404]).toContain(res.status);
+        else {
+          expect(res.status).toBe(403);
+          expect(res.body).toMatchObject({ status: 403, detail: expect.stringContaining(scope) });
+        }
+      }
+    }
+  });
+
+  it('keeps health and the API documentation public', async () => {
+    expect((await t.http().get('/health/live')).status).toBe(200);
+    const ready = await t.http().get('/health/ready');
+    expect(ready.status).toBe(200);
+    expect(ready.body.info.access).toEqual({ status: 'up', mode: 'keys' });
+    expect((await t.http().get('/docs-json')).status).toBe(200);
+  });
+
+  it('documents the key in Swagger', async () => {
+    const doc = (await t.http().get('/docs-json')).body;
+    expect(doc.components.securitySchemes).toMatchObject({
+      bearer: { type: 'http', scheme: 'bearer' },
+      'api-key': { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+    });
+  });
+
+  it('revokes a key with the CLI: it stops working within seconds', async () => {
+    expect((await t.http().get('/api/events').set('X-API-Key', secrets.read)).status).toBe(200);
+    const res = await keysCli('revoke', ids.read);
+    expect(res.code).toBe(0);
+    await waitForCache();
+    expect((await t.http().get('/api/events').set('X-API-Key', secrets.read)).status).toBe(401);
+    expect((await t.http().get('/api/events').set('X-API-Key', secrets.admin)).status).toBe(200);
+  });
+
+  it('exits 2 on bad arguments and 1 on an unknown key id', async () => {
+    expect((await keysCli('create', '--name', 'x', '--scope', 'root')).code).toBe(2);
+    expect((await keysCli('create', '--scope', 'read')).code).toBe(2);
+    expect((await keysCli('revoke', 'not-an-id')).code).toBe(2);
+    expect((await keysCli('frobnicate')).code).toBe(2);
+    const unknown = await keysCli('revoke', '00000000-0000-4000-8000-000000000000');
+    expect(unknown.code).toBe(1);
+    expect(unknown.output).toContain('No API key');
+  });
+});
+
+describe('REQUIRE_API_KEYS=true', () => {
+  it('closes the open mode: without keys every route but health answers 401', async () => {
+    await t.db.query('TRUNCATE api_keys');
+    const closed = await startTestApp({ REQUIRE_API_KEYS: 'true' });
+    try {
+      for (const { method, path, body } of ROUTES) {
+        expect((await closed.http()[method](path).send(body)).status).toBe(401);
+      }
+      expect((await closed.http().get('/health/live')).status).toBe(200);
+      expect((await closed.http().get('/health/ready')).body.info.access).toEqual({ status: 'up', mode: 'keys' });
+    } finally {
+      await closed.close();
+    }
+  });
+});
