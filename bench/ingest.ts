@@ -127,6 +127,7 @@ async function main() {
     PORT: String(port),
     LOG_LEVEL: 'error',
     METRICS_CRON_ENABLED: 'false',
+    RATE_LIMIT_WRITE: '0', // one load generator on one address: measure the service, not the limit
   });
   const naive = await startNode('dist-bench/bench/naive/main.js', { DATABASE_URL: db.url, PORT: String(naivePort) });
   const count = (table: string) => async () => Number((await db.dataSource.query(`SELECT count(*) AS n FROM ${table}`))[0].n);

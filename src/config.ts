@@ -23,6 +23,8 @@ export class AppConfig {
   readonly migrateOnStart!: boolean;
   /** Events accepted but not yet committed, at most; beyond, writes get 503 (backpressure). */
   readonly writeQueueMaxEvents!: number;
+  /** Requests per second per API key (per client address while open), by the route's scope; 0 = unlimited. */
+  readonly rateLimits!: { read: number; write: number; admin: number };
 }
 
 export class ConfigError extends Error {
@@ -55,6 +57,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
     if (raw === undefined) return fallback;
     if (!/^\d+$/.test(raw) || Number(raw) < 1) {
       problems.push(`${name} must be a positive integer (got "${raw}")`);
+      return fallback;
+    }
+    return Number(raw);
+  };
+  const count = (name: string, fallback: number): number => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    if (!/^\d+$/.test(raw)) {
+      problems.push(`${name} must be a whole number, 0 for no limit (got "${raw}")`);
       return fallback;
     }
     return Number(raw);
@@ -108,6 +119,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     corsOrigins,
     migrateOnStart: bool('MIGRATE_ON_START', true),
     writeQueueMaxEvents: positive('WRITE_QUEUE_MAX_EVENTS', 50_000),
+    rateLimits: {
+      read: count('RATE_LIMIT_READ', 100),
+      write: count('RATE_LIMIT_WRITE', 1000),
+      admin: count('RATE_LIMIT_ADMIN', 10),
+    },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

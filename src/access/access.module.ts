@@ -1,18 +1,20 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { ThrottlerStorageService } from '@nestjs/throttler';
 import { TypeOrmApiKeyRepository } from './adapters/persistence/typeorm-api-key.repository';
 import { ApiKeyAuthenticator } from './application/api-key-authenticator';
 import { CreateApiKeyHandler, ListApiKeysHandler, RevokeApiKeyHandler } from './application/manage-api-keys';
 import { ApiKeyRepository } from './domain/api-key.repository';
 import { ApiKeyGuard } from './ports/http/api-key.guard';
 
-/** API keys with scopes: the CLI manages them, a global guard enforces them on every route. */
+/** API keys with scopes and rate limits: the CLI manages keys, a global guard enforces both on every route. */
 @Module({
   providers: [
     CreateApiKeyHandler,
     ListApiKeysHandler,
     RevokeApiKeyHandler,
     ApiKeyAuthenticator,
+    ThrottlerStorageService,
     { provide: ApiKeyRepository, useClass: TypeOrmApiKeyRepository },
     { provide: APP_GUARD, useClass: ApiKeyGuard },
   ],

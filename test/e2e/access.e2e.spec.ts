@@ -138,3 +138,38 @@ describe('REQUIRE_API_KEYS=true', () => {
     }
   });
 });
+
+describe('rate limits', () => {
+  it('limits each key per scope, with RateLimit headers and 429 + Retry-After beyond', async () => {
+    await t.db.query('TRUNCATE api_keys');
+    const limited = await startTestApp({ RATE_LIMIT_WRITE: '5', RATE_LIMIT_READ: '3' });
+    try {
+      // Open mode: the limit applies per client address.
+      const open = [];
+      for (let i = 0; i < 7; i++) open.push(await limited.http().post('/api/event/validate').send({ user_id: 1, action: 'a' }));
+      expect(open.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 429, 429]);
+      expect(open[0].headers).toMatchObject({ 'ratelimit-limit': '5', 'ratelimit-remaining': '4', 'ratelimit-reset': expect.stringMatching(/^\d+$/) });
+      expect(open[5].headers['retry-after']).toMatch(/^[1-9]\d*$/);
+      expect(open[5].headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(open[5].body).toMatchObject({ status: 429, title: 'Too Many Requests' });
+      // Reads have their own budget; a batch counts as one request.
+      expect((await limited.http().get('/api/events')).status).toBe(200);
+
+      // With keys: each key has its own budget.
+      const a = JSON.parse((await keysCli('create', '--name', 'a', '--scope', 'write', '--json')).output).secret;
+      const b = JSON.parse((await keysCli('create', '--name', 'b', '--scope', 'write', '--json')).output).secret;
+      await waitForCache();
+      const batch = { events: Array.from({ length: 50 }, () => ({ user_id: 1, action: 'a' })) };
+      const withA = [];
+      for (let i = 0; i < 6; i++) withA.push((await limited.http().post('/api/events/batch').set('X-API-Key', a).send(batch)).status);
+      expect(withA).toEqual([200, 200, 200, 200, 200, 429]);
+      expect((await limited.http().post('/api/events/batch').set('X-API-Key', b).send(batch)).status).toBe(200);
+      // The window passes: the key may send again.
+      await new Promise((r) => setTimeout(r, 1100));
+      expect((await limited.http().post('/api/events/batch').set('X-API-Key', a).send(batch)).status).toBe(200);
+    } finally {
+      await limited.close();
+      await t.db.query('TRUNCATE api_keys');
+    }
+  });
+});

@@ -45,7 +45,7 @@ describe('operations routes', () => {
     expect(res.status).toBe(200);
     const doc = res.body;
     expect(doc.openapi).toMatch(/^3\./);
-    const guarded = ['401', '403'];
+    const guarded = ['401', '403', '429'];
     const expected: Record<string, Record<string, string[]>> = {
       '/api/event': { post: ['201', '200', '400', '413', '415', '503', ...guarded] },
       '/api/events/batch': { post: ['200', '400', '413', '415', '503', ...guarded] },

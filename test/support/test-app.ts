@@ -20,6 +20,10 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     DATABASE_URL: process.env.DATABASE_URL,
     METRICS_CRON_ENABLED: 'false',
     LOG_LEVEL: 'fatal',
+    // Tests send bursts from one address; the rate-limit test turns limits on itself.
+    RATE_LIMIT_READ: '0',
+    RATE_LIMIT_WRITE: '0',
+    RATE_LIMIT_ADMIN: '0',
     ...overrides,
   });
 }

@@ -52,3 +52,11 @@ export class ApiKeyNotFoundError extends DomainError {
     super(`No API key with id ${id}.`);
   }
 }
+
+export class RateLimitedError extends DomainError {
+  readonly code = 'rate-limited';
+  readonly kind = 'rate_limited';
+  constructor(readonly retryAfterSeconds: number) {
+    super(`Too many requests; retry in ${retryAfterSeconds} s.`);
+  }
+}

@@ -38,6 +38,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const problem = this.toProblem(error);
     if (problem.status === HttpStatus.SERVICE_UNAVAILABLE) reply.header('Retry-After', String(RETRY_AFTER_SECONDS));
     if (problem.status === HttpStatus.UNAUTHORIZED) reply.header('WWW-Authenticate', 'Bearer');
+    const retryAfter = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+    if (problem.status === HttpStatus.TOO_MANY_REQUESTS && typeof retryAfter === 'number') {
+      reply.header('Retry-After', String(retryAfter));
+    }
     if (problem.status >= 500 && problem.status !== HttpStatus.SERVICE_UNAVAILABLE) {
       this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     } else if (problem.status === HttpStatus.SERVICE_UNAVAILABLE) {

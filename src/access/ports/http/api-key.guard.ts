@@ -1,18 +1,30 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { FastifyRequest } from 'fastify';
+import { ThrottlerStorageService } from '@nestjs/throttler';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppConfig } from '../../../config';
 import { PUBLIC_ROUTE, ROUTE_SCOPE } from '../../../shared/http/route-access';
 import { ApiKeyAuthenticator } from '../../application/api-key-authenticator';
-import { ApiKey, Scope } from '../../domain/api-key';
+import { ApiKey, RateLimitedError, Scope } from '../../domain/api-key';
+
+/** Rate limits count requests (a batch is one) in windows of one second. */
+const RATE_WINDOW_MS = 1000;
 
 export type RequestWithKey = FastifyRequest & { apiKey?: ApiKey | null };
 
-/** The one access check for every route (a global guard): no per-route code. */
+/**
+ * The one access check for every route (a global guard): no per-route code. Authenticates
+ * the key, checks its scope, then applies the rate limit of the route's scope to the key —
+ * or to the client address while the service is open — with @nestjs/throttler's storage,
+ * answering with the standard RateLimit-* headers and 429 + Retry-After beyond it.
+ */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly authenticator: ApiKeyAuthenticator,
+    private readonly rates: ThrottlerStorageService,
+    private readonly config: AppConfig,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -23,7 +35,21 @@ export class ApiKeyGuard implements CanActivate {
       this.reflector.getAllAndOverride<Scope>(ROUTE_SCOPE, targets) ??
       (request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'write');
     request.apiKey = await this.authenticator.authorize(secretOf(request), required);
+    await this.limitRate(request, context.switchToHttp().getResponse<FastifyReply>(), required);
     return true;
+  }
+
+  private async limitRate(request: RequestWithKey, reply: FastifyReply, scope: Scope): Promise<void> {
+    const limit = this.config.rateLimits[scope];
+    if (limit === 0) return;
+    const client = request.apiKey ? `key:${request.apiKey.id}` : `ip:${request.ip}`;
+    const record = await this.rates.increment(`${client}:${scope}`, RATE_WINDOW_MS, limit, 0, scope);
+    const reset = Math.max(1, record.isBlocked ? record.timeToBlockExpire : record.timeToExpire);
+    void reply
+      .header('RateLimit-Limit', String(limit))
+      .header('RateLimit-Remaining', String(Math.max(0, limit - record.totalHits)))
+      .header('RateLimit-Reset', String(reset));
+    if (record.isBlocked) throw new RateLimitedError(reset);
   }
 }
 

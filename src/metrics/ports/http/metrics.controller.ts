@@ -43,7 +43,7 @@ export class MetricsController {
   })
   @ApiBody({ type: ComputeMetricsDto, required: false })
   @ApiOkResponse({ type: MetricsRunResponse })
-  @ApiProblems(400, 401, 403, 415, 503)
+  @ApiProblems(400, 401, 403, 429, 415, 503)
   async compute(@Body() body: ComputeMetricsDto): Promise<MetricsRunResponse> {
     if ((body.from === undefined) !== (body.till === undefined)) {
       const missing = body.from === undefined ? 'from' : 'till';
@@ -57,7 +57,7 @@ export class MetricsController {
   @Get()
   @ApiOperation({ summary: 'List per-user metrics', description: 'Ordered by window_start, then user_id.' })
   @ApiOkResponse({ type: UserMetricsPageResponse })
-  @ApiProblems(400, 401, 403, 503)
+  @ApiProblems(400, 401, 403, 429, 503)
   async list(@Query() query: ListMetricsQueryDto): Promise<UserMetricsPageResponse> {
     const page = await this.queries.execute(
       new ListMetricsQuery(
@@ -72,7 +72,7 @@ export class MetricsController {
   @Get('windows')
   @ApiOperation({ summary: 'The window ledger', description: 'Every window that has events, ordered by window_start.' })
   @ApiOkResponse({ type: WindowPageResponse })
-  @ApiProblems(400, 401, 403, 503)
+  @ApiProblems(400, 401, 403, 429, 503)
   async windows(@Query() query: ListWindowsQueryDto): Promise<WindowPageResponse> {
     const page = await this.queries.execute(
       new ListWindowsQuery(

@@ -56,7 +56,7 @@ export class EventsController {
     headers: { Location: { description: '/api/events/{id}', schema: { type: 'string' } } },
   })
   @ApiOkResponse({ type: EventRecordedResponse, description: 'An event with this event_id was already stored; nothing changed.' })
-  @ApiProblems(400, 401, 403, 413, 415, 503)
+  @ApiProblems(400, 401, 403, 429, 413, 415, 503)
   async record(
     @Body() dto: RecordEventDto,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -79,7 +79,7 @@ export class EventsController {
     description: 'Applies every rule of POST /api/event (including the future-time guard) and stores nothing.',
   })
   @ApiOkResponse({ schema: { example: { status: 'valid' } } })
-  @ApiProblems(400, 401, 403, 413, 415)
+  @ApiProblems(400, 401, 403, 429, 413, 415)
   async validate(@Body() dto: RecordEventDto): Promise<{ status: 'valid' }> {
     await this.queries.execute(new ValidateEventQuery(toDraft(dto)));
     return { status: 'valid' };
@@ -96,7 +96,7 @@ export class EventsController {
   })
   @ApiBody({ type: RecordBatchDto })
   @ApiOkResponse({ type: BatchResponse })
-  @ApiProblems(400, 401, 403, 413, 415, 503)
+  @ApiProblems(400, 401, 403, 429, 413, 415, 503)
   async recordBatch(@Body() batch: RecordBatchDto): Promise<BatchResponse> {
     const results: BatchItemResponse[] = [];
     const drafts: EventDraft[] = [];
@@ -126,7 +126,7 @@ export class EventsController {
   @ApiOperation({ summary: 'One event' })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: EventResponse })
-  @ApiProblems(400, 401, 403, 404, 503)
+  @ApiProblems(400, 401, 403, 429, 404, 503)
   async get(@Param('id') id: string): Promise<EventResponse> {
     if (!isUuid(id)) throw new ValidationFailedError([{ path: 'id', message: 'must be a UUID' }]);
     return EventResponse.from(await this.queries.execute(new GetEventQuery(id)));
@@ -138,7 +138,7 @@ export class EventsController {
     description: 'Ordered by timestamp, then id; keyset pagination that never skips or repeats a row.',
   })
   @ApiOkResponse({ type: EventPageResponse })
-  @ApiProblems(400, 401, 403, 503)
+  @ApiProblems(400, 401, 403, 429, 503)
   async list(@Query() query: ListEventsQueryDto): Promise<EventPageResponse> {
     const page = await this.queries.execute(
       new ListEventsQuery(
