@@ -6,6 +6,7 @@ import { AccessModule } from './access/access.module';
 import { AppConfig } from './config';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { ObservabilityModule } from './observability/observability.module';
 import { DatabaseModule, DatabaseModuleOptions } from './shared/database/database.module';
 import { ProblemDetailsFilter } from './shared/http/problem-details.filter';
 import { DtoValidationPipe } from './shared/http/validate';
@@ -29,7 +30,7 @@ export class AppModule {
         AccessModule,
         TrackingModule,
         MetricsModule,
-        ...(options.http === false ? [] : [HealthModule]),
+        ...(options.http === false ? [] : [HealthModule, ObservabilityModule]),
       ],
       providers: [
         { provide: AppConfig, useValue: config },

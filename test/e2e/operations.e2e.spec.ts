@@ -73,6 +73,37 @@ describe('operations routes', () => {
     expect(doc.components.schemas.ProblemResponse.properties.errors).toBeDefined();
   });
 
+  it('exports Prometheus metrics that move as requests are made', async () => {
+    const value = (text: string, series: string) => {
+      const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+      return line ? Number(line.slice(series.length + 1)) : 0;
+    };
+    const created = 'tracking_events_total{outcome="created"}';
+    const rejected = 'tracking_events_total{outcome="rejected"}';
+    const posted = 'http_requests_total{method="POST",route="/api/event",status="201"}';
+    const runs = 'metrics_computations_total{trigger="http"}';
+    const before = (await t.http().get('/metrics')).text;
+
+    await t.http().post('/api/event').send({ user_id: 'prom', action: 'a' }).expect(201);
+    await t.http().post('/api/events/batch').send({ events: [{ user_id: 'prom', action: 'b' }, { user_id: 'prom' }] }).expect(200);
+    await t.http().post('/api/metrics').expect(200);
+    const res = await t.http().get('/metrics');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    const after = res.text;
+
+    expect(value(after, created) - value(before, created)).toBe(2);
+    expect(value(after, rejected) - value(before, rejected)).toBe(1);
+    expect(value(after, posted) - value(before, posted)).toBe(1);
+    expect(value(after, runs) - value(before, runs)).toBe(1);
+    expect(after).toMatch(/http_request_duration_seconds_bucket\{le="0.005",method="POST",route="\/api\/event",status="201"\}/);
+    expect(after).toContain('tracking_batch_size_events_count');
+    expect(after).toMatch(/^tracking_write_queue_events 0$/m);
+    expect(after).toMatch(/^db_pool_connections\{state="total"\} \d+$/m);
+    expect(after).toContain('metrics_computation_duration_seconds_bucket');
+    expect(after).toContain('process_cpu_seconds_total');
+  });
+
   it('answers an unknown route with a 404 problem', async () => {
     const res = await t.http().get('/api/nothing-here');
     expect(res.status).toBe(404);

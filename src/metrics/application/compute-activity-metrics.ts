@@ -1,8 +1,9 @@
-import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { Command, CommandHandler, EventBus, ICommandHandler } from '@nestjs/cqrs';
 import { ValidationFailedError } from '../../shared/errors';
 import { assertTimeRange } from '../../shared/time-range';
 import { ActivityMetricsRepository, WindowComputation } from '../domain/activity-metrics.repository';
 import { Trigger } from '../domain/window-ledger';
+import { ActivityMetricsComputed } from './activity-metrics-computed.event';
 
 export const MAX_BACKFILL_DAYS = 366;
 /** Windows computed at once within one run (each holds one database connection). */
@@ -40,7 +41,10 @@ export class ComputeActivityMetricsHandler
    */
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly metrics: ActivityMetricsRepository) {}
+  constructor(
+    private readonly metrics: ActivityMetricsRepository,
+    private readonly bus?: EventBus,
+  ) {}
 
   async execute(command: ComputeActivityMetricsCommand): Promise<ComputeActivityMetricsResult> {
     if (command.range) validateRange(command.range.from, command.range.till);
@@ -50,6 +54,7 @@ export class ComputeActivityMetricsHandler
   }
 
   private async run({ trigger, range, now }: ComputeActivityMetricsCommand): Promise<ComputeActivityMetricsResult> {
+    const started = Date.now();
     const windows = range
       ? await this.metrics.findWindowsInRange(range.from, range.till, now)
       : await this.metrics.findWindowsToCompute(now);
@@ -71,6 +76,7 @@ export class ComputeActivityMetricsHandler
     };
     await Promise.all(Array.from({ length: Math.min(WINDOW_CONCURRENCY, windows.length) }, worker));
     computed.sort((a, b) => a.window.start.getTime() - b.window.start.getTime());
+    this.bus?.publish(new ActivityMetricsComputed(trigger, computed.length, Date.now() - started));
     return { windows: computed };
   }
 }

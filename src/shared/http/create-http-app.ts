@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyInstance } from 'fastify';
 import helmet from '@fastify/helmet';
 import { AppModule } from '../../app.module';
+import { Telemetry } from '../../observability/telemetry';
 import { AppConfig, LogLevel } from '../../config';
 import { applyRouteBodyLimits, DEFAULT_BODY_LIMIT } from './body-limit';
 
@@ -57,6 +58,7 @@ export async function createHttpApp(config: AppConfig): Promise<NestFastifyAppli
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, fastify.getDefaultJsonParser('error', 'error'));
   applyRouteBodyLimits(fastify);
+  recordHttpMetrics(fastify, app.get(Telemetry));
   closeConnectionsWhenClosing(fastify);
   if (config.corsOrigins.length > 0) {
     app.enableCors({ origin: config.corsOrigins.includes('*') ? true : config.corsOrigins });
@@ -78,6 +80,18 @@ function closeConnectionsWhenClosing(fastify: FastifyInstance): void {
   });
   fastify.addHook('onSend', async (_request, reply) => {
     if (closing) void reply.header('Connection', 'close');
+  });
+}
+
+/** Request count and latency by method, route pattern (never the raw URL) and status. */
+function recordHttpMetrics(fastify: FastifyInstance, telemetry: Telemetry): void {
+  fastify.addHook('onResponse', async (request, reply) => {
+    const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) };
+    telemetry.httpRequests.inc(labels);
+    telemetry.httpDuration.observe(labels, reply.elapsedTime / 1000);
+    if (labels.route === '/api/events/batch' && Array.isArray((request.body as { events?: unknown })?.events)) {
+      telemetry.batchSizes.observe((request.body as { events: unknown[] }).events.length);
+    }
   });
 }
 

@@ -1,8 +1,9 @@
-import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { Command, CommandHandler, EventBus, ICommandHandler } from '@nestjs/cqrs';
 import { FieldError } from '../../shared/errors';
 import { uuidv7 } from '../../shared/uuid';
 import { EventRepository } from '../domain/event.repository';
 import { createEvent, EventDraft, TrackedEvent } from '../domain/tracked-event';
+import { EventsRecorded } from './events-recorded.event';
 
 export type RecordOutcome =
   | { status: 'created' | 'duplicate'; id: string }
@@ -24,9 +25,19 @@ export class RecordEventsCommand extends Command<RecordOutcome[]> {
 
 @CommandHandler(RecordEventsCommand)
 export class RecordEventsHandler implements ICommandHandler<RecordEventsCommand, RecordOutcome[]> {
-  constructor(private readonly events: EventRepository) {}
+  constructor(
+    private readonly events: EventRepository,
+    private readonly bus?: EventBus,
+  ) {}
 
-  async execute({ drafts, receivedAt }: RecordEventsCommand): Promise<RecordOutcome[]> {
+  async execute(command: RecordEventsCommand): Promise<RecordOutcome[]> {
+    const outcomes = await this.record(command);
+    const count = (status: RecordOutcome['status']) => outcomes.filter((o) => o.status === status).length;
+    this.bus?.publish(new EventsRecorded(count('created'), count('duplicate'), count('rejected')));
+    return outcomes;
+  }
+
+  private async record({ drafts, receivedAt }: RecordEventsCommand): Promise<RecordOutcome[]> {
     const outcomes: RecordOutcome[] = [];
     const toStore = new Map<string, TrackedEvent>();
     const firstOfId = new Map<string, number>();

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { CommandBus, EventBus, QueryBus } from '@nestjs/cqrs';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -14,6 +14,7 @@ import { GetEventQuery } from '../../application/get-event';
 import { ListEventsQuery } from '../../application/list-events';
 import { RecordEventsCommand } from '../../application/record-events';
 import { ValidateEventQuery } from '../../application/validate-event';
+import { EventsRecorded } from '../../application/events-recorded.event';
 import { EventDraft } from '../../domain/tracked-event';
 import { ListEventsQueryDto, RecordBatchDto, RecordEventDto } from './event.dto';
 import { BatchItemResponse, BatchResponse, EventPageResponse, EventRecordedResponse, EventResponse } from './event.responses';
@@ -42,6 +43,7 @@ export class EventsController {
   constructor(
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
+    private readonly events: EventBus,
   ) {}
 
   @Post('event')
@@ -110,6 +112,8 @@ export class EventsController {
         indexOfDraft.push(index);
       }
     });
+    const shapeRejected = batch.events.length - drafts.length;
+    if (shapeRejected > 0) this.events.publish(new EventsRecorded(0, 0, shapeRejected));
     const outcomes = drafts.length > 0 ? await this.commands.execute(new RecordEventsCommand(drafts)) : [];
     outcomes.forEach((outcome, k) => {
       const index = indexOfDraft[k];

@@ -1,0 +1,90 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { EventRepository } from '../tracking/domain/event.repository';
+
+/** The Prometheus registry of this process and every metric the service exports. */
+@Injectable()
+export class Telemetry {
+  readonly registry = new Registry();
+
+  readonly httpRequests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests answered, by method, route pattern and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time from receiving a request to sending its response, by method, route pattern and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly events = new Counter({
+    name: 'tracking_events_total',
+    help: 'Events by outcome: created, duplicate (already stored), rejected (invalid).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly batchSizes = new Histogram({
+    name: 'tracking_batch_size_events',
+    help: 'Events per request to POST /api/events/batch.',
+    buckets: [1, 10, 50, 100, 250, 500, 1000],
+    registers: [this.registry],
+  });
+
+  readonly computations = new Counter({
+    name: 'metrics_computations_total',
+    help: 'Runs of the 4-hour metrics command, by trigger.',
+    labelNames: ['trigger'] as const,
+    registers: [this.registry],
+  });
+
+  readonly computedWindows = new Counter({
+    name: 'metrics_windows_computed_total',
+    help: 'Windows computed by the metrics command, by trigger.',
+    labelNames: ['trigger'] as const,
+    registers: [this.registry],
+  });
+
+  readonly computationDuration = new Histogram({
+    name: 'metrics_computation_duration_seconds',
+    help: 'Duration of runs of the 4-hour metrics command, by trigger.',
+    labelNames: ['trigger'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+
+  constructor(
+    @InjectDataSource() dataSource: DataSource,
+    events: EventRepository,
+  ) {
+    collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: 'tracking_write_queue_events',
+      help: 'Events accepted and not yet committed (queued or being written by group commit).',
+      registers: [this.registry],
+      collect() {
+        this.set((events as { depth?: number }).depth ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'db_pool_connections',
+      help: 'Database pool connections by state: total, idle, and requests waiting for one.',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      collect() {
+        const pool = (dataSource.driver as unknown as { master?: { totalCount: number; idleCount: number; waitingCount: number } }).master;
+        if (!pool) return;
+        this.set({ state: 'total' }, pool.totalCount);
+        this.set({ state: 'idle' }, pool.idleCount);
+        this.set({ state: 'waiting' }, pool.waitingCount);
+      },
+    });
+  }
+}
