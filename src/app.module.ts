@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { ScheduleModule } from '@nestjs/schedule';
+import { LoggerModule } from 'nestjs-pino';
 import { AccessModule } from './access/access.module';
 import { AppConfig } from './config';
 import { HealthModule } from './health/health.module';
@@ -10,6 +11,7 @@ import { ObservabilityModule } from './observability/observability.module';
 import { DatabaseModule, DatabaseModuleOptions } from './shared/database/database.module';
 import { ProblemDetailsFilter } from './shared/http/problem-details.filter';
 import { DtoValidationPipe } from './shared/http/validate';
+import { loggingParams } from './shared/logging';
 import { TrackingModule } from './tracking/tracking.module';
 
 /** The composition root: the one place that decides which modules and adapters run. */
@@ -30,7 +32,7 @@ export class AppModule {
         AccessModule,
         TrackingModule,
         MetricsModule,
-        ...(options.http === false ? [] : [HealthModule, ObservabilityModule]),
+        ...(options.http === false ? [] : [LoggerModule.forRoot(loggingParams(config)), HealthModule, ObservabilityModule]),
       ],
       providers: [
         { provide: AppConfig, useValue: config },

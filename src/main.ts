@@ -2,15 +2,16 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { ConfigError, loadConfig } from './config';
 import { redactUrl, resolveDatabase } from './shared/database/resolve-database';
-import { createHttpApp } from './shared/http/create-http-app';
+import { createHttpApp, nestLogLevels } from './shared/http/create-http-app';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main(): Promise<void> {
   const logger = new Logger('Main');
-  const database = await resolveDatabase(loadConfig(), (line) => logger.debug(line, 'EmbeddedPostgres'));
+  const initial = loadConfig();
+  Logger.overrideLogger(nestLogLevels(initial.logLevel)); // until the JSON logger takes over
+  const database = await resolveDatabase(initial, (line) => logger.debug(line, 'EmbeddedPostgres'));
   const { config } = database;
-  logger.log(`${database.embedded ? 'embedded PostgreSQL' : 'database'}: ${redactUrl(config.databaseUrl!)}`);
 
   let app: Awaited<ReturnType<typeof createHttpApp>>;
   try {
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
     await database.stop();
     throw error;
   }
+  logger.log(`${database.embedded ? 'embedded PostgreSQL' : 'database'}: ${redactUrl(config.databaseUrl!)}`);
   logger.log(`listening on http://localhost:${config.port} (API docs at /docs)`);
 
   // Our own signal handling instead of enableShutdownHooks(): Nest re-raises the signal after

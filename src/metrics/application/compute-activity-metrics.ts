@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { Command, CommandHandler, EventBus, ICommandHandler } from '@nestjs/cqrs';
 import { ValidationFailedError } from '../../shared/errors';
 import { assertTimeRange } from '../../shared/time-range';
@@ -40,6 +41,7 @@ export class ComputeActivityMetricsHandler
    * Runs in other processes are still serialised per window by the repository's locks.
    */
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly logger = new Logger('ComputeActivityMetrics');
 
   constructor(
     private readonly metrics: ActivityMetricsRepository,
@@ -77,6 +79,7 @@ export class ComputeActivityMetricsHandler
     await Promise.all(Array.from({ length: Math.min(WINDOW_CONCURRENCY, windows.length) }, worker));
     computed.sort((a, b) => a.window.start.getTime() - b.window.start.getTime());
     this.bus?.publish(new ActivityMetricsComputed(trigger, computed.length, Date.now() - started));
+    this.logger.log(`${trigger} run: computed ${computed.length} of ${windows.length} window(s) in ${Date.now() - started} ms`);
     return { windows: computed };
   }
 }

@@ -4,9 +4,11 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyInstance } from 'fastify';
 import helmet from '@fastify/helmet';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from '../../app.module';
 import { Telemetry } from '../../observability/telemetry';
 import { AppConfig, LogLevel } from '../../config';
+import { requestIdOf } from '../logging';
 import { applyRouteBodyLimits, DEFAULT_BODY_LIMIT } from './body-limit';
 
 const NEST_LEVELS: Record<LogLevel, NestLogLevel[]> = {
@@ -33,14 +35,19 @@ export async function createHttpApp(config: AppConfig): Promise<NestFastifyAppli
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     requestTimeout: 30_000,
+    requestIdHeader: false,
+    genReqId: requestIdOf,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     bodyParser: false,
+    // Held until the JSON logger takes over, so that start-up lines are JSON too.
+    bufferLogs: true,
     logger: nestLogLevels(config.logLevel),
     // Throw instead of process.abort() when a module fails to start (database unreachable
     // after the retries): main() logs one line and exits 1.
     abortOnError: false,
   });
+  app.useLogger(app.get(PinoLogger));
   const fastify = app.getHttpAdapter().getInstance();
   // Security headers on every response. Swagger UI (at /docs) needs inline styles and
   // scripts, so the content security policy allows exactly those; the API answers JSON only.
@@ -60,6 +67,9 @@ export async function createHttpApp(config: AppConfig): Promise<NestFastifyAppli
   applyRouteBodyLimits(fastify);
   recordHttpMetrics(fastify, app.get(Telemetry));
   closeConnectionsWhenClosing(fastify);
+  fastify.addHook('onSend', async (request, reply) => {
+    void reply.header('X-Request-Id', request.id);
+  });
   if (config.corsOrigins.length > 0) {
     app.enableCors({ origin: config.corsOrigins.includes('*') ? true : config.corsOrigins });
   }

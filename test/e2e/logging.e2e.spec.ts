@@ -1,0 +1,35 @@
+import { freePort, spawnNode, terminate, waitForReady } from '../support/process';
+
+/** Structured JSON logs with a request id that follows the request into its command; no secrets. */
+jest.setTimeout(60_000);
+
+it('logs JSON lines that carry the request id into the command, and never a credential', async () => {
+  const port = await freePort();
+  const server = spawnNode('dist/src/main.js', [], { PORT: String(port), LOG_LEVEL: 'info', METRICS_CRON_ENABLED: 'false' });
+  try {
+    await waitForReady(port, server);
+    const url = `http://127.0.0.1:${port}`;
+    const given = await fetch(`${url}/api/metrics`, {
+      method: 'POST',
+      headers: { 'X-Request-Id': 'trace-42', Authorization: 'Bearer tsk_do-not-log-me', 'X-API-Key': 'tsk_nor-me' },
+    });
+    expect(given.headers.get('x-request-id')).toBe('trace-42');
+    const generated = await fetch(`${url}/api/events?limit=1`, { headers: { 'X-Request-Id': 'not a valid id; drop table' } });
+    const generatedId = generated.headers.get('x-request-id');
+    expect(generatedId).toMatch(/^[0-9a-f-]{36}$/);
+    await new Promise((r) => setTimeout(r, 300));
+  } finally {
+    expect((await terminate(server)).code).toBe(0);
+  }
+  const lines = server.output().trim().split('\n');
+  const entries = lines.map((line) => JSON.parse(line)); // every line is JSON
+  const forRequest = entries.filter((e) => e.req?.id === 'trace-42');
+  expect(forRequest.map((e) => e.msg)).toEqual([expect.stringMatching(/^http run: computed/), 'request completed']);
+  expect(forRequest[0].context).toBe('ComputeActivityMetrics');
+  expect(entries.some((e) => e.msg === 'request completed' && e.req.url === '/api/events?limit=1' && e.res.statusCode === 200)).toBe(true);
+  const output = server.output();
+  expect(output).not.toContain('do-not-log-me');
+  expect(output).not.toContain('nor-me');
+  const password = new URL(process.env.DATABASE_URL!).password;
+  expect(output).not.toContain(`:${password}@`);
+});
