@@ -1,5 +1,6 @@
 import { startTestApp, TestApp } from '../support/test-app';
 import { TcpProxy } from '../support/tcp-proxy';
+import { canRestartTestPostgres, startTestPostgres, stopTestPostgres } from '../support/test-postgres';
 
 describe('operations routes', () => {
   let t: TestApp;
@@ -112,7 +113,46 @@ describe('operations routes', () => {
   });
 });
 
-describe('when the database goes away', () => {
+describe('when the test PostgreSQL is stopped and started again', () => {
+  const maybe = canRestartTestPostgres() ? it : it.skip;
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  maybe('answers 503 within 100 ms, stays live, and recovers by itself without a restart', async () => {
+    await t.http().post('/api/event').send({ user_id: 'pg-stop', action: 'before' }).expect(201);
+    stopTestPostgres();
+    try {
+      for (let i = 0; i < 3; i++) {
+        const started = Date.now();
+        const write = await t.http().post('/api/event').send({ user_id: 'pg-stop', action: 'during' });
+        expect(write.status).toBe(503);
+        expect(write.headers['retry-after']).toMatch(/^\d+$/);
+        expect(Date.now() - started).toBeLessThan(100);
+      }
+      expect((await t.http().get('/health/ready')).status).toBe(503);
+      expect((await t.http().get('/health/live')).status).toBe(200);
+    } finally {
+      startTestPostgres();
+    }
+    let status = 0;
+    const deadline = Date.now() + 10_000;
+    while (status !== 201 && Date.now() < deadline) {
+      status = (await t.http().post('/api/event').send({ user_id: 'pg-stop', action: 'after' })).status;
+      if (status !== 201) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(status).toBe(201);
+    expect((await t.http().get('/health/ready')).status).toBe(200);
+    const actions = (await t.http().get('/api/events?order=asc&user_id=pg-stop')).body.data.map((e: { action: string }) => e.action);
+    expect(actions).toEqual(['before', 'after']);
+  });
+});
+
+describe('when the connection to the database is cut (works with any DATABASE_URL)', () => {
   let proxy: TcpProxy;
   let t: TestApp;
   beforeAll(async () => {

@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { startEmbeddedPostgres } from '../../src/shared/database/embedded-postgres';
+import { TEST_PG_FLAGS } from './test-postgres';
 
 /**
  * Gives the test run its own PostgreSQL database and exports its URL as DATABASE_URL for
@@ -33,7 +34,7 @@ export default async function globalSetup(): Promise<void> {
     port,
     database: 'tracking_test',
     // Throw-away cluster: durability across an OS crash is not what these tests check.
-    postgresFlags: ['-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'],
+    postgresFlags: TEST_PG_FLAGS,
   });
   process.env.DATABASE_URL = server.url;
   process.env.TEST_PG_DIR = dir;

@@ -87,6 +87,13 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     stop: async () => {
       if (stopped) return;
       stopped = true;
+      // If the server already died (crash, or stopped by an operator with pg_ctl), waiting
+      // for its exit would wait forever: forget the process instead.
+      const child = (server as unknown as { process?: { exitCode: number | null; signalCode: string | null } }).process;
+      if (child && (child.exitCode !== null || child.signalCode !== null)) {
+        (server as unknown as { process?: unknown }).process = undefined;
+        return;
+      }
       await server.stop();
     },
   };
