@@ -87,6 +87,18 @@ describe('API keys', () => {
     }
   });
 
+  it('protects every documented route but health, including routes added later', async () => {
+    const doc = (await t.http().get('/docs-json')).body as { paths: Record<string, Record<string, unknown>> };
+    const routes = Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => ({ method, path })));
+    const protectedRoutes = routes.filter((r) => !r.path.startsWith('/health/'));
+    expect(protectedRoutes.length).toBeGreaterThanOrEqual(ROUTES.length);
+    for (const { method, path } of protectedRoutes) {
+      const url = path.replace(/\{[^}]+\}/g, '0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10');
+      const res = await t.http()[method as 'get' | 'post'](url).send(method === 'get' ? undefined : {});
+      expect(`${method} ${path}: ${res.status}`).toBe(`${method} ${path}: 401`);
+    }
+  });
+
   it('keeps health and the API documentation public', async () => {
     expect((await t.http().get('/health/live')).status).toBe(200);
     const ready = await t.http().get('/health/ready');

@@ -239,3 +239,24 @@ describe('backpressure when the database cannot keep up', () => {
     expect((await t.http().post('/api/event').send({ user_id: 'pressure', action: 'after' })).status).toBe(201);
   });
 });
+
+describe('CORS', () => {
+  it('is off by default and allows exactly CORS_ORIGINS when set', async () => {
+    const closed = await startTestApp();
+    const open = await startTestApp({ CORS_ORIGINS: 'https://app.example.com' });
+    try {
+      const preflight = (app: TestApp, origin: string) =>
+        app.http().options('/api/event').set('Origin', origin).set('Access-Control-Request-Method', 'POST').set('Access-Control-Request-Headers', 'content-type,x-api-key');
+      expect((await preflight(closed, 'https://app.example.com')).headers['access-control-allow-origin']).toBeUndefined();
+      const allowed = await preflight(open, 'https://app.example.com');
+      expect(allowed.status).toBeLessThan(300);
+      expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example.com');
+      expect((await preflight(open, 'https://evil.example.com')).headers['access-control-allow-origin']).toBeUndefined();
+      const simple = await open.http().get('/health/live').set('Origin', 'https://app.example.com');
+      expect(simple.headers['access-control-allow-origin']).toBe('https://app.example.com');
+    } finally {
+      await closed.close();
+      await open.close();
+    }
+  });
+});
