@@ -6,6 +6,7 @@ jest.setTimeout(60_000);
 it('logs JSON lines that carry the request id into the command, and never a credential', async () => {
   const port = await freePort();
   const server = spawnNode('dist/src/main.js', [], { PORT: String(port), LOG_LEVEL: 'info', METRICS_CRON_ENABLED: 'false' });
+  let generatedId: string | null = null;
   try {
     await waitForReady(port, server);
     const url = `http://127.0.0.1:${port}`;
@@ -15,7 +16,7 @@ it('logs JSON lines that carry the request id into the command, and never a cred
     });
     expect(given.headers.get('x-request-id')).toBe('trace-42');
     const generated = await fetch(`${url}/api/events?limit=1`, { headers: { 'X-Request-Id': 'not a valid id; drop table' } });
-    const generatedId = generated.headers.get('x-request-id');
+    generatedId = generated.headers.get('x-request-id');
     expect(generatedId).toMatch(/^[0-9a-f-]{36}$/);
     await new Promise((r) => setTimeout(r, 300));
   } finally {
@@ -23,10 +24,14 @@ it('logs JSON lines that carry the request id into the command, and never a cred
   }
   const lines = server.output().trim().split('\n');
   const entries = lines.map((line) => JSON.parse(line)); // every line is JSON
-  const forRequest = entries.filter((e) => e.req?.id === 'trace-42');
-  expect(forRequest.map((e) => e.msg)).toEqual([expect.stringMatching(/^http run: computed/), 'request completed']);
-  expect(forRequest[0].context).toBe('ComputeActivityMetrics');
-  expect(entries.some((e) => e.msg === 'request completed' && e.req.url === '/api/events?limit=1' && e.res.statusCode === 200)).toBe(true);
+  const forRequest = entries.filter((e) => e.reqId === 'trace-42');
+  expect(forRequest.map((e) => e.msg)).toEqual(['incoming request', expect.stringMatching(/^http run: computed/), 'request completed']);
+  expect(forRequest[0].req).toEqual({ method: 'POST', url: '/api/metrics' });
+  expect(forRequest[1].context).toBe('ComputeActivityMetrics');
+  expect(forRequest[2].res).toEqual({ statusCode: 200 });
+  const other = entries.filter((e) => e.reqId === generatedId);
+  expect(other.map((e) => e.msg)).toEqual(['incoming request', 'request completed']);
+  expect(other[0].req.url).toBe('/api/events?limit=1');
   const output = server.output();
   expect(output).not.toContain('do-not-log-me');
   expect(output).not.toContain('nor-me');

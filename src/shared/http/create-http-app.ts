@@ -8,7 +8,7 @@ import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from '../../app.module';
 import { Telemetry } from '../../observability/telemetry';
 import { AppConfig, LogLevel } from '../../config';
-import { requestIdOf } from '../logging';
+import { fastifyLoggerOptions, requestIdOf } from '../logging';
 import { applyRouteBodyLimits, DEFAULT_BODY_LIMIT } from './body-limit';
 
 const NEST_LEVELS: Record<LogLevel, NestLogLevel[]> = {
@@ -37,6 +37,7 @@ export async function createHttpApp(config: AppConfig): Promise<NestFastifyAppli
     requestTimeout: 30_000,
     requestIdHeader: false,
     genReqId: requestIdOf,
+    logger: fastifyLoggerOptions(config),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     bodyParser: false,
