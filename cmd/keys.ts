@@ -1,12 +1,8 @@
-import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { CreateApiKeyCommand, ListApiKeysQuery, RevokeApiKeyCommand } from '../src/access/application/manage-api-keys';
 import { ApiKey } from '../src/access/domain/api-key';
 import { KEYS_USAGE, parseKeysArgs } from '../src/access/ports/cli/keys-args';
-import { AppModule } from '../src/app.module';
-import { ConfigError, loadConfig } from '../src/config';
-import { resolveDatabase } from '../src/shared/database/resolve-database';
+import { runCli, withAppContext } from './cli-context';
 
 /** `npm run keys`: create, list and revoke API keys (DATABASE_URL or the embedded database). */
 async function main(argv: string[]): Promise<number> {
@@ -19,54 +15,30 @@ async function main(argv: string[]): Promise<number> {
     console.error(`error: ${args.message}\n\n${KEYS_USAGE}`);
     return 2;
   }
-  let config;
-  try {
-    config = { ...loadConfig(), metricsCronEnabled: false };
-  } catch (error) {
-    console.error(error instanceof ConfigError ? error.message : String(error));
-    return 2;
-  }
-  const database = await resolveDatabase(config, () => undefined);
-  try {
-    const app = await NestFactory.createApplicationContext(
-      AppModule.forRoot(database.config, { http: false, retryAttempts: 0, applicationName: 'tracking-keys-cli' }),
-      { logger: false, abortOnError: false },
-    );
-    try {
-      const commands = app.get(CommandBus);
-      const view = (key: ApiKey) => ({
-        id: key.id,
-        name: key.name,
-        scope: key.scope,
-        created_at: key.createdAt.toISOString(),
-        revoked_at: key.revokedAt?.toISOString() ?? null,
-      });
-      if (args.kind === 'create') {
-        const { key, secret } = await commands.execute(new CreateApiKeyCommand(args.name, args.scope));
-        if (args.json) console.log(JSON.stringify({ ...view(key), secret }));
-        else console.log(`Created key ${key.id} "${key.name}" (scope ${key.scope}).\n\n  ${secret}\n\nStore it now: it is shown this once.`);
-      } else if (args.kind === 'list') {
-        const keys = (await app.get(QueryBus).execute(new ListApiKeysQuery())).map(view);
-        if (args.json) console.log(JSON.stringify({ keys }));
-        else if (keys.length === 0) console.log('No API keys: the service is open to anyone (unless REQUIRE_API_KEYS=true).');
-        else for (const k of keys) console.log(`${k.id}  ${k.scope.padEnd(5)}  ${k.revoked_at ? 'revoked' : 'active '}  ${k.name}`);
-      } else {
-        await commands.execute(new RevokeApiKeyCommand(args.id));
-        console.log(args.json ? JSON.stringify({ id: args.id, revoked: true }) : `Revoked ${args.id}.`);
-      }
-      return 0;
-    } finally {
-      await app.close();
+  return withAppContext('tracking-keys-cli', async (app) => {
+    const commands = app.get(CommandBus);
+    const view = (key: ApiKey) => ({
+      id: key.id,
+      name: key.name,
+      scope: key.scope,
+      created_at: key.createdAt.toISOString(),
+      revoked_at: key.revokedAt?.toISOString() ?? null,
+    });
+    if (args.kind === 'create') {
+      const { key, secret } = await commands.execute(new CreateApiKeyCommand(args.name, args.scope));
+      if (args.json) console.log(JSON.stringify({ ...view(key), secret }));
+      else console.log(`Created key ${key.id} "${key.name}" (scope ${key.scope}).\n\n  ${secret}\n\nStore it now: it is shown this once.`);
+    } else if (args.kind === 'list') {
+      const keys = (await app.get(QueryBus).execute(new ListApiKeysQuery())).map(view);
+      if (args.json) console.log(JSON.stringify({ keys }));
+      else if (keys.length === 0) console.log('No API keys: the service is open to anyone (unless REQUIRE_API_KEYS=true).');
+      else for (const k of keys) console.log(`${k.id}  ${k.scope.padEnd(5)}  ${k.revoked_at ? 'revoked' : 'active '}  ${k.name}`);
+    } else {
+      await commands.execute(new RevokeApiKeyCommand(args.id));
+      console.log(args.json ? JSON.stringify({ id: args.id, revoked: true }) : `Revoked ${args.id}.`);
     }
-  } finally {
-    await database.stop();
-  }
+    return 0;
+  });
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(`error: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}`);
-    process.exit(1);
-  },
-);
+runCli(() => main(process.argv.slice(2)));
