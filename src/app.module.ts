@@ -4,6 +4,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { ScheduleModule } from '@nestjs/schedule';
 import { LoggerModule } from 'nestjs-pino';
 import { AccessModule } from './access/access.module';
+import { AnalyticsModule } from './analytics/analytics.module';
 import { AppConfig } from './config';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -32,6 +33,7 @@ export class AppModule {
         AccessModule,
         TrackingModule,
         MetricsModule,
+        AnalyticsModule,
         ...(options.http === false ? [] : [LoggerModule.forRoot(loggingParams(config)), HealthModule, ObservabilityModule]),
       ],
       providers: [

@@ -45,11 +45,14 @@ export const IsJsonObject = (maxBytes: number, options?: ValidationOptions) =>
     options,
   );
 
-/** A query-string page size: the decimal digits of an integer from 1 to `max`. */
-export const IsPageSize = (max: number, options?: ValidationOptions) =>
+/** A query-string integer: the decimal digits of an integer from `min` to `max`. */
+export const IsIntegerString = (min: number, max: number, options?: ValidationOptions) =>
   define(
-    'isPageSize',
-    `must be an integer from 1 to ${max}`,
-    (v) => typeof v === 'string' && /^\d{1,7}$/.test(v) && Number(v) >= 1 && Number(v) <= max,
+    'isIntegerString',
+    `must be an integer from ${min} to ${max}`,
+    (v) => typeof v === 'string' && /^\d{1,7}$/.test(v) && Number(v) >= min && Number(v) <= max,
     options,
   );
+
+/** A query-string page size: an integer from 1 to `max`. */
+export const IsPageSize = (max: number, options?: ValidationOptions) => IsIntegerString(1, max, options);

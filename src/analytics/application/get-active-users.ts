@@ -1,0 +1,36 @@
+import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
+import { AnalyticsReadModel } from './analytics.read-model';
+import { Interval, periodsOf } from './periods';
+
+export interface ActiveUsers {
+  interval: Interval;
+  rolling: number | null;
+  data: Array<{ periodStart: string; uniqueUsers: number }>;
+}
+
+export class GetActiveUsersQuery extends Query<ActiveUsers> {
+  constructor(
+    readonly interval: Interval,
+    readonly from: Date,
+    readonly to: Date,
+    readonly siteId?: string,
+    readonly rolling?: number,
+  ) {
+    super();
+  }
+}
+
+@QueryHandler(GetActiveUsersQuery)
+export class GetActiveUsersHandler implements IQueryHandler<GetActiveUsersQuery, ActiveUsers> {
+  constructor(private readonly analytics: AnalyticsReadModel) {}
+
+  async execute({ interval, from, to, siteId, rolling }: GetActiveUsersQuery): Promise<ActiveUsers> {
+    const periods = periodsOf(interval, from, to, rolling);
+    const counts = await this.analytics.uniqueUsers(periods, siteId);
+    return {
+      interval,
+      rolling: rolling ?? null,
+      data: periods.map((p, i) => ({ periodStart: p.label, uniqueUsers: counts[i] })),
+    };
+  }
+}

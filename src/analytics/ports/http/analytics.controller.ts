@@ -1,0 +1,60 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblems } from '../../../shared/http/api-problems';
+import { parseDate, parseInstant } from '../../../shared/time';
+import { GetActiveUsersQuery } from '../../application/get-active-users';
+import { GetOverviewQuery } from '../../application/get-overview';
+import { ActiveUsersQueryDto, ActiveUsersResponse, OverviewQueryDto, OverviewResponse } from './analytics.dto';
+
+@ApiTags('analytics')
+@Controller('api/analytics')
+export class AnalyticsController {
+  constructor(private readonly queries: QueryBus) {}
+
+  @Get('active-users')
+  @ApiOperation({
+    summary: 'Unique users per day, ISO week or month, or rolling N-day active users per day',
+    description: 'Every period touching [from, to] appears, zeros included, labelled by its first day; the range clips the first and last periods. At most 1000 periods.',
+  })
+  @ApiOkResponse({ type: ActiveUsersResponse })
+  @ApiProblems(400, 401, 403, 429, 503)
+  async activeUsers(@Query() query: ActiveUsersQueryDto): Promise<ActiveUsersResponse> {
+    const result = await this.queries.execute(
+      new GetActiveUsersQuery(
+        query.interval,
+        parseDate(query.from)!,
+        parseDate(query.to)!,
+        query.site_id,
+        query.rolling === undefined ? undefined : Number(query.rolling),
+      ),
+    );
+    return {
+      interval: result.interval,
+      rolling: result.rolling,
+      data: result.data.map((p) => ({ period_start: p.periodStart, unique_users: p.uniqueUsers })),
+    };
+  }
+
+  @Get('overview')
+  @ApiOperation({ summary: 'Totals, unique users, page views, events by action and top paths over a range or all time' })
+  @ApiOkResponse({ type: OverviewResponse })
+  @ApiProblems(400, 401, 403, 429, 503)
+  async overview(@Query() query: OverviewQueryDto): Promise<OverviewResponse> {
+    const from = query.from ? parseInstant(query.from)! : undefined;
+    const till = query.till ? parseInstant(query.till)! : undefined;
+    const result = await this.queries.execute(
+      new GetOverviewQuery({ from, till, siteId: query.site_id, top: query.top === undefined ? 10 : Number(query.top) }),
+    );
+    return {
+      from: from?.toISOString() ?? null,
+      till: till?.toISOString() ?? null,
+      site_id: query.site_id ?? null,
+      total_events: result.totalEvents,
+      unique_users: result.uniqueUsers,
+      page_views: result.pageViews,
+      events_by_action: result.eventsByAction,
+      top_paths: result.topPaths,
+    };
+  }
+}

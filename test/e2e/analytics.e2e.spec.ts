@@ -1,0 +1,174 @@
+import { startTestApp, TestApp } from '../support/test-app';
+
+/** The "Analytics" section of API.md, against expectations computed here from the events sent. */
+let t: TestApp;
+
+interface Sent {
+  user_id?: string;
+  action: string;
+  site_id?: string;
+  path?: string;
+  timestamp: string;
+}
+
+// Users active on several days, across a week boundary (Mon 2025-08-04, Mon 2025-08-11) and a
+// month boundary (2025-07-31 → 2025-08-01), on two sites, plus anonymous events (compat
+// ingestion allows them; here they are written directly, as compat will).
+const EVENTS: Sent[] = [
+  { user_id: 'a', action: 'page_view', site_id: 's1', path: '/pricing', timestamp: '2025-07-31T23:59:59.999Z' },
+  { user_id: 'a', action: 'page_view', site_id: 's1', path: '/pricing', timestamp: '2025-08-01T00:00:00.000Z' },
+  { user_id: 'b', action: 'click', site_id: 's1', path: '/home', timestamp: '2025-08-03T12:00:00Z' },
+  { user_id: 'b', action: 'page_view', site_id: 's2', path: '/home', timestamp: '2025-08-04T08:00:00Z' },
+  { user_id: 'c', action: 'page_view', site_id: 's2', path: '/docs', timestamp: '2025-08-04T09:00:00Z' },
+  { user_id: 'a', action: 'purchase', site_id: 's1', path: '/pricing', timestamp: '2025-08-10T23:00:00Z' },
+  { user_id: 'c', action: 'page_view', site_id: 's1', path: '/docs', timestamp: '2025-08-11T00:30:00Z' },
+  { user_id: 'd', action: 'page_view', site_id: 's1', path: '/home', timestamp: '2025-08-20T10:00:00Z' },
+  { user_id: 'd', action: 'page_view', site_id: 's1', path: '/docs', timestamp: '2025-09-02T10:00:00Z' },
+  { action: 'page_view', site_id: 's1', path: '/docs', timestamp: '2025-08-04T10:00:00Z' },
+  { action: 'page_view', site_id: 's2', path: '/home', timestamp: '2025-08-11T10:00:00Z' },
+];
+
+const DAY = 86_400_000;
+const day = (s: string) => Date.parse(`${s}T00:00:00Z`);
+const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** Distinct identified users with an event in [lo, hi), optionally on one site. */
+function users(lo: number, hi: number, site?: string): number {
+  return new Set(
+    EVENTS.filter((e) => e.user_id && Date.parse(e.timestamp) >= lo && Date.parse(e.timestamp) < hi && (!site || e.site_id === site)).map(
+      (e) => e.user_id,
+    ),
+  ).size;
+}
+
+beforeAll(async () => {
+  t = await startTestApp();
+  await t.reset();
+  await t.db.query(
+    `INSERT INTO events (id, user_id, action, occurred_at, received_at, site_id, path)
+     SELECT gen_random_uuid(), u, a, o, now(), s, p FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[]) AS x(u, a, o, s, p)`,
+    [
+      EVENTS.map((e) => e.user_id ?? null),
+      EVENTS.map((e) => e.action),
+      EVENTS.map((e) => e.timestamp),
+      EVENTS.map((e) => e.site_id ?? null),
+      EVENTS.map((e) => e.path ?? null),
+    ],
+  );
+});
+afterAll(async () => {
+  await t.close();
+});
+
+describe('GET /api/analytics/active-users', () => {
+  it('counts unique users per day, every day present, zeros included', async () => {
+    const res = await t.http().get('/api/analytics/active-users?interval=day&from=2025-07-31&to=2025-08-05');
+    expect(res.status).toBe(200);
+    const expected = [];
+    for (let d = day('2025-07-31'); d <= day('2025-08-05'); d += DAY) expected.push({ period_start: iso(d), unique_users: users(d, d + DAY) });
+    expect(res.body).toEqual({ interval: 'day', rolling: null, data: expected });
+    expect(expected.map((p) => p.unique_users)).toEqual([1, 1, 0, 1, 2, 0]);
+  });
+
+  it('labels ISO weeks by their Monday and counts only inside [from, to]', async () => {
+    const res = await t.http().get('/api/analytics/active-users?interval=week&from=2025-08-03&to=2025-08-11');
+    expect(res.body.data).toEqual([
+      { period_start: '2025-07-28', unique_users: users(day('2025-08-03'), day('2025-08-04')) },
+      { period_start: '2025-08-04', unique_users: users(day('2025-08-04'), day('2025-08-11')) },
+      { period_start: '2025-08-11', unique_users: users(day('2025-08-11'), day('2025-08-12')) },
+    ]);
+    expect(res.body.data.map((p: { unique_users: number }) => p.unique_users)).toEqual([1, 3, 1]);
+  });
+
+  it('counts months, per site', async () => {
+    const res = await t.http().get('/api/analytics/active-users?interval=month&from=2025-07-01&to=2025-09-30&site_id=s1');
+    expect(res.body.data).toEqual([
+      { period_start: '2025-07-01', unique_users: users(day('2025-07-01'), day('2025-08-01'), 's1') },
+      { period_start: '2025-08-01', unique_users: users(day('2025-08-01'), day('2025-09-01'), 's1') },
+      { period_start: '2025-09-01', unique_users: users(day('2025-09-01'), day('2025-10-01'), 's1') },
+    ]);
+    expect(res.body.data.map((p: { unique_users: number }) => p.unique_users)).toEqual([1, 4, 1]);
+  });
+
+  it('gives rolling N-day active users per day, looking back before from and before the first event', async () => {
+    const res = await t.http().get('/api/analytics/active-users?interval=day&from=2025-07-25&to=2025-08-12&rolling=7');
+    expect(res.body.rolling).toBe(7);
+    const expected = [];
+    for (let d = day('2025-07-25'); d <= day('2025-08-12'); d += DAY) {
+      expected.push({ period_start: iso(d), unique_users: users(d + DAY - 7 * DAY, d + DAY) });
+    }
+    expect(res.body.data).toEqual(expected);
+    expect(res.body.data[0].unique_users).toBe(0);
+    expect(Math.max(...expected.map((p) => p.unique_users))).toBe(3);
+  });
+
+  it.each([
+    ['interval missing', 'from=2025-08-01&to=2025-08-02', 'interval'],
+    ['interval unknown', 'interval=year&from=2025-08-01&to=2025-08-02', 'interval'],
+    ['from missing', 'interval=day&to=2025-08-02', 'from'],
+    ['an impossible date', 'interval=day&from=2025-02-30&to=2025-03-02', 'from'],
+    ['a date-time instead of a date', 'interval=day&from=2025-08-01T00:00:00Z&to=2025-08-02', 'from'],
+    ['to before from', 'interval=day&from=2025-08-02&to=2025-08-01', 'to'],
+    ['rolling with weeks', 'interval=week&from=2025-08-01&to=2025-08-30&rolling=7', 'rolling'],
+    ['rolling 91', 'interval=day&from=2025-08-01&to=2025-08-30&rolling=91', 'rolling'],
+    ['more than 1000 periods', 'interval=day&from=2020-01-01&to=2025-01-01', 'to'],
+  ])('answers 400 for %s', async (_why, query, path) => {
+    const res = await t.http().get(`/api/analytics/active-users?${query}`);
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual(expect.arrayContaining([{ path, message: expect.any(String) }]));
+  });
+});
+
+describe('GET /api/analytics/overview', () => {
+  function expectedOverview(from?: string, till?: string, site?: string, top = 10) {
+    const inRange = EVENTS.filter(
+      (e) => (!from || Date.parse(e.timestamp) >= Date.parse(from)) && (!till || Date.parse(e.timestamp) < Date.parse(till)) && (!site || e.site_id === site),
+    );
+    const byAction: Record<string, number> = {};
+    for (const e of inRange) byAction[e.action] = (byAction[e.action] ?? 0) + 1;
+    const views = new Map<string, number>();
+    for (const e of inRange.filter((e) => e.action === 'page_view' && e.path)) views.set(e.path!, (views.get(e.path!) ?? 0) + 1);
+    return {
+      total_events: inRange.length,
+      unique_users: new Set(inRange.filter((e) => e.user_id).map((e) => e.user_id)).size,
+      page_views: inRange.filter((e) => e.action === 'page_view').length,
+      events_by_action: byAction,
+      top_paths: [...views.entries()]
+        .sort(([pa, a], [pb, b]) => b - a || (pa < pb ? -1 : 1))
+        .slice(0, top)
+        .map(([path, v]) => ({ path, views: v })),
+    };
+  }
+
+  it('summarises all time', async () => {
+    const res = await t.http().get('/api/analytics/overview');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ from: null, till: null, site_id: null, ...expectedOverview() });
+    expect(res.body.top_paths).toEqual([
+      { path: '/docs', views: 4 },
+      { path: '/home', views: 3 },
+      { path: '/pricing', views: 2 },
+    ]);
+  });
+
+  it('summarises a range on one site, with top N and ties ordered by path', async () => {
+    const res = await t.http().get('/api/analytics/overview?from=2025-08-01T00:00:00Z&till=2025-08-21T00:00:00Z&site_id=s1&top=2');
+    expect(res.body).toEqual({
+      from: '2025-08-01T00:00:00.000Z',
+      till: '2025-08-21T00:00:00.000Z',
+      site_id: 's1',
+      ...expectedOverview('2025-08-01T00:00:00Z', '2025-08-21T00:00:00Z', 's1', 2),
+    });
+  });
+
+  it.each([
+    ['top 0', 'top=0', 'top'],
+    ['top 101', 'top=101', 'top'],
+    ['till before from', 'from=2025-08-02T00:00:00Z&till=2025-08-01T00:00:00Z', 'till'],
+    ['a time without zone', 'from=2025-08-02T00:00:00', 'from'],
+  ])('answers 400 for %s', async (_why, query, path) => {
+    const res = await t.http().get(`/api/analytics/overview?${query}`);
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual(expect.arrayContaining([{ path, message: expect.any(String) }]));
+  });
+});
