@@ -17,7 +17,7 @@ export interface Overview {
 
 /** The read side of analytics: answers straight from storage, no domain model. */
 export abstract class AnalyticsReadModel {
-  /** Distinct identified users with an event in each period's [from, till), optionally on one site. */
-  abstract uniqueUsers(periods: Period[], siteId?: string): Promise<number[]>;
+  /** Distinct identified users with an event in each period's [from, till), optionally of one site or action. */
+  abstract uniqueUsers(periods: Period[], filter?: { siteId?: string; action?: string }): Promise<number[]>;
   abstract overview(filter: OverviewFilter): Promise<Overview>;
 }

@@ -15,6 +15,8 @@ export class GetActiveUsersQuery extends Query<ActiveUsers> {
     readonly to: Date,
     readonly siteId?: string,
     readonly rolling?: number,
+    /** Count only users with events of this action (the compat routes count logins). */
+    readonly action?: string,
   ) {
     super();
   }
@@ -24,9 +26,9 @@ export class GetActiveUsersQuery extends Query<ActiveUsers> {
 export class GetActiveUsersHandler implements IQueryHandler<GetActiveUsersQuery, ActiveUsers> {
   constructor(private readonly analytics: AnalyticsReadModel) {}
 
-  async execute({ interval, from, to, siteId, rolling }: GetActiveUsersQuery): Promise<ActiveUsers> {
+  async execute({ interval, from, to, siteId, rolling, action }: GetActiveUsersQuery): Promise<ActiveUsers> {
     const periods = periodsOf(interval, from, to, rolling);
-    const counts = await this.analytics.uniqueUsers(periods, siteId);
+    const counts = await this.analytics.uniqueUsers(periods, { siteId, action });
     return {
       interval,
       rolling: rolling ?? null,

@@ -14,14 +14,14 @@ export class TypeOrmAnalyticsReadModel extends AnalyticsReadModel {
     super();
   }
 
-  async uniqueUsers(periods: Period[], siteId?: string): Promise<number[]> {
+  async uniqueUsers(periods: Period[], filter: { siteId?: string; action?: string } = {}): Promise<number[]> {
     const rows: Array<{ i: string; n: number }> = await this.db.query(
       `SELECT p.i, count(DISTINCT e.user_id)::int AS n
        FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS p(lo, hi, i)
        LEFT JOIN events e ON e.occurred_at >= p.lo AND e.occurred_at < p.hi AND e.user_id IS NOT NULL
-                         AND ($3::text IS NULL OR e.site_id = $3)
+                         AND ($3::text IS NULL OR e.site_id = $3) AND ($4::text IS NULL OR e.action = $4)
        GROUP BY p.i ORDER BY p.i`,
-      [periods.map((p) => p.from.toISOString()), periods.map((p) => p.till.toISOString()), siteId ?? null],
+      [periods.map((p) => p.from.toISOString()), periods.map((p) => p.till.toISOString()), filter.siteId ?? null, filter.action ?? null],
     );
     return rows.map((row) => row.n);
   }

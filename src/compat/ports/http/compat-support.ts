@@ -1,0 +1,40 @@
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { FieldError } from '../../../shared/errors';
+import { validateDto } from '../../../shared/http/validate';
+import { parseDate } from '../../../shared/time';
+import { GetOverviewQuery } from '../../../analytics/application/get-overview';
+import { RecordEventsCommand } from '../../../tracking/application/record-events';
+import { EventDraft } from '../../../tracking/domain/tracked-event';
+import { pick } from './compat.dto';
+
+/** Validates a compat body against its DTO, reading only the system's own fields. */
+export function check<T extends object>(dto: new () => T, body: unknown, fields: string[], prefix = ''): { value?: T; errors: FieldError[] } {
+  const result = validateDto(dto, pick(body, fields), prefix);
+  return result.value ? { value: result.value, errors: [] } : { errors: result.errors };
+}
+
+/** Writes one event through the same command as the native API; errors are the domain's. */
+export async function record(commands: CommandBus, draft: EventDraft): Promise<FieldError[]> {
+  const [outcome] = await commands.execute(new RecordEventsCommand([draft]));
+  return outcome.status === 'rejected' ? outcome.errors : [];
+}
+
+export const userIdOf = (value: string | number | undefined): string | null =>
+  value === undefined ? null : typeof value === 'number' ? String(value) : value;
+
+/** Per-site stats of seeds 001 and 004: page views, all users, top 3 paths, a day or all time. */
+export async function siteStats(queries: QueryBus, siteId: string, date?: string) {
+  const from = date ? parseDate(date)! : undefined;
+  const till = from ? new Date(from.getTime() + 86_400_000) : undefined;
+  const overview = await queries.execute(new GetOverviewQuery({ siteId, from, till, top: 3 }));
+  return {
+    found: overview.totalEvents > 0,
+    stats: {
+      site_id: siteId,
+      date: date ?? 'all-time',
+      total_views: overview.pageViews,
+      unique_users: overview.uniqueUsers,
+      top_paths: overview.topPaths,
+    },
+  };
+}

@@ -1,0 +1,88 @@
+import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { GetOverviewQuery } from '../../../analytics/application/get-overview';
+import { FieldError } from '../../../shared/errors';
+import { Public } from '../../../shared/http/route-access';
+import { parseInstant } from '../../../shared/time';
+import { eventIdOf } from '../../application/natural-keys';
+import { check, record, siteStats, userIdOf } from './compat-support';
+import { SiteEventDto, SiteStatsQueryDto } from './compat.dto';
+
+/** Seed 002: the summary of a range, `to` inclusive. Base URL is all a client changes. */
+@ApiTags('compat: 002 summary')
+@Controller()
+export class SummaryController {
+  constructor(private readonly queries: QueryBus) {}
+
+  @Get('api/analytics/summary')
+  @ApiOperation({ summary: 'Totals, unique users and events by type over [from, to] (to inclusive)' })
+  @ApiResponse({ status: 200, schema: { example: { data: { totalEvents: 1250, uniqueUsers: 342, eventsByType: { page_view: 800 } }, cached: false } } })
+  @ApiResponse({ status: 400, schema: { example: { error: 'from must be an ISO 8601 date-time' } } })
+  async summary(@Query('from') from: unknown, @Query('to') to: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
+    const start = typeof from === 'string' ? parseInstant(from) : null;
+    const end = typeof to === 'string' ? parseInstant(to) : null;
+    const problems = [!start && 'from must be an ISO 8601 date-time with a time zone', !end && 'to must be an ISO 8601 date-time with a time zone']
+      .filter(Boolean)
+      .concat(start && end && end < start ? ['to must not be before from'] : []);
+    if (problems.length > 0) {
+      void reply.status(400);
+      return { error: problems.join('; ') };
+    }
+    const overview = await this.queries.execute(new GetOverviewQuery({ from: start!, till: new Date(end!.getTime() + 1), top: 1 }));
+    return { data: { totalEvents: overview.totalEvents, uniqueUsers: overview.uniqueUsers, eventsByType: overview.eventsByAction }, cached: false };
+  }
+
+  @Get('health')
+  @Public()
+  @ApiOperation({ summary: 'Seed 002 health check' })
+  health() {
+    return { status: 'ok' };
+  }
+}
+
+const unprocessable = (reply: FastifyReply, errors: FieldError[]) => {
+  void reply.status(422);
+  return { detail: errors.map((e) => ({ loc: e.path.split('.'), msg: e.message, type: 'value_error' })) };
+};
+
+/** Seed 004: event ingestion and per-site stats at the root. Base URL is all a client changes. */
+@ApiTags('compat: 004 events and stats')
+@Controller()
+export class EventStatsController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+  ) {}
+
+  @Post('event')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Record a site event; the same event twice is stored once' })
+  @ApiResponse({ status: 202, schema: { example: { status: 'queued' } } })
+  @ApiResponse({ status: 422, description: 'FastAPI-style {"detail": [{"loc", "msg", "type"}]}' })
+  async event(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
+    const { value, errors } = check(SiteEventDto, body, ['site_id', 'event_type', 'path', 'user_id', 'timestamp'], 'body');
+    if (!value) return unprocessable(reply, errors);
+    const userId = userIdOf(value.user_id);
+    const timestamp = parseInstant(value.timestamp)!;
+    const rejected = await record(this.commands, {
+      eventId: eventIdOf.event(value.site_id, value.event_type, value.path ?? null, userId, timestamp),
+      userId,
+      action: value.event_type,
+      timestamp,
+      siteId: value.site_id,
+      path: value.path ?? null,
+    });
+    return rejected.length > 0 ? unprocessable(reply, rejected.map((e) => ({ ...e, path: `body.${e.path}` }))) : { status: 'queued' };
+  }
+
+  @Get('stats')
+  @ApiOperation({ summary: 'Page views, unique users and the top 3 paths of a site, one day or all time' })
+  @ApiResponse({ status: 200, schema: { example: { site_id: 'test-site', date: '2025-11-14', total_views: 42, unique_users: 15, top_paths: [{ path: '/home', views: 25 }] } } })
+  async stats(@Query() query: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
+    const { value, errors } = check(SiteStatsQueryDto, { ...(query as object) }, ['site_id', 'date'], 'query');
+    if (!value) return unprocessable(reply, errors);
+    return (await siteStats(this.queries, value.site_id, value.date)).stats;
+  }
+}
