@@ -53,6 +53,7 @@ const body = fc.oneof(
   { arbitrary: fc.array(nearEvent, { maxLength: 5 }).map((events) => JSON.stringify({ events })), weight: 4 },
   fc.record({ sent_at: eventField.sent_at, events: fc.oneof(fc.array(nearEvent, { maxLength: 3 }), jsonish) }, { requiredKeys: [] }).map((b) => JSON.stringify(b)),
   fc.record({ from: eventField.timestamp, till: eventField.timestamp }, { requiredKeys: [] }).map((b) => JSON.stringify(b)),
+  fc.record({ user_id: eventField.user_id, login_time: eventField.timestamp, site_id: eventField.site_id, event_type: eventField.action, path: eventField.path, timestamp: eventField.timestamp }, { requiredKeys: [] }).map((b) => JSON.stringify(b)),
   jsonish.map((v) => JSON.stringify(v) ?? 'null'),
   text.map(String),
   fc.constantFrom('{', '{"a":', '[1,2', '{"__proto__": {"x": 1}}', '{"constructor": {"prototype": {}}}', '\u0000{}', '{}'.repeat(1000)),
@@ -63,17 +64,24 @@ const contentType = mostly(fc.constant('application/json'), fc.constantFrom(
 ));
 /** Percent-encodes any string, lone surrogates included (as U+FFFD). */
 const enc = (s: string) => encodeURIComponent(s.toWellFormed());
-const queryKey = fc.oneof(fc.constantFrom('user_id', 'action', 'site_id', 'from', 'till', 'order', 'limit', 'cursor', 'status', '__proto__', 'constructor'), text);
+const queryKey = fc.oneof(
+  fc.constantFrom('user_id', 'action', 'site_id', 'from', 'till', 'to', 'order', 'limit', 'cursor', 'status', 'interval', 'rolling', 'top', 'date', 'month', '__proto__', 'constructor'),
+  text,
+);
 const queryString = fc.oneof(
   fc.array(fc.tuple(queryKey, text), { maxLength: 5 }).map((pairs) => pairs.map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&')),
-  fc.constantFrom('limit=1001', 'limit=-1', 'limit=0x10', 'cursor=eyJ0IjoiMjAyNSJ9', 'cursor=%', 'from=2025-10-23T00:00:00Z&till=2025-10-22T00:00:00Z', 'order=asc&order=desc', '%=%', '&&&==', 'status=open&status=stale', 'user_id=%ED%A0%80', 'action=%00', 'user_id=%C0%AF'),
+  fc.constantFrom('interval=day&from=2025-08-01&to=2025-08-03&rolling=7', 'interval=week&from=2025-08-01&to=2025-08-03', 'date=2025-08-09', 'month=2025-08', 'site_id=s&date=2025-02-30', 'from=2025-01-01T00:00:00Z&to=2024-01-01T00:00:00Z', 'interval=month&from=0001-01-01&to=9999-12-31', 'top=100', 'limit=1001', 'limit=-1', 'limit=0x10', 'cursor=eyJ0IjoiMjAyNSJ9', 'cursor=%', 'from=2025-10-23T00:00:00Z&till=2025-10-22T00:00:00Z', 'order=asc&order=desc', '%=%', '&&&==', 'status=open&status=stale', 'user_id=%ED%A0%80', 'action=%00', 'user_id=%C0%AF'),
 );
 const getPath = fc.oneof(
-  fc.constantFrom('/api/events', '/api/metrics', '/api/metrics/windows', '/health/live', '/health/ready', '/docs-json'),
+  fc.constantFrom(
+    '/api/events', '/api/metrics', '/api/metrics/windows', '/health/live', '/health/ready', '/docs-json', '/metrics',
+    '/api/analytics/active-users', '/api/analytics/overview', '/v1/user/uniques/daily', '/v1/user/uniques/monthly',
+    '/api/reporting/stats', '/api/analytics/summary', '/stats',
+  ),
   fc.oneof(fc.uuid(), text).map((id) => `/api/events/${enc(id)}`),
   fc.constantFrom('/api/events/%ED%A0%80', '/api/events/%00', '/api/events/%C0%AF', '/api/events/..%2F..%2Fetc'),
 );
-const postPath = fc.constantFrom('/api/event', '/api/event/validate', '/api/events/batch', '/api/metrics');
+const postPath = fc.constantFrom('/api/event', '/api/event/validate', '/api/events/batch', '/api/metrics', '/v1/user/login', '/api/ingestion/event', '/event');
 
 function expectSafe(res: { status: number; text: string }, request: string) {
   if (res.status >= 500 || LEAKS.test(res.text)) {
@@ -109,7 +117,7 @@ describe('fuzzing every route', () => {
   it('stored only valid events along the way', async () => {
     const [stats] = await t.db.query(`
       SELECT count(*)::int AS total,
-             count(*) FILTER (WHERE user_id IS NULL OR length(user_id) NOT BETWEEN 1 AND 128
+             count(*) FILTER (WHERE length(user_id) NOT BETWEEN 1 AND 128 -- NULL is anonymous, allowed via compat
                                  OR length(action) NOT BETWEEN 1 AND 100
                                  OR jsonb_typeof(metadata) <> 'object' OR octet_length(metadata::text) > 17000
                                  OR length(site_id) > 128 OR length(path) > 2048
