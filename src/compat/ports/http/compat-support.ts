@@ -1,11 +1,11 @@
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { FieldError } from '../../../shared/errors';
 import { validateDto } from '../../../shared/http/validate';
-import { parseDate } from '../../../shared/time';
+import { parseDate, parseInstant } from '../../../shared/time';
 import { GetOverviewQuery } from '../../../analytics/application/get-overview';
 import { RecordEventsCommand } from '../../../tracking/application/record-events';
 import { EventDraft } from '../../../tracking/domain/tracked-event';
-import { pick } from './compat.dto';
+import { pick, SiteEventDto } from './compat.dto';
 
 /** Validates a compat body against its DTO, reading only the system's own fields. */
 export function check<T extends object>(dto: new () => T, body: unknown, fields: string[], prefix = ''): { value?: T; errors: FieldError[] } {
@@ -21,6 +21,24 @@ export async function record(commands: CommandBus, draft: EventDraft): Promise<F
 
 export const userIdOf = (value: string | number | undefined): string | null =>
   value === undefined ? null : typeof value === 'number' ? String(value) : value;
+
+/** The draft of a site event (seeds 001 and 004), its id made from that system's natural key. */
+export function siteEventDraft(
+  value: SiteEventDto,
+  idOf: (siteId: string, eventType: string, userId: string | null, path: string | null, timestamp: Date) => string,
+): EventDraft {
+  const userId = userIdOf(value.user_id);
+  const timestamp = parseInstant(value.timestamp)!;
+  const path = value.path ?? null;
+  return {
+    eventId: idOf(value.site_id, value.event_type, userId, path, timestamp),
+    userId,
+    action: value.event_type,
+    timestamp,
+    siteId: value.site_id,
+    path,
+  };
+}
 
 /** Per-site stats of seeds 001 and 004: page views, all users, top 3 paths, a day or all time. */
 export async function siteStats(queries: QueryBus, siteId: string, date?: string) {

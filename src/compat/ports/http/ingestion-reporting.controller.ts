@@ -4,9 +4,8 @@ import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { FieldError } from '../../../shared/errors';
 import { Public } from '../../../shared/http/route-access';
-import { parseInstant } from '../../../shared/time';
 import { eventIdOf } from '../../application/natural-keys';
-import { check, record, siteStats, userIdOf } from './compat-support';
+import { check, record, siteEventDraft, siteStats } from './compat-support';
 import { SiteEventDto, SiteStatsQueryDto } from './compat.dto';
 
 const fail = (reply: FastifyReply, errors: FieldError[]) => {
@@ -31,16 +30,8 @@ export class IngestionReportingController {
   async ingest(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
     const { value, errors } = check(SiteEventDto, body, ['site_id', 'event_type', 'path', 'user_id', 'timestamp'], 'body');
     if (!value) return fail(reply, errors);
-    const userId = userIdOf(value.user_id);
-    const timestamp = parseInstant(value.timestamp)!;
-    const rejected = await record(this.commands, {
-      eventId: eventIdOf.ingestion(value.site_id, userId, value.path ?? null, timestamp),
-      userId,
-      action: value.event_type,
-      timestamp,
-      siteId: value.site_id,
-      path: value.path ?? null,
-    });
+    const draft = siteEventDraft(value, (site, _type, user, path, at) => eventIdOf.ingestion(site, user, path, at));
+    const rejected = await record(this.commands, draft);
     return rejected.length > 0 ? fail(reply, rejected.map((e) => ({ ...e, path: `body.${e.path}` }))) : { status: 'queued' };
   }
 

@@ -7,7 +7,7 @@ import { FieldError } from '../../../shared/errors';
 import { Public } from '../../../shared/http/route-access';
 import { parseInstant } from '../../../shared/time';
 import { eventIdOf } from '../../application/natural-keys';
-import { check, record, siteStats, userIdOf } from './compat-support';
+import { check, record, siteEventDraft, siteStats } from './compat-support';
 import { SiteEventDto, SiteStatsQueryDto } from './compat.dto';
 
 /** Seed 002: the summary of a range, `to` inclusive. Base URL is all a client changes. */
@@ -64,16 +64,8 @@ export class EventStatsController {
   async event(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
     const { value, errors } = check(SiteEventDto, body, ['site_id', 'event_type', 'path', 'user_id', 'timestamp'], 'body');
     if (!value) return unprocessable(reply, errors);
-    const userId = userIdOf(value.user_id);
-    const timestamp = parseInstant(value.timestamp)!;
-    const rejected = await record(this.commands, {
-      eventId: eventIdOf.event(value.site_id, value.event_type, value.path ?? null, userId, timestamp),
-      userId,
-      action: value.event_type,
-      timestamp,
-      siteId: value.site_id,
-      path: value.path ?? null,
-    });
+    const draft = siteEventDraft(value, (site, type, user, path, at) => eventIdOf.event(site, type, path, user, at));
+    const rejected = await record(this.commands, draft);
     return rejected.length > 0 ? unprocessable(reply, rejected.map((e) => ({ ...e, path: `body.${e.path}` }))) : { status: 'queued' };
   }
 
