@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { ConfigError, loadConfig } from './config';
 import { redactUrl, resolveDatabase } from './shared/database/resolve-database';
-import { createHttpApp, nestLogLevels } from './shared/http/create-http-app';
+import { createHttpApp, nestLogLevels } from './http-app';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 

@@ -3,7 +3,7 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AppConfig, loadConfig } from '../../src/config';
-import { createHttpApp } from '../../src/shared/http/create-http-app';
+import { createHttpApp } from '../../src/http-app';
 
 export interface TestApp {
   app: NestFastifyApplication;

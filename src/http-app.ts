@@ -5,11 +5,11 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyInstance } from 'fastify';
 import helmet from '@fastify/helmet';
 import { Logger as PinoLogger } from 'nestjs-pino';
-import { AppModule } from '../../app.module';
-import { Telemetry } from '../../observability/telemetry';
-import { AppConfig, LogLevel } from '../../config';
-import { fastifyLoggerOptions, requestIdOf } from '../logging';
-import { applyRouteBodyLimits, DEFAULT_BODY_LIMIT } from './body-limit';
+import { AppModule } from './app.module';
+import { Telemetry } from './observability/telemetry';
+import { AppConfig, LogLevel } from './config';
+import { fastifyLoggerOptions, requestIdOf } from './shared/logging';
+import { applyRouteBodyLimits, DEFAULT_BODY_LIMIT } from './shared/http/body-limit';
 
 const NEST_LEVELS: Record<LogLevel, NestLogLevel[]> = {
   fatal: ['fatal'],
