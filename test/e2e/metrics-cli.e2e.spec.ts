@@ -30,7 +30,7 @@ describe('calculate-metrics CLI against DATABASE_URL', () => {
     await (await openTestDataSource([])).destroy(); // migrated, whichever test file runs first
     // Events of two past windows, stored the way the service stores them (ledger included).
     await withDb(async (db) => {
-      await db.query('TRUNCATE events, metric_windows, user_activity_metrics');
+      await db.query('TRUNCATE events, metric_windows, user_activity_metrics, analytics_users, analytics_user_sets, analytics_daily_actions, analytics_daily_paths');
       await db.query(`
         WITH inserted AS (
           INSERT INTO events (id, user_id, action, occurred_at, received_at)

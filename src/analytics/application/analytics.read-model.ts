@@ -15,9 +15,16 @@ export interface Overview {
   topPaths: Array<{ path: string; views: number }>;
 }
 
+/**
+ * The actions whose unique users are kept per day besides all actions (''): counting them
+ * needs a set per action, so only the ones a route reports are kept (logins, for the
+ * uniques routes of seed 000). Adding one needs a migration that backfills its sets.
+ */
+export const USER_SET_ACTIONS: readonly string[] = ['', 'login'];
+
 /** The read side of analytics: answers straight from storage, no domain model. */
 export abstract class AnalyticsReadModel {
-  /** Distinct identified users with an event in each period's [from, till), optionally of one site or action. */
+  /** Distinct identified users with an event in each period's [from, till), optionally of one site or of one action of USER_SET_ACTIONS. Periods start and end at UTC midnight. */
   abstract uniqueUsers(periods: Period[], filter?: { siteId?: string; action?: string }): Promise<number[]>;
   abstract overview(filter: OverviewFilter): Promise<Overview>;
 }

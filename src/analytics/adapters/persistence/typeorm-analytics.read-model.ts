@@ -1,12 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AnalyticsReadModel, Overview, OverviewFilter } from '../../application/analytics.read-model';
+import { AnalyticsReadModel, Overview, OverviewFilter, USER_SET_ACTIONS } from '../../application/analytics.read-model';
 import { Period } from '../../application/periods';
 
+const DAY_MS = 86_400_000;
+const isMidnight = (t: Date) => t.getTime() % DAY_MS === 0;
+const floorDay = (t: Date) => new Date(Math.floor(t.getTime() / DAY_MS) * DAY_MS);
+const ceilDay = (t: Date) => new Date(Math.ceil(t.getTime() / DAY_MS) * DAY_MS);
+const dayOf = (t: Date) => t.toISOString().slice(0, 10);
+
 /**
- * Answers from the events table. Exact, but it scans the events of the range: issue 4's
- * rollups (maintained as events are written) are what will keep these reads fast at scale.
+ * Answers from the rollups that the `analytics_rollups` trigger maintains as events are
+ * inserted (see the migration that creates them): bitmaps of active users per day, site and
+ * action, and counts per day, site and action or path. Whole UTC days come from the rollups;
+ * only the partial days at the edges of an overview range are read from raw events, so every
+ * answer is exact and costs in proportion to the days asked for, not to the events stored.
+ * Each answer is one statement, so it reads one consistent snapshot.
  */
 @Injectable()
 export class TypeOrmAnalyticsReadModel extends AnalyticsReadModel {
@@ -15,43 +25,84 @@ export class TypeOrmAnalyticsReadModel extends AnalyticsReadModel {
   }
 
   async uniqueUsers(periods: Period[], filter: { siteId?: string; action?: string } = {}): Promise<number[]> {
-    const rows: Array<{ i: string; n: number }> = await this.db.query(
-      `SELECT p.i, count(DISTINCT e.user_id)::int AS n
-       FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS p(lo, hi, i)
-       LEFT JOIN events e ON e.occurred_at >= p.lo AND e.occurred_at < p.hi AND e.user_id IS NOT NULL
-                         AND ($3::text IS NULL OR e.site_id = $3) AND ($4::text IS NULL OR e.action = $4)
-       GROUP BY p.i ORDER BY p.i`,
-      [periods.map((p) => p.from.toISOString()), periods.map((p) => p.till.toISOString()), filter.siteId ?? null, filter.action ?? null],
+    const action = filter.action ?? '';
+    if (!USER_SET_ACTIONS.includes(action)) throw new Error(`no user set is kept for action ${action}`);
+    if (periods.some((p) => !isMidnight(p.from) || !isMidnight(p.till))) throw new Error('periods must start and end at UTC midnight');
+    if (periods.length === 0) return [];
+    // Per day, the sites' chunks OR-ed together; per period, its days' chunks OR-ed; the
+    // count is the number of bits set.
+    const rows: Array<{ n: number }> = await this.db.query(
+      `WITH p AS (SELECT lo, hi, i FROM unnest($1::date[], $2::date[]) WITH ORDINALITY AS p(lo, hi, i)),
+       days AS MATERIALIZED (
+         SELECT day, chunk, bit_or(bits) AS bits FROM analytics_user_sets
+         WHERE action = $3 AND ($4::text IS NULL OR site_id = $4)
+           AND day >= (SELECT min(lo) FROM p) AND day < (SELECT max(hi) FROM p)
+         GROUP BY day, chunk),
+       per AS (SELECT p.i, d.chunk, bit_or(d.bits) AS bits FROM p JOIN days d ON d.day >= p.lo AND d.day < p.hi GROUP BY p.i, d.chunk)
+       SELECT p.i, coalesce((SELECT sum(bit_count(per.bits)) FROM per WHERE per.i = p.i), 0)::int AS n FROM p ORDER BY p.i`,
+      [periods.map((p) => dayOf(p.from)), periods.map((p) => dayOf(p.till)), action, filter.siteId ?? null],
     );
     return rows.map((row) => row.n);
   }
 
   async overview({ from, till, siteId, top }: OverviewFilter): Promise<Overview> {
-    const params = [from ?? null, till ?? null, siteId ?? null];
-    const where = `($1::timestamptz IS NULL OR occurred_at >= $1) AND ($2::timestamptz IS NULL OR occurred_at < $2)
-                   AND ($3::text IS NULL OR site_id = $3)`;
-    const [totals] = await this.db.query(
-      `SELECT count(*)::int AS total, count(DISTINCT user_id)::int AS users,
-              count(*) FILTER (WHERE action = 'page_view')::int AS views
-       FROM events WHERE ${where}`,
-      params,
-    );
-    const actions: Array<{ action: string; n: number }> = await this.db.query(
-      `SELECT action, count(*)::int AS n FROM events WHERE ${where} GROUP BY action ORDER BY action`,
-      params,
-    );
-    const paths: Array<{ path: string; views: number }> = await this.db.query(
-      `SELECT path, count(*)::int AS views FROM events
-       WHERE ${where} AND action = 'page_view' AND path IS NOT NULL
-       GROUP BY path ORDER BY views DESC, path COLLATE "C" LIMIT $4`,
-      [...params, top],
-    );
+    // Whole days [wholeFrom, wholeTill) from the rollups (null = unbounded); the rest of
+    // [from, till) — at most a partial day at each end — from raw events.
+    const wholeFrom = from ? ceilDay(from) : null;
+    const wholeTill = till ? floorDay(till) : null;
+    const hasWhole = !(wholeFrom && wholeTill && wholeFrom >= wholeTill);
+    const edges: Array<[Date, Date]> = [];
+    if (!hasWhole) {
+      if (from! < till!) edges.push([from!, till!]);
+    } else {
+      if (from && from < wholeFrom!) edges.push([from, wholeFrom!]);
+      if (till && wholeTill! < till) edges.push([wholeTill!, till]);
+    }
+    const inWhole = `$1 AND ($2::date IS NULL OR day >= $2) AND ($3::date IS NULL OR day < $3) AND ($6::text IS NULL OR site_id = $6)`;
+    const [row]: Array<{ actions: Record<string, string | number>; paths: Array<{ path: string; views: number }>; users: string }> =
+      await this.db.query(
+        `WITH edges AS MATERIALIZED (
+           SELECT e.user_id, e.action, e.path
+           FROM unnest($4::timestamptz[], $5::timestamptz[]) AS r(lo, hi)
+           JOIN events e ON e.occurred_at >= r.lo AND e.occurred_at < r.hi
+           WHERE $6::text IS NULL OR e.site_id = $6),
+         actions AS (
+           SELECT action, sum(n) AS n FROM (
+             SELECT action, events AS n FROM analytics_daily_actions WHERE ${inWhole}
+             UNION ALL SELECT action, count(*) FROM edges GROUP BY action) a
+           GROUP BY action),
+         paths AS (
+           SELECT path, sum(n) AS views FROM (
+             SELECT path, views AS n FROM analytics_daily_paths WHERE ${inWhole}
+             UNION ALL SELECT path, count(*) FROM edges WHERE action = 'page_view' AND path IS NOT NULL GROUP BY path) x
+           GROUP BY path ORDER BY views DESC, path COLLATE "C" LIMIT $7),
+         whole_users AS MATERIALIZED (
+           SELECT chunk, bit_or(bits) AS bits FROM analytics_user_sets WHERE action = '' AND ${inWhole} GROUP BY chunk),
+         edge_uids AS (SELECT DISTINCT u.uid FROM edges e JOIN analytics_users u ON u.user_id = e.user_id)
+         SELECT
+           (SELECT coalesce(json_object_agg(action, n ORDER BY action COLLATE "C"), '{}') FROM actions) AS actions,
+           (SELECT coalesce(json_agg(json_build_object('path', path, 'views', views) ORDER BY views DESC, path COLLATE "C"), '[]')
+            FROM paths) AS paths,
+           (SELECT coalesce(sum(bit_count(bits)), 0) FROM whole_users)
+           + (SELECT count(*) FROM edge_uids x LEFT JOIN whole_users w ON w.chunk = x.uid >> 12
+              WHERE w.bits IS NULL OR get_bit(w.bits, x.uid & 4095) = 0) AS users`,
+        [
+          hasWhole,
+          wholeFrom && dayOf(wholeFrom),
+          wholeTill && dayOf(wholeTill),
+          edges.map(([lo]) => lo.toISOString()),
+          edges.map(([, hi]) => hi.toISOString()),
+          siteId ?? null,
+          top,
+        ],
+      );
+    const eventsByAction = Object.fromEntries(Object.entries(row.actions).map(([action, n]) => [action, Number(n)]));
     return {
-      totalEvents: totals.total,
-      uniqueUsers: totals.users,
-      pageViews: totals.views,
-      eventsByAction: Object.fromEntries(actions.map((a) => [a.action, a.n])),
-      topPaths: paths,
+      totalEvents: Object.values(eventsByAction).reduce((sum, n) => sum + n, 0),
+      uniqueUsers: Number(row.users),
+      pageViews: eventsByAction.page_view ?? 0,
+      eventsByAction,
+      topPaths: row.paths.map((p) => ({ path: p.path, views: Number(p.views) })),
     };
   }
 }

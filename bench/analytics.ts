@@ -1,0 +1,354 @@
+import 'reflect-metadata';
+import { ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { MIGRATIONS } from '../migrations';
+import { TypeOrmEventRepository } from '../src/tracking/adapters/persistence/typeorm-event.repository';
+import { EventOrmEntity } from '../src/tracking/adapters/persistence/event.orm-entity';
+import { TrackedEvent } from '../src/tracking/domain/tracked-event';
+import { benchDatabase, median, percentile, timed } from './support';
+
+/**
+ * npm run bench:analytics — the analytics routes at scale, against the raw scans they replace.
+ *
+ * Loads EVENTS (default 5,000,000) events over 90 days inside PostgreSQL (INSERT … SELECT from
+ * generate_series, the rollup trigger maintaining the rollups as it goes): 200,000 distinct
+ * users with a power-law activity, 20 actions (half page views), 3 sites of unequal size, 300
+ * paths (skewed), 5% anonymous events, a day/night curve. Then, in the same run, for each route:
+ * its latency through the running service (HTTP, p50/p95 of RUNS calls) next to the raw
+ * COUNT(DISTINCT …) query it replaces (the read model before the rollups), and the cost of
+ * maintaining the rollups on the write path (the same batch writes with the trigger on and off).
+ */
+const ROOT = join(__dirname, '..', '..');
+const EVENTS = Number(process.env.EVENTS ?? 5_000_000);
+const USERS = 200_000;
+const DAYS = 90;
+const START = Date.UTC(2025, 5, 1); // 2025-06-01: June, July, August
+const RUNS = Number(process.env.RUNS ?? 50);
+const RAW_BUDGET_MS = 20_000;
+
+const day = (n: number) => new Date(START + n * 86_400_000).toISOString().slice(0, 10);
+const D = 75; // "today": a day late in the data, with 74 days behind it
+const MONTH = '2025-07';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function startService(env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['dist/src/main.js'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${env.PORT}/health/ready`)).ok) return child;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the service did not start');
+}
+
+async function load(db: DataSource): Promise<void> {
+  const chunks = 9;
+  for (let c = 0; c < chunks; c++) {
+    const n = Math.round(EVENTS / chunks);
+    const first = (c * DAYS) / chunks;
+    // The first chunk also gives every one of the 200,000 users one event, so all of them exist.
+    const everyone = c === 0 ? `UNION ALL SELECT u, floor(random() * ${DAYS})::int FROM generate_series(0, ${USERS - 1}) u` : '';
+    await db.query(
+      `INSERT INTO events (id, user_id, action, occurred_at, received_at, metadata, site_id, path)
+       SELECT gen_random_uuid(),
+              CASE WHEN random() < 0.05 THEN NULL ELSE 'user-' || g.u END,
+              CASE WHEN random() < 0.5 THEN 'page_view'
+                   ELSE (ARRAY['click','login','signup','purchase','search','share','scroll','logout','add_to_cart','remove_from_cart',
+                               'checkout','comment','like','follow','download','play','pause','rate','subscribe'])[1 + floor(random() * 19)::int] END,
+              to_timestamp(${START / 1000} + g.day * 86400 + 50400 + 21600 * sin(random() * 6.2831853) * random() + (random() - 0.5) * 36000),
+              now(), '{}'::jsonb,
+              (ARRAY['site-a','site-a','site-a','site-a','site-a','site-a','site-b','site-b','site-b','site-c'])[1 + floor(random() * 10)::int],
+              '/p/' || floor(300 * power(random(), 2))::int
+       FROM (SELECT floor(${USERS} * power(random(), 3))::int AS u, ${first} + floor(random() * ${DAYS / chunks})::int AS day
+             FROM generate_series(1, ${n}) ${everyone}) g`,
+    );
+    process.stdout.write(`  ${c + 1}/${chunks}`);
+  }
+  console.log();
+  for (const table of ['events', 'analytics_users', 'analytics_user_sets', 'analytics_daily_actions', 'analytics_daily_paths']) {
+    await db.query(`VACUUM ANALYZE ${table}`);
+  }
+}
+
+/** The read model before the rollups: the raw scans each route replaces. */
+const raw = {
+  uniqueUsers: (db: DataSource, periods: Array<[string, string]>, siteId: string | null = null, action: string | null = null) =>
+    db.query(
+      `SELECT p.i, count(DISTINCT e.user_id)::int AS n
+       FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS p(lo, hi, i)
+       LEFT JOIN events e ON e.occurred_at >= p.lo AND e.occurred_at < p.hi AND e.user_id IS NOT NULL
+                         AND ($3::text IS NULL OR e.site_id = $3) AND ($4::text IS NULL OR e.action = $4)
+       GROUP BY p.i ORDER BY p.i`,
+      [periods.map((p) => p[0]), periods.map((p) => p[1]), siteId, action],
+    ),
+  overview: async (db: DataSource, from: string | null, till: string | null, siteId: string | null = null, top = 10) => {
+    const params = [from, till, siteId];
+    const where = `($1::timestamptz IS NULL OR occurred_at >= $1) AND ($2::timestamptz IS NULL OR occurred_at < $2)
+                   AND ($3::text IS NULL OR site_id = $3)`;
+    await db.query(
+      `SELECT count(*)::int, count(DISTINCT user_id)::int, count(*) FILTER (WHERE action = 'page_view')::int FROM events WHERE ${where}`,
+      params,
+    );
+    await db.query(`SELECT action, count(*)::int FROM events WHERE ${where} GROUP BY action`, params);
+    await db.query(
+      `SELECT path, count(*)::int AS views FROM events WHERE ${where} AND action = 'page_view' AND path IS NOT NULL
+       GROUP BY path ORDER BY views DESC, path COLLATE "C" LIMIT $4`,
+      [...params, top],
+    );
+  },
+};
+
+const days = (from: number, to: number, rolling = 1): Array<[string, string]> =>
+  Array.from({ length: to - from + 1 }, (_, i) => [`${day(from + i + 1 - rolling)}T00:00:00Z`, `${day(from + i + 1)}T00:00:00Z`]);
+
+interface Case {
+  name: string;
+  span: 'day' | '30 days' | 'month' | 'all time';
+  path: string;
+  raw: (db: DataSource) => Promise<unknown>;
+}
+
+const CASES: Case[] = [
+  { name: 'active-users, day', span: 'day', path: `/api/analytics/active-users?interval=day&from=${day(D)}&to=${day(D)}`, raw: (db) => raw.uniqueUsers(db, days(D, D)) },
+  {
+    name: 'active-users, rolling=30 (MAU of a day)',
+    span: 'day',
+    path: `/api/analytics/active-users?interval=day&from=${day(D)}&to=${day(D)}&rolling=30`,
+    raw: (db) => raw.uniqueUsers(db, days(D, D, 30)),
+  },
+  {
+    name: 'active-users, 30 days of DAU',
+    span: '30 days',
+    path: `/api/analytics/active-users?interval=day&from=${day(D - 29)}&to=${day(D)}`,
+    raw: (db) => raw.uniqueUsers(db, days(D - 29, D)),
+  },
+  {
+    name: 'active-users, 30 days of weeks, site-a',
+    span: '30 days',
+    path: `/api/analytics/active-users?interval=week&from=${day(D - 29)}&to=${day(D)}&site_id=site-a`,
+    raw: (db) => {
+      const weeks: Array<[string, string]> = [];
+      const from = Date.parse(`${day(D - 29)}T00:00:00Z`);
+      const end = Date.parse(`${day(D + 1)}T00:00:00Z`);
+      let start = from - ((new Date(from).getUTCDay() + 6) % 7) * 86_400_000;
+      for (; start < end; start += 7 * 86_400_000) {
+        weeks.push([new Date(Math.max(start, from)).toISOString(), new Date(Math.min(start + 7 * 86_400_000, end)).toISOString()]);
+      }
+      return raw.uniqueUsers(db, weeks, 'site-a');
+    },
+  },
+  {
+    name: 'active-users, rolling=30 for 30 days (MAU per day)',
+    span: '30 days',
+    path: `/api/analytics/active-users?interval=day&from=${day(D - 29)}&to=${day(D)}&rolling=30`,
+    raw: (db) => raw.uniqueUsers(db, days(D - 29, D, 30)),
+  },
+  {
+    name: 'active-users, month',
+    span: 'month',
+    path: `/api/analytics/active-users?interval=month&from=${MONTH}-01&to=${MONTH}-31`,
+    raw: (db) => raw.uniqueUsers(db, [[`${MONTH}-01T00:00:00Z`, '2025-08-01T00:00:00Z']]),
+  },
+  {
+    name: 'overview, day',
+    span: 'day',
+    path: `/api/analytics/overview?from=${day(D)}T00:00:00Z&till=${day(D + 1)}T00:00:00Z`,
+    raw: (db) => raw.overview(db, `${day(D)}T00:00:00Z`, `${day(D + 1)}T00:00:00Z`),
+  },
+  {
+    name: 'overview, 30 days',
+    span: '30 days',
+    path: `/api/analytics/overview?from=${day(D - 29)}T00:00:00Z&till=${day(D + 1)}T00:00:00Z`,
+    raw: (db) => raw.overview(db, `${day(D - 29)}T00:00:00Z`, `${day(D + 1)}T00:00:00Z`),
+  },
+  {
+    name: 'overview, 30 days, site-b',
+    span: '30 days',
+    path: `/api/analytics/overview?from=${day(D - 29)}T00:00:00Z&till=${day(D + 1)}T00:00:00Z&site_id=site-b`,
+    raw: (db) => raw.overview(db, `${day(D - 29)}T00:00:00Z`, `${day(D + 1)}T00:00:00Z`, 'site-b'),
+  },
+  {
+    name: 'overview, 30 days from 03:00 to 03:00 (partial edges)',
+    span: '30 days',
+    path: `/api/analytics/overview?from=${day(D - 29)}T03:00:00Z&till=${day(D + 1)}T03:00:00Z`,
+    raw: (db) => raw.overview(db, `${day(D - 29)}T03:00:00Z`, `${day(D + 1)}T03:00:00Z`),
+  },
+  {
+    name: 'overview, 30 days from 14:00 to 14:00 (busy edges)',
+    span: '30 days',
+    path: `/api/analytics/overview?from=${day(D - 29)}T14:00:00Z&till=${day(D + 1)}T14:00:00Z`,
+    raw: (db) => raw.overview(db, `${day(D - 29)}T14:00:00Z`, `${day(D + 1)}T14:00:00Z`),
+  },
+  { name: 'overview, all time', span: 'all time', path: `/api/analytics/overview`, raw: (db) => raw.overview(db, null, null) },
+  {
+    name: 'compat 000 /v1/user/uniques/daily',
+    span: 'day',
+    path: `/v1/user/uniques/daily?date=${day(D)}`,
+    raw: (db) => raw.uniqueUsers(db, days(D, D), null, 'login'),
+  },
+  {
+    name: 'compat 000 /v1/user/uniques/monthly',
+    span: 'month',
+    path: `/v1/user/uniques/monthly?month=${MONTH}`,
+    raw: (db) => raw.uniqueUsers(db, [[`${MONTH}-01T00:00:00Z`, '2025-08-01T00:00:00Z']], null, 'login'),
+  },
+  {
+    name: 'compat 001 /api/reporting/stats, day',
+    span: 'day',
+    path: `/api/reporting/stats?site_id=site-a&date=${day(D)}`,
+    raw: (db) => raw.overview(db, `${day(D)}T00:00:00Z`, `${day(D + 1)}T00:00:00Z`, 'site-a', 3),
+  },
+  {
+    name: 'compat 002 /api/analytics/summary, 30 days',
+    span: '30 days',
+    path: `/api/analytics/summary?from=${day(D - 29)}&to=${day(D)}`,
+    raw: (db) => raw.overview(db, `${day(D - 29)}T00:00:00Z`, `${day(D + 1)}T00:00:00Z`),
+  },
+  { name: 'compat 004 /stats, all time', span: 'all time', path: `/stats?site_id=site-c`, raw: (db) => raw.overview(db, null, null, 'site-c', 3) },
+];
+
+const TARGET: Record<Case['span'], number | null> = { day: 50, '30 days': 200, month: 200, 'all time': null };
+
+async function route(base: string, path: string): Promise<number> {
+  const started = process.hrtime.bigint();
+  const res = await fetch(base + path);
+  await res.arrayBuffer();
+  if (!res.ok) throw new Error(`${path}: ${res.status}`);
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+/** Events/s of batch writes through the repository, rollup trigger on and off, interleaved. */
+async function writeCost(db: DataSource): Promise<Array<{ batch: number; on: number; off: number }>> {
+  const repo = new TypeOrmEventRepository(db.getRepository(EventOrmEntity));
+  let n = 0;
+  const make = (size: number): TrackedEvent[] =>
+    Array.from({ length: size }, () => {
+      n++;
+      const u = Math.floor(USERS * Math.random() ** 3);
+      return {
+        id: crypto.randomUUID(),
+        userId: `user-${u}`,
+        action: n % 2 ? 'page_view' : 'click',
+        occurredAt: new Date(START + (D + 1) * 86_400_000 + (n % 86_400) * 1000),
+        receivedAt: new Date(),
+        metadata: {},
+        siteId: ['site-a', 'site-b', 'site-c'][n % 3],
+        path: `/p/${n % 300}`,
+      };
+    });
+  // Two writers at a time, as the group commit runs two batches in flight.
+  const rate = async (size: number, seconds: number) => {
+    let written = 0;
+    const until = Date.now() + seconds * 1000;
+    const started = process.hrtime.bigint();
+    await Promise.all(
+      [0, 1].map(async () => {
+        while (Date.now() < until) written += (await repo.insertNew(make(size))).size;
+      }),
+    );
+    return written / (Number(process.hrtime.bigint() - started) / 1e9);
+  };
+  const results = [];
+  for (const size of [100, 1000]) {
+    const on: number[] = [];
+    const off: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      on.push(await rate(size, 4));
+      await db.query('ALTER TABLE events DISABLE TRIGGER analytics_rollups');
+      try {
+        off.push(await rate(size, 4));
+      } finally {
+        await db.query('ALTER TABLE events ENABLE TRIGGER analytics_rollups');
+      }
+    }
+    results.push({ batch: size, on: median(on), off: median(off) });
+  }
+  return results;
+}
+
+async function main() {
+  const db = await benchDatabase('bench_analytics');
+  const { dataSource } = db;
+  let service: ChildProcess | undefined;
+  try {
+    console.log(`loading ${EVENTS.toLocaleString()} events over ${DAYS} days, ${USERS.toLocaleString()} users, rollups maintained by the trigger…`);
+    const loaded = await timed(() => load(dataSource));
+    const [facts] = await dataSource.query(
+      `SELECT (SELECT count(*) FROM events)::int AS events, (SELECT count(DISTINCT user_id) FROM events)::int AS users,
+              (SELECT count(*) FROM analytics_user_sets)::int AS sets, pg_size_pretty(pg_total_relation_size('events')) AS events_size,
+              pg_size_pretty(pg_total_relation_size('analytics_user_sets') + pg_total_relation_size('analytics_users')
+                + pg_total_relation_size('analytics_daily_actions') + pg_total_relation_size('analytics_daily_paths')) AS rollups_size`,
+    );
+    console.log(
+      `loaded in ${(loaded.ms / 1000).toFixed(1)} s: ${facts.events.toLocaleString()} events (${facts.events_size}), ` +
+        `${facts.users.toLocaleString()} users; rollups ${facts.rollups_size} (${facts.sets.toLocaleString()} user-set chunks); ` +
+        `${MIGRATIONS.length} migrations`,
+    );
+
+    const port = await freePort();
+    service = await startService({
+      DATABASE_URL: db.url,
+      PORT: String(port),
+      LOG_LEVEL: 'error',
+      METRICS_CRON_ENABLED: 'false',
+      RATE_LIMIT_READ: '0',
+    });
+    const base = `http://127.0.0.1:${port}`;
+
+    console.log(`\nroutes through HTTP (p50/p95 of ${RUNS} calls) vs the raw scan each replaces (runs within ${RAW_BUDGET_MS / 1000} s, at least 1):\n`);
+    console.log('| route | range | p50 ms | p95 ms | target p95 | raw p50 ms | raw p95 ms | raw runs | speed-up (p50) |');
+    console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+    const misses: string[] = [];
+    for (const c of CASES) {
+      for (let i = 0; i < 5; i++) await route(base, c.path); // warm-up
+      const times: number[] = [];
+      for (let i = 0; i < RUNS; i++) times.push(await route(base, c.path));
+      const rawTimes: number[] = [];
+      const budget = Date.now() + RAW_BUDGET_MS;
+      do rawTimes.push((await timed(() => c.raw(dataSource))).ms);
+      while (Date.now() < budget && rawTimes.length < 7);
+      const p95 = percentile(times, 95);
+      const speedUp = median(rawTimes) / median(times);
+      const target = TARGET[c.span];
+      if (target !== null && p95 > target) misses.push(`${c.name}: p95 ${p95.toFixed(1)} ms > ${target} ms`);
+      if (c.span === '30 days' && speedUp < 20) misses.push(`${c.name}: ${speedUp.toFixed(0)}× < 20×`);
+      console.log(
+        `| ${c.name} | ${c.span} | ${median(times).toFixed(1)} | ${p95.toFixed(1)} | ${target === null ? '—' : `< ${target}`} | ` +
+          `${median(rawTimes).toFixed(0)} | ${percentile(rawTimes, 95).toFixed(0)} | ${rawTimes.length} | ${speedUp.toFixed(0)}× |`,
+      );
+    }
+
+    console.log('\nwrite cost of the rollups (repository batch inserts, 2 writers, median of 3 interleaved 4-s rounds):\n');
+    console.log('| batch | events/s, rollups on | events/s, trigger off | slowdown |');
+    console.log('|---:|---:|---:|---:|');
+    for (const r of await writeCost(dataSource)) {
+      const slowdown = 1 - r.on / r.off;
+      if (slowdown > 0.3) misses.push(`write slowdown with batches of ${r.batch}: ${(100 * slowdown).toFixed(0)}% > 30%`);
+      console.log(`| ${r.batch} | ${Math.round(r.on).toLocaleString()} | ${Math.round(r.off).toLocaleString()} | ${(100 * slowdown).toFixed(0)}% |`);
+    }
+    console.log(misses.length === 0 ? '\nevery target met' : `\ntargets missed:\n- ${misses.join('\n- ')}`);
+  } finally {
+    service?.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 1000));
+    await db.close();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

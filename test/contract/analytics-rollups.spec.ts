@@ -1,0 +1,219 @@
+import fc from 'fast-check';
+import { DataSource } from 'typeorm';
+import { CreateAnalyticsRollups1763700003000 } from '../../migrations/1763700003000-create-analytics-rollups';
+import { TypeOrmAnalyticsReadModel } from '../../src/analytics/adapters/persistence/typeorm-analytics.read-model';
+import { Overview } from '../../src/analytics/application/analytics.read-model';
+import { Period, periodsOf } from '../../src/analytics/application/periods';
+import { uuidv7 } from '../../src/shared/uuid';
+import { EventOrmEntity } from '../../src/tracking/adapters/persistence/event.orm-entity';
+import { TypeOrmEventRepository } from '../../src/tracking/adapters/persistence/typeorm-event.repository';
+import { TrackedEvent } from '../../src/tracking/domain/tracked-event';
+import { openTestDataSource } from '../support/database';
+import { truncateAll } from '../support/test-app';
+
+/**
+ * The analytics rollups (maintained by a trigger on events, backfilled by their migration)
+ * against a reference computed here from the events themselves: every read must be exact,
+ * whatever the batches, duplicates, sites, anonymous events and range edges.
+ */
+let db: DataSource;
+let events: TypeOrmEventRepository;
+let analytics: TypeOrmAnalyticsReadModel;
+beforeAll(async () => {
+  db = await openTestDataSource([EventOrmEntity]);
+  events = new TypeOrmEventRepository(db.getRepository(EventOrmEntity));
+  analytics = new TypeOrmAnalyticsReadModel(db);
+});
+afterAll(async () => {
+  await db.destroy();
+});
+
+const DAY = 86_400_000;
+const T0 = Date.parse('2025-07-28T00:00:00Z'); // a Monday; the data spans 12 days, across a month end
+const SPAN = 12 * DAY;
+const SITES = [null, '', 's1', 's2'];
+const ACTIONS = ['page_view', 'click', 'login'];
+const PATHS = [null, '', '/a', '/b', '/c'];
+
+// Instants bunched on midnights (exactly, and a millisecond either side) and spread otherwise.
+const instant = fc.oneof(
+  fc.integer({ min: 0, max: SPAN - 1 }),
+  fc.integer({ min: 0, max: 11 }).chain((d) => fc.constantFrom(d * DAY, d * DAY - 1, d * DAY + 1).filter((t) => t >= 0)),
+);
+const eventArb = fc.record({
+  userId: fc.option(fc.constantFrom('u1', 'u2', 'u3', 'u4', 'u5', 'u6', '42', 'NULL'), { nil: null, freq: 5 }),
+  action: fc.constantFrom(...ACTIONS),
+  at: instant,
+  siteId: fc.constantFrom(...SITES),
+  path: fc.constantFrom(...PATHS),
+});
+type Gen = { userId: string | null; action: string; at: number; siteId: string | null; path: string | null };
+
+const toEvent = (g: Gen): TrackedEvent => ({
+  id: uuidv7(),
+  userId: g.userId,
+  action: g.action,
+  occurredAt: new Date(T0 + g.at),
+  receivedAt: new Date(),
+  metadata: {},
+  siteId: g.siteId,
+  path: g.path,
+});
+
+/** Writes the events in batches of the given sizes, each batch re-sending some earlier events. */
+async function store(all: TrackedEvent[], sizes: number[]): Promise<void> {
+  let i = 0;
+  for (let b = 0; i < all.length; b++) {
+    const size = sizes[b % sizes.length];
+    const batch = all.slice(i, i + size);
+    const resent = all.slice(Math.max(0, i - 2), i); // duplicates: already stored, must count once
+    await events.insertNew([...batch, ...resent]);
+    i += size;
+  }
+}
+
+function referenceOverview(all: TrackedEvent[], from: Date | undefined, till: Date | undefined, siteId: string | undefined, top: number): Overview {
+  const inRange = all.filter(
+    (e) => (!from || e.occurredAt >= from) && (!till || e.occurredAt < till) && (siteId === undefined || e.siteId === siteId),
+  );
+  const eventsByAction: Record<string, number> = {};
+  for (const e of inRange) eventsByAction[e.action] = (eventsByAction[e.action] ?? 0) + 1;
+  const views = new Map<string, number>();
+  for (const e of inRange) if (e.action === 'page_view' && e.path !== null) views.set(e.path, (views.get(e.path) ?? 0) + 1);
+  return {
+    totalEvents: inRange.length,
+    uniqueUsers: new Set(inRange.filter((e) => e.userId !== null).map((e) => e.userId)).size,
+    pageViews: eventsByAction.page_view ?? 0,
+    eventsByAction,
+    topPaths: [...views.entries()]
+      .sort(([pa, a], [pb, b]) => b - a || (pa < pb ? -1 : 1))
+      .slice(0, top)
+      .map(([path, n]) => ({ path, views: n })),
+  };
+}
+
+function referenceUsers(all: TrackedEvent[], periods: Period[], siteId?: string, action?: string): number[] {
+  return periods.map(
+    (p) =>
+      new Set(
+        all
+          .filter(
+            (e) =>
+              e.userId !== null &&
+              e.occurredAt >= p.from &&
+              e.occurredAt < p.till &&
+              (siteId === undefined || e.siteId === siteId) &&
+              (action === undefined || e.action === action),
+          )
+          .map((e) => e.userId),
+      ).size,
+  );
+}
+
+const bound = fc.option(
+  fc.oneof(fc.integer({ min: -DAY, max: SPAN + DAY }), fc.integer({ min: -1, max: 13 }).map((d) => d * DAY)),
+  { nil: undefined },
+);
+const question = fc.record({
+  from: bound,
+  till: bound,
+  siteId: fc.option(fc.constantFrom('', 's1', 's2', 'nowhere'), { nil: undefined }),
+  top: fc.integer({ min: 1, max: 4 }),
+  interval: fc.constantFrom('day' as const, 'week' as const, 'month' as const),
+  firstDay: fc.integer({ min: -3, max: 13 }),
+  days: fc.integer({ min: 0, max: 14 }),
+  rolling: fc.option(fc.integer({ min: 1, max: 9 }), { nil: undefined }),
+  action: fc.constantFrom(undefined, 'login'),
+});
+
+type Question = typeof question extends fc.Arbitrary<infer Q> ? Q : never;
+
+async function checkAgainstReference(all: TrackedEvent[], questions: Question[]) {
+  for (const q of questions) {
+    const from = q.from === undefined ? undefined : new Date(T0 + q.from);
+    let till = q.till === undefined ? undefined : new Date(T0 + q.till);
+    if (from && till && till < from) till = from;
+    expect(await analytics.overview({ from, till, siteId: q.siteId, top: q.top })).toEqual(referenceOverview(all, from, till, q.siteId, q.top));
+
+    const first = new Date(T0 + q.firstDay * DAY);
+    const rolling = q.interval === 'day' ? q.rolling : undefined;
+    const periods = periodsOf(q.interval, first, new Date(first.getTime() + q.days * DAY), rolling);
+    const options = { siteId: q.siteId, action: q.action };
+    expect(await analytics.uniqueUsers(periods, options)).toEqual(referenceUsers(all, periods, q.siteId, q.action));
+  }
+}
+
+describe('analytics rollups', () => {
+  beforeEach(async () => {
+    await truncateAll(db);
+  });
+
+  it('answer every overview and unique-users question exactly as the raw events do', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(eventArb, { minLength: 0, maxLength: 80, size: 'max' }),
+        fc.array(fc.integer({ min: 1, max: 15 }), { minLength: 1, maxLength: 4 }),
+        fc.array(question, { minLength: 1, maxLength: 8, size: 'max' }),
+        async (gens, sizes, questions) => {
+          await truncateAll(db);
+          const all = gens.map(toEvent);
+          await store(all, sizes);
+          await checkAgainstReference(all, questions);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('count a duplicate once: re-sending every event changes no rollup row', async () => {
+    const all = fc.sample(eventArb, { numRuns: 200, seed: 7 }).map(toEvent);
+    await store(all, [50]);
+    const snapshot = async () =>
+      db.query(`SELECT (SELECT json_agg(t ORDER BY t::text) FROM analytics_daily_actions t) AS a,
+                       (SELECT json_agg(t ORDER BY t::text) FROM analytics_daily_paths t) AS p,
+                       (SELECT json_agg(t ORDER BY t::text) FROM analytics_user_sets t) AS s,
+                       (SELECT count(*) FROM analytics_users) AS u`);
+    const before = await snapshot();
+    expect(await events.insertNew(all)).toEqual(new Set());
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('give every user one id and one bit when concurrent writers bring the same new users', async () => {
+    // Each writer sends its own events of the same 300 new users, in its own order: the user
+    // ids are assigned under contention, and a user counted by no writer would show here.
+    const users = Array.from({ length: 300 }, (_, i) => `new-${i}`);
+    const writers = Array.from({ length: 8 }, (_, w) =>
+      Array.from({ length: 3 }, (_, b) =>
+        users
+          .filter((_, i) => (i + w + b) % 3 === 0)
+          .map((u, i) => toEvent({ userId: u, action: 'login', at: (w * 7 + b * 13 + i) * 60_000, siteId: w % 2 ? 's1' : null, path: null })),
+      ),
+    );
+    await Promise.all(writers.map(async (batches) => {
+      for (const batch of batches) await events.insertNew(batch);
+    }));
+    const all = writers.flat(2);
+    const [{ ids, distinct }] = await db.query(`SELECT count(*)::int AS ids, count(DISTINCT uid)::int AS distinct FROM analytics_users`);
+    expect({ ids, distinct }).toEqual({ ids: 300, distinct: 300 });
+    const day = periodsOf('day', new Date(T0), new Date(T0));
+    expect(await analytics.uniqueUsers(day)).toEqual(referenceUsers(all, day));
+    expect(await analytics.uniqueUsers(day, { siteId: 's1', action: 'login' })).toEqual(referenceUsers(all, day, 's1', 'login'));
+  });
+
+  it('are backfilled from the events stored before their migration, then maintained', async () => {
+    // Events written while the rollups did not exist yet: drop them, write, migrate again.
+    const migration = new CreateAnalyticsRollups1763700003000();
+    const runner = db.createQueryRunner();
+    try {
+      await migration.down(runner);
+      const before = fc.sample(eventArb, { numRuns: 300, seed: 11 }).map(toEvent);
+      await events.insertNew(before);
+      await migration.up(runner);
+      const after = fc.sample(eventArb, { numRuns: 100, seed: 12 }).map(toEvent);
+      await store(after, [7, 30]);
+      await checkAgainstReference([...before, ...after], fc.sample(question, { numRuns: 30, seed: 13 }));
+    } finally {
+      await runner.release();
+    }
+  });
+});
