@@ -215,7 +215,7 @@ const CASES: Case[] = [
   {
     name: 'compat 002 /api/analytics/summary, 30 days',
     span: '30 days',
-    path: `/api/analytics/summary?from=${day(D - 29)}&to=${day(D)}`,
+    path: `/api/analytics/summary?from=${day(D - 29)}T00:00:00.000Z&to=${day(D)}T23:59:59.999Z`,
     raw: (db) => raw.overview(db, `${day(D - 29)}T00:00:00Z`, `${day(D + 1)}T00:00:00Z`),
   },
   { name: 'compat 004 /stats, all time', span: 'all time', path: `/stats?site_id=site-c`, raw: (db) => raw.overview(db, null, null, 'site-c', 3) },

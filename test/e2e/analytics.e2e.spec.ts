@@ -172,3 +172,32 @@ describe('GET /api/analytics/overview', () => {
     expect(res.body.errors).toEqual(expect.arrayContaining([{ path, message: expect.any(String) }]));
   });
 });
+
+describe('analytics and the write path', () => {
+  it('counts an event written through the API once, however often it is re-sent, and edges of a range exactly', async () => {
+    const overview = async (query = '') => (await t.http().get(`/api/analytics/overview?site_id=s3${query}`)).body;
+    const dau = async () => (await t.http().get('/api/analytics/active-users?interval=day&from=2025-10-02&to=2025-10-02&site_id=s3')).body.data[0];
+    const before = await overview();
+    expect(before.total_events).toBe(0);
+    const sent = {
+      event_id: '0199a3c0-0000-7000-8000-000000000001',
+      user_id: 'z',
+      action: 'page_view',
+      timestamp: '2025-10-02T13:00:00Z',
+      site_id: 's3',
+      path: '/new',
+    };
+    expect((await t.http().post('/api/event').send(sent)).status).toBe(201);
+    const once = await overview();
+    for (const status of [200, 200]) expect((await t.http().post('/api/event').send(sent)).status).toBe(status);
+    const batch = await t.http().post('/api/events/batch').send({ events: [sent, sent] });
+    expect(batch.body).toMatchObject({ created: 0, duplicates: 2 });
+    expect(await overview()).toEqual(once);
+    expect(once).toMatchObject({ total_events: 1, unique_users: 1, page_views: 1, events_by_action: { page_view: 1 }, top_paths: [{ path: '/new', views: 1 }] });
+    expect(await dau()).toEqual({ period_start: '2025-10-02', unique_users: 1 });
+    // A range that starts and ends inside days: the event at 13:00 is in, then just out.
+    expect((await overview('&from=2025-10-01T13:00:00Z&till=2025-10-02T13:00:00.001Z')).total_events).toBe(1);
+    expect((await overview('&from=2025-10-02T13:00:00.001Z&till=2025-10-03T01:00:00Z')).unique_users).toBe(0);
+    expect((await overview('&from=2025-10-01T13:00:00Z&till=2025-10-02T13:00:00Z')).unique_users).toBe(0);
+  });
+});

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 
 /**
  * A statement another module needs to run in the same transaction as every event write —
- * the metrics window ledger, analytics rollups. It reads the rows just stored from the CTE
+ * the metrics window ledger. (The analytics rollups use a trigger on `events` instead, so that
+ * they also count events inserted by other code: see their migration.) It reads the rows just stored from the CTE
  * `inserted (id, user_id, action, occurred_at, site_id, path)`, which holds only the
  * events that were new, so a duplicate never counts twice.
  */
