@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import { ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../migrations';
@@ -8,7 +7,7 @@ import { CreateAnalyticsRollups1763700003000 } from '../migrations/1763700003000
 import { TypeOrmEventRepository } from '../src/tracking/adapters/persistence/typeorm-event.repository';
 import { EventOrmEntity } from '../src/tracking/adapters/persistence/event.orm-entity';
 import { TrackedEvent } from '../src/tracking/domain/tracked-event';
-import { benchDatabase, median, percentile, timed } from './support';
+import { benchDatabase, freePort, median, percentile, timed } from './support';
 
 /**
  * npm run bench:analytics — the analytics routes at scale, against the raw scans they replace.
@@ -33,16 +32,6 @@ const RAW_BUDGET_MS = 20_000;
 const day = (n: number) => new Date(START + n * 86_400_000).toISOString().slice(0, 10);
 const D = 75; // "today": a day late in the data, with 74 days behind it
 const MONTH = '2025-07';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function startService(env: Record<string, string>): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['dist/src/main.js'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });

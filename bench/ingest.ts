@@ -1,13 +1,12 @@
 import 'reflect-metadata';
 import autocannon from 'autocannon';
 import { ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { benchDatabase } from './support';
+import { benchDatabase, freePort } from './support';
 
 /**
  * npm run bench:ingest — ingestion throughput and latency, all in one run on one database:
@@ -21,16 +20,6 @@ import { benchDatabase } from './support';
 const ROOT = join(__dirname, '..', '..');
 const DURATION = Number(process.env.DURATION ?? 10);
 const CONNECTIONS = 50;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function startNode(script: string, env: Record<string, string>): Promise<ChildProcess> {
   const child = spawn(process.execPath, [script], {

@@ -22,6 +22,16 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *  - analytics_daily_actions: events per day, site and action.
  *  - analytics_daily_paths: page views per day, site and path.
  */
+/** The user-set chunks of the events in `source`: one bitmap row per day, site, action and chunk. */
+const userSetChunks = (source: string) => `
+  SELECT m.day, m.site_id, m.action, u.uid >> 12, bit_or(B'1'::bit(4096) >> (u.uid & 4095))
+  FROM (SELECT DISTINCT (e.occurred_at AT TIME ZONE 'UTC')::date AS day, e.site_id, a.action, e.user_id
+        FROM ${source} e
+        CROSS JOIN LATERAL (VALUES (''), (CASE WHEN e.action = 'login' THEN 'login' END)) AS a(action)
+        WHERE e.user_id IS NOT NULL AND a.action IS NOT NULL) m
+  JOIN analytics_users u ON u.user_id = m.user_id
+  GROUP BY 1, 2, 3, 4`;
+
 export class CreateAnalyticsRollups1763700003000 implements MigrationInterface {
   name = 'CreateAnalyticsRollups1763700003000';
 
@@ -73,13 +83,7 @@ export class CreateAnalyticsRollups1763700003000 implements MigrationInterface {
         ON CONFLICT (user_id) DO NOTHING;
 
         INSERT INTO analytics_user_sets AS s (day, site_id, action, chunk, bits)
-        SELECT m.day, m.site_id, m.action, u.uid >> 12, bit_or(B'1'::bit(4096) >> (u.uid & 4095))
-        FROM (SELECT DISTINCT (e.occurred_at AT TIME ZONE 'UTC')::date AS day, e.site_id, a.action, e.user_id
-              FROM inserted_events e
-              CROSS JOIN LATERAL (VALUES (''), (CASE WHEN e.action = 'login' THEN 'login' END)) AS a(action)
-              WHERE e.user_id IS NOT NULL AND a.action IS NOT NULL) m
-        JOIN analytics_users u ON u.user_id = m.user_id
-        GROUP BY 1, 2, 3, 4 ORDER BY 3, 2, 1, 4
+        ${userSetChunks('inserted_events')} ORDER BY 3, 2, 1, 4
         ON CONFLICT (action, site_id, day, chunk) DO UPDATE SET bits = s.bits | EXCLUDED.bits
         WHERE (s.bits | EXCLUDED.bits) <> s.bits;
 
@@ -105,14 +109,7 @@ export class CreateAnalyticsRollups1763700003000 implements MigrationInterface {
       INSERT INTO analytics_users (user_id)
       SELECT user_id FROM events WHERE user_id IS NOT NULL GROUP BY user_id ORDER BY min(occurred_at), user_id`);
     await db.query(`
-      INSERT INTO analytics_user_sets (day, site_id, action, chunk, bits)
-      SELECT m.day, m.site_id, m.action, u.uid >> 12, bit_or(B'1'::bit(4096) >> (u.uid & 4095))
-      FROM (SELECT DISTINCT (e.occurred_at AT TIME ZONE 'UTC')::date AS day, e.site_id, a.action, e.user_id
-            FROM events e
-            CROSS JOIN LATERAL (VALUES (''), (CASE WHEN e.action = 'login' THEN 'login' END)) AS a(action)
-            WHERE e.user_id IS NOT NULL AND a.action IS NOT NULL) m
-      JOIN analytics_users u ON u.user_id = m.user_id
-      GROUP BY 1, 2, 3, 4`);
+      INSERT INTO analytics_user_sets (day, site_id, action, chunk, bits) ${userSetChunks('events')}`);
     await db.query(`
       INSERT INTO analytics_daily_actions (day, site_id, action, events)
       SELECT (occurred_at AT TIME ZONE 'UTC')::date, site_id, action, count(*) FROM events GROUP BY 1, 2, 3`);
