@@ -1,16 +1,7 @@
-import { startTestApp, TestApp } from '../support/test-app';
+import { useTestApp } from '../support/test-app';
 
 /** The compatibility routes: each system's own shapes, flows of its document, one storage path. */
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(async () => {
-  await t.close();
-});
-beforeEach(async () => {
-  await t.reset();
-});
+const t = useTestApp();
 
 const count = async () => (await t.db.query('SELECT count(*)::int AS n FROM events'))[0].n as number;
 

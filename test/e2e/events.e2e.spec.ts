@@ -1,16 +1,7 @@
-import { startTestApp, TestApp } from '../support/test-app';
+import { useTestApp } from '../support/test-app';
 
 /** The events section of API.md, exercised through HTTP against a real PostgreSQL. */
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(async () => {
-  await t.close();
-});
-beforeEach(async () => {
-  await t.reset();
-});
+const t = useTestApp();
 
 const EXAMPLE = {
   event_id: '0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10',

@@ -1,19 +1,10 @@
 import { computeUserActivity } from '../../src/metrics/domain/user-activity';
 import { ActivityWindow } from '../../src/metrics/domain/activity-window';
 import { spawnNode } from '../support/process';
-import { startTestApp, TestApp } from '../support/test-app';
+import { startTestApp, useTestApp } from '../support/test-app';
 
 /** The "User activity metrics" section of API.md through HTTP (and the CLI) on PostgreSQL. */
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(async () => {
-  await t.close();
-});
-beforeEach(async () => {
-  await t.reset();
-});
+const t = useTestApp();
 
 const post = (body: object) => t.http().post('/api/event').send(body).expect(201);
 

@@ -44,6 +44,24 @@ export async function startTestApp(overrides: Record<string, string> = {}): Prom
   };
 }
 
+/**
+ * The usual set-up of an e2e file: the app started once, every table emptied before each
+ * test, the app closed at the end. The returned object is filled in by beforeAll.
+ */
+export function useTestApp(): TestApp {
+  const t = {} as TestApp;
+  beforeAll(async () => {
+    Object.assign(t, await startTestApp());
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+  beforeEach(async () => {
+    await t.reset();
+  });
+  return t;
+}
+
 export async function truncateAll(db: DataSource): Promise<void> {
   const tables: Array<{ tablename: string }> = await db.query(
     `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'`,
