@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { DataSource } from 'typeorm';
 import { CreateAnalyticsRollups1763700003000 } from '../../migrations/1763700003000-create-analytics-rollups';
+import { DenseAnalyticsUserIds1763700004000 } from '../../migrations/1763700004000-dense-analytics-user-ids';
 import { TypeOrmAnalyticsReadModel } from '../../src/analytics/adapters/persistence/typeorm-analytics.read-model';
 import { Overview } from '../../src/analytics/application/analytics.read-model';
 import { Period, periodsOf } from '../../src/analytics/application/periods';
@@ -200,18 +201,45 @@ describe('analytics rollups', () => {
     expect(await analytics.uniqueUsers(day, { siteId: 's1', action: 'login' })).toEqual(referenceUsers(all, day, 's1', 'login'));
   });
 
+  it('keep user ids dense: events of users already known use up no id', async () => {
+    // The bitmaps are as long as the highest id, so an id burnt per known user per insert
+    // (what INSERT … ON CONFLICT DO NOTHING does with an identity column) would spread the
+    // sets over ever more chunks as traffic goes on.
+    const users = Array.from({ length: 50 }, (_, i) => `user-${i}`);
+    for (let round = 0; round < 20; round++) {
+      const batch = users.map((u, i) => toEvent({ userId: u, action: 'click', at: (round * 50 + i) * 60_000, siteId: null, path: null }));
+      await events.insertNew(round % 2 ? batch : [...batch, toEvent({ userId: `late-${round}`, action: 'click', at: round, siteId: null, path: null })]);
+    }
+    const [ids] = await db.query(`SELECT count(*)::int AS count, min(uid) AS min, max(uid) AS max FROM analytics_users`);
+    expect(ids).toEqual({ count: 60, min: 0, max: 59 });
+  });
+
   it('are backfilled from the events stored before their migration, then maintained', async () => {
     // Events written while the rollups did not exist yet: drop them, write, migrate again.
-    const migration = new CreateAnalyticsRollups1763700003000();
+    // Then events written by the first trigger (which burnt an id per known user): the next
+    // migration closes the gaps up and the answers stay exact.
+    const create = new CreateAnalyticsRollups1763700003000();
+    const dense = new DenseAnalyticsUserIds1763700004000();
     const runner = db.createQueryRunner();
     try {
-      await migration.down(runner);
+      await dense.down(runner);
+      await create.down(runner);
       const before = fc.sample(eventArb, { numRuns: 300, seed: 11 }).map(toEvent);
       await events.insertNew(before);
-      await migration.up(runner);
-      const after = fc.sample(eventArb, { numRuns: 100, seed: 12 }).map(toEvent);
-      await store(after, [7, 30]);
-      await checkAgainstReference([...before, ...after], fc.sample(question, { numRuns: 30, seed: 13 }));
+      await create.up(runner);
+      const middle = fc.sample(eventArb, { numRuns: 100, seed: 12 }).map(toEvent);
+      middle.push(toEvent({ userId: 'new-after-burnt-ids', action: 'login', at: 5 * DAY, siteId: 's1', path: null }));
+      await store(middle, [7, 30]);
+      const [burnt] = await db.query(`SELECT max(uid) + 1 - count(*) AS gaps FROM analytics_users`);
+      expect(Number(burnt.gaps)).toBeGreaterThan(0);
+      await runner.startTransaction(); // as migrations run
+      await dense.up(runner);
+      await runner.commitTransaction();
+      const after = fc.sample(eventArb, { numRuns: 100, seed: 14 }).map(toEvent);
+      await store(after, [5, 20]);
+      const [ids] = await db.query(`SELECT count(*)::int AS count, max(uid) AS max FROM analytics_users`);
+      expect(ids.max).toBe(ids.count - 1);
+      await checkAgainstReference([...before, ...middle, ...after], fc.sample(question, { numRuns: 30, seed: 13 }));
     } finally {
       await runner.release();
     }
