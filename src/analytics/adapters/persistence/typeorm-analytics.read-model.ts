@@ -59,6 +59,17 @@ export class TypeOrmAnalyticsReadModel extends AnalyticsReadModel {
       if (till && wholeTill! < till) edges.push([wholeTill!, till]);
     }
     const inWhole = `$1 AND ($2::date IS NULL OR day >= $2) AND ($3::date IS NULL OR day < $3) AND ($6::text IS NULL OR site_id = $6)`;
+    // Unique users: with no whole day, the edge events' distinct users. Otherwise the whole
+    // days' bitmaps, plus the edge users absent from them. Those can only be among the users
+    // of the edges' days (each edge lies within one day, whose bitmap is kept) that are not in
+    // the whole days' bitmap: usually a few hundred ids, found by bitmap arithmetic, turned
+    // into user ids, and matched against the edge events. That replaces mapping every edge
+    // user to its id (a hash of the whole user table), which cost most of the time.
+    const users = hasWhole
+      ? `(SELECT coalesce(sum(bit_count(bits)), 0) FROM whole_users)
+         + (SELECT count(DISTINCT user_id) FROM edges
+            WHERE user_id IN (SELECT u.user_id FROM candidates c JOIN analytics_users u ON u.uid = c.uid))`
+      : `(SELECT count(DISTINCT user_id) FROM edges)`;
     const [row]: Array<{ actions: Record<string, string | number>; paths: Array<{ path: string; views: number }>; users: string }> =
       await this.db.query(
         `WITH edges AS MATERIALIZED (
@@ -78,14 +89,23 @@ export class TypeOrmAnalyticsReadModel extends AnalyticsReadModel {
            GROUP BY path ORDER BY views DESC, path COLLATE "C" LIMIT $7),
          whole_users AS MATERIALIZED (
            SELECT chunk, bit_or(bits) AS bits FROM analytics_user_sets WHERE action = '' AND ${inWhole} GROUP BY chunk),
-         edge_uids AS (SELECT DISTINCT u.uid FROM edges e JOIN analytics_users u ON u.user_id = e.user_id)
+         -- per chunk, the users of the edges' days not in the whole days
+         not_whole AS (
+           SELECT d.chunk, CASE WHEN w.bits IS NULL THEN d.bits ELSE d.bits & ~w.bits END AS bits
+           FROM (SELECT chunk, bit_or(bits) AS bits FROM analytics_user_sets
+                 WHERE action = '' AND day = ANY($8::date[]) AND ($6::text IS NULL OR site_id = $6) GROUP BY chunk) d
+           LEFT JOIN whole_users w ON w.chunk = d.chunk),
+         -- their ids: only the 64-bit words with a bit set are looked into
+         words AS MATERIALIZED (
+           SELECT n.chunk * 64 + k AS word, substring(n.bits FROM k * 64 + 1 FOR 64) AS bits
+           FROM not_whole n, generate_series(0, 63) AS k
+           WHERE bit_count(n.bits) > 0 AND bit_count(substring(n.bits FROM k * 64 + 1 FOR 64)) > 0),
+         candidates AS (SELECT w.word * 64 + i AS uid FROM words w, generate_series(0, 63) AS i WHERE get_bit(w.bits, i) = 1)
          SELECT
            (SELECT coalesce(json_object_agg(action, n ORDER BY action COLLATE "C"), '{}') FROM actions) AS actions,
            (SELECT coalesce(json_agg(json_build_object('path', path, 'views', views) ORDER BY views DESC, path COLLATE "C"), '[]')
             FROM paths) AS paths,
-           (SELECT coalesce(sum(bit_count(bits)), 0) FROM whole_users)
-           + (SELECT count(*) FROM edge_uids x LEFT JOIN whole_users w ON w.chunk = x.uid >> 12
-              WHERE w.bits IS NULL OR get_bit(w.bits, x.uid & 4095) = 0) AS users`,
+           ${users} AS users`,
         [
           hasWhole,
           wholeFrom && dayOf(wholeFrom),
@@ -94,6 +114,7 @@ export class TypeOrmAnalyticsReadModel extends AnalyticsReadModel {
           edges.map(([, hi]) => hi.toISOString()),
           siteId ?? null,
           top,
+          hasWhole ? edges.map(([lo]) => dayOf(lo)) : [],
         ],
       );
     const eventsByAction = Object.fromEntries(Object.entries(row.actions).map(([action, n]) => [action, Number(n)]));
