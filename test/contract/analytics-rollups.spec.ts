@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { DataSource } from 'typeorm';
 import { CreateAnalyticsRollups1763700003000 } from '../../migrations/1763700003000-create-analytics-rollups';
-import { DenseAnalyticsUserIds1763700004000 } from '../../migrations/1763700004000-dense-analytics-user-ids';
+import { AnalyticsTriggerDenseIds1763700004000 } from '../../migrations/1763700004000-analytics-trigger-dense-ids';
 import { TypeOrmAnalyticsReadModel } from '../../src/analytics/adapters/persistence/typeorm-analytics.read-model';
 import { Overview } from '../../src/analytics/application/analytics.read-model';
 import { Period, periodsOf } from '../../src/analytics/application/periods';
@@ -219,7 +219,7 @@ describe('analytics rollups', () => {
     // Then events written by the first trigger (which burnt an id per known user): the next
     // migration closes the gaps up and the answers stay exact.
     const create = new CreateAnalyticsRollups1763700003000();
-    const dense = new DenseAnalyticsUserIds1763700004000();
+    const dense = new AnalyticsTriggerDenseIds1763700004000();
     const runner = db.createQueryRunner();
     try {
       await dense.down(runner);
