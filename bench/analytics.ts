@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../migrations';
 import { CreateAnalyticsRollups1763700003000 } from '../migrations/1763700003000-create-analytics-rollups';
+import { AnalyticsTriggerDenseIds1763700004000 } from '../migrations/1763700004000-analytics-trigger-dense-ids';
 import { TypeOrmEventRepository } from '../src/tracking/adapters/persistence/typeorm-event.repository';
 import { EventOrmEntity } from '../src/tracking/adapters/persistence/event.orm-entity';
 import { TrackedEvent } from '../src/tracking/domain/tracked-event';
@@ -336,12 +337,12 @@ async function main() {
     // Last, so that the routes above read rollups built by the trigger, as in production:
     // what upgrading a deployment that already holds these events costs: the migration's
     // backfill, during which inserts into events wait for its lock.
-    const migration = new CreateAnalyticsRollups1763700003000();
+    const rollups = [new CreateAnalyticsRollups1763700003000(), new AnalyticsTriggerDenseIds1763700004000()];
     const runner = dataSource.createQueryRunner();
-    await migration.down(runner);
+    for (const migration of [...rollups].reverse()) await migration.down(runner);
     const backfill = await timed(async () => {
       await runner.startTransaction();
-      await migration.up(runner);
+      for (const migration of rollups) await migration.up(runner);
       await runner.commitTransaction();
     });
     await runner.release();
