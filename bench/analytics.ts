@@ -8,6 +8,7 @@ import { AnalyticsTriggerDenseIds1763700004000 } from '../migrations/17637000040
 import { TypeOrmEventRepository } from '../src/tracking/adapters/persistence/typeorm-event.repository';
 import { EventOrmEntity } from '../src/tracking/adapters/persistence/event.orm-entity';
 import { TrackedEvent } from '../src/tracking/domain/tracked-event';
+import { DAYS, EVENTS, loadDataSet, START, USERS } from './data-set';
 import { benchDatabase, freePort, median, percentile, timed } from './support';
 
 /**
@@ -23,10 +24,6 @@ import { benchDatabase, freePort, median, percentile, timed } from './support';
  * LOAD_ONLY=1 BENCH_KEEP=1 only loads the data set and leaves its database running.
  */
 const ROOT = join(__dirname, '..', '..');
-const EVENTS = Number(process.env.EVENTS ?? 5_000_000);
-const USERS = 200_000;
-const DAYS = 90;
-const START = Date.UTC(2025, 5, 1); // 2025-06-01: June, July, August
 const RUNS = Number(process.env.RUNS ?? 50);
 const RAW_BUDGET_MS = 20_000;
 
@@ -45,35 +42,6 @@ async function startService(env: Record<string, string>): Promise<ChildProcess> 
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error('the service did not start');
-}
-
-async function load(db: DataSource): Promise<void> {
-  const chunks = 9;
-  for (let c = 0; c < chunks; c++) {
-    const n = Math.round(EVENTS / chunks);
-    const first = (c * DAYS) / chunks;
-    // The first chunk also gives every one of the 200,000 users one event, so all of them exist.
-    const everyone = c === 0 ? `UNION ALL SELECT u, floor(random() * ${DAYS})::int FROM generate_series(0, ${USERS - 1}) u` : '';
-    await db.query(
-      `INSERT INTO events (id, user_id, action, occurred_at, received_at, metadata, site_id, path)
-       SELECT gen_random_uuid(),
-              CASE WHEN random() < 0.05 THEN NULL ELSE 'user-' || g.u END,
-              CASE WHEN random() < 0.5 THEN 'page_view'
-                   ELSE (ARRAY['click','login','signup','purchase','search','share','scroll','logout','add_to_cart','remove_from_cart',
-                               'checkout','comment','like','follow','download','play','pause','rate','subscribe'])[1 + floor(random() * 19)::int] END,
-              to_timestamp(${START / 1000} + g.day * 86400 + 50400 + 21600 * sin(random() * 6.2831853) * random() + (random() - 0.5) * 36000),
-              now(), '{}'::jsonb,
-              (ARRAY['site-a','site-a','site-a','site-a','site-a','site-a','site-b','site-b','site-b','site-c'])[1 + floor(random() * 10)::int],
-              '/p/' || floor(300 * power(random(), 2))::int
-       FROM (SELECT floor(${USERS} * power(random(), 3))::int AS u, ${first} + floor(random() * ${DAYS / chunks})::int AS day
-             FROM generate_series(1, ${n}) ${everyone}) g`,
-    );
-    process.stdout.write(`  ${c + 1}/${chunks}`);
-  }
-  console.log();
-  for (const table of ['events', 'analytics_users', 'analytics_user_sets', 'analytics_daily_actions', 'analytics_daily_paths']) {
-    await db.query(`VACUUM ANALYZE ${table}`);
-  }
 }
 
 /** The read model before the rollups: the raw scans each route replaces. */
@@ -278,7 +246,7 @@ async function main() {
   let service: ChildProcess | undefined;
   try {
     console.log(`loading ${EVENTS.toLocaleString()} events over ${DAYS} days, ${USERS.toLocaleString()} users, rollups maintained by the trigger…`);
-    const loaded = await timed(() => load(dataSource));
+    const loaded = await timed(() => loadDataSet(dataSource));
     const [facts] = await dataSource.query(
       `SELECT (SELECT count(*) FROM events)::int AS events, (SELECT count(DISTINCT user_id) FROM events)::int AS users,
               (SELECT count(*) FROM analytics_user_sets)::int AS sets, pg_size_pretty(pg_total_relation_size('events')) AS events_size,

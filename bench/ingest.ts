@@ -6,6 +6,7 @@ import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { EVENTS, loadDataSet } from './data-set';
 import { benchDatabase, freePort } from './support';
 
 /**
@@ -16,6 +17,8 @@ import { benchDatabase, freePort } from './support';
  *  (d) the naive baseline: NestJS + Express + TypeORM save() per request (bench/naive)
  *  and the raw COPY rate into the events table. autocannon, 50 connections, about DURATION s each.
  * Every acknowledged event is checked against the rows stored.
+ * PRELOAD=1 first loads bench:analytics's data set (5 million events, 200,000 users), so that
+ * the write path, and the rollups it maintains, are measured on a database of realistic size.
  */
 const ROOT = join(__dirname, '..', '..');
 const DURATION = Number(process.env.DURATION ?? 10);
@@ -126,6 +129,10 @@ async function copyRate(url: string, rows: number): Promise<number> {
 
 async function main() {
   const db = await benchDatabase('bench_ingest');
+  if (process.env.PRELOAD) {
+    console.log(`PRELOAD: loading ${EVENTS.toLocaleString()} events first…`);
+    await loadDataSet(db.dataSource);
+  }
   const [port, naivePort] = await Promise.all([freePort(), freePort()]);
   const service = await startNode('dist/src/main.js', {
     DATABASE_URL: db.url,
