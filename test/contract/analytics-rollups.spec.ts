@@ -166,6 +166,33 @@ describe('analytics rollups', () => {
     );
   });
 
+  it('count a user with several events in partial days once, with and without whole days between', async () => {
+    const at = (day: number, hour: number) => day * DAY + hour * 3_600_000;
+    const gens: Gen[] = [
+      { userId: 'u1', action: 'click', at: at(2, 10), siteId: null, path: null },
+      { userId: 'u1', action: 'click', at: at(2, 11), siteId: null, path: null },
+      { userId: 'u2', action: 'page_view', at: at(2, 10.5), siteId: 's1', path: '/a' },
+      { userId: 'u3', action: 'click', at: at(2, 23.5), siteId: null, path: null },
+      { userId: 'u3', action: 'click', at: at(3, 0.5), siteId: null, path: null },
+      { userId: 'u4', action: 'click', at: at(4, 12), siteId: null, path: null },
+      { userId: 'u3', action: 'click', at: at(5, 1), siteId: null, path: null },
+      { userId: 'u5', action: 'click', at: at(5, 2), siteId: null, path: null },
+      { userId: 'u5', action: 'click', at: at(5, 3), siteId: null, path: null },
+    ];
+    const all = gens.map(toEvent);
+    await store(all, [4]);
+    const ask = async (from: number, till: number) => {
+      const range = { from: new Date(T0 + from), till: new Date(T0 + till) };
+      const expected = referenceOverview(all, range.from, range.till, undefined, 3);
+      expect(await analytics.overview({ ...range, top: 3 })).toEqual(expected);
+      return expected.uniqueUsers;
+    };
+    expect(await ask(at(2, 9), at(2, 12))).toBe(2); // inside one day
+    expect(await ask(at(2, 23), at(3, 1))).toBe(1); // across midnight, no whole day
+    expect(await ask(at(2, 9), at(5, 4))).toBe(5); // partial days around whole days 3 and 4
+    expect(await ask(at(2, 23), at(5, 2))).toBe(2); // u3 on both edges and a whole day, u4 whole
+  });
+
   it('count a duplicate once: re-sending every event changes no rollup row', async () => {
     const all = fc.sample(eventArb, { numRuns: 200, seed: 7 }).map(toEvent);
     await store(all, [50]);
