@@ -32,6 +32,44 @@ const userSetChunks = (source: string) => `
   JOIN analytics_users u ON u.user_id = m.user_id
   GROUP BY 1, 2, 3, 4`;
 
+/** Ids for every user already stored, in order of first appearance. */
+export const BACKFILL_USERS = `
+  INSERT INTO analytics_users (user_id)
+  SELECT user_id FROM events WHERE user_id IS NOT NULL GROUP BY user_id ORDER BY min(occurred_at), user_id`;
+
+/** The counter upserts of the trigger function (unchanged by later migrations). */
+export const COUNTER_UPSERTS = `
+    INSERT INTO analytics_daily_actions AS c (day, site_id, action, events)
+    SELECT (occurred_at AT TIME ZONE 'UTC')::date, site_id, action, count(*)
+    FROM inserted_events GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+    ON CONFLICT (day, site_id, action) DO UPDATE SET events = c.events + EXCLUDED.events;
+
+    INSERT INTO analytics_daily_paths AS c (day, site_id, path, views)
+    SELECT (occurred_at AT TIME ZONE 'UTC')::date, site_id, path, count(*)
+    FROM inserted_events WHERE action = 'page_view' AND path IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+    ON CONFLICT (day, site_id, path) DO UPDATE SET views = c.views + EXCLUDED.views;`;
+
+// Each statement of a plpgsql function takes a fresh snapshot, so the second sees the
+// user ids a concurrent transaction committed while the first waited on them. Rows are
+// written in key order, so concurrent writers lock them in the same order (no deadlock).
+// A set row is only rewritten when a bit actually changes.
+/** This migration's trigger function (1763700004000 replaces it, and restores it on down). */
+export const FIRST_TRIGGER_FUNCTION = `
+      CREATE OR REPLACE FUNCTION analytics_events_inserted() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      BEGIN
+        INSERT INTO analytics_users (user_id)
+        SELECT DISTINCT user_id FROM inserted_events WHERE user_id IS NOT NULL ORDER BY user_id
+        ON CONFLICT (user_id) DO NOTHING;
+
+        INSERT INTO analytics_user_sets AS s (day, site_id, action, chunk, bits)
+        ${userSetChunks('inserted_events')} ORDER BY 3, 2, 1, 4
+        ON CONFLICT (action, site_id, day, chunk) DO UPDATE SET bits = s.bits | EXCLUDED.bits
+        WHERE (s.bits | EXCLUDED.bits) <> s.bits;
+${COUNTER_UPSERTS}
+        RETURN NULL;
+      END
+      $fn$`;
+
 export class CreateAnalyticsRollups1763700003000 implements MigrationInterface {
   name = 'CreateAnalyticsRollups1763700003000';
 
@@ -71,43 +109,14 @@ export class CreateAnalyticsRollups1763700003000 implements MigrationInterface {
       ) WITH (fillfactor = 70)`);
     await db.query(`CREATE INDEX analytics_daily_paths_site_idx ON analytics_daily_paths (site_id, day)`);
 
-    // Each statement of a plpgsql function takes a fresh snapshot, so the second sees the
-    // user ids a concurrent transaction committed while the first waited on them. Rows are
-    // written in key order, so concurrent writers lock them in the same order (no deadlock).
-    // A set row is only rewritten when a bit actually changes.
-    await db.query(`
-      CREATE FUNCTION analytics_events_inserted() RETURNS trigger LANGUAGE plpgsql AS $fn$
-      BEGIN
-        INSERT INTO analytics_users (user_id)
-        SELECT DISTINCT user_id FROM inserted_events WHERE user_id IS NOT NULL ORDER BY user_id
-        ON CONFLICT (user_id) DO NOTHING;
-
-        INSERT INTO analytics_user_sets AS s (day, site_id, action, chunk, bits)
-        ${userSetChunks('inserted_events')} ORDER BY 3, 2, 1, 4
-        ON CONFLICT (action, site_id, day, chunk) DO UPDATE SET bits = s.bits | EXCLUDED.bits
-        WHERE (s.bits | EXCLUDED.bits) <> s.bits;
-
-        INSERT INTO analytics_daily_actions AS c (day, site_id, action, events)
-        SELECT (occurred_at AT TIME ZONE 'UTC')::date, site_id, action, count(*)
-        FROM inserted_events GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-        ON CONFLICT (day, site_id, action) DO UPDATE SET events = c.events + EXCLUDED.events;
-
-        INSERT INTO analytics_daily_paths AS c (day, site_id, path, views)
-        SELECT (occurred_at AT TIME ZONE 'UTC')::date, site_id, path, count(*)
-        FROM inserted_events WHERE action = 'page_view' AND path IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-        ON CONFLICT (day, site_id, path) DO UPDATE SET views = c.views + EXCLUDED.views;
-        RETURN NULL;
-      END
-      $fn$`);
+    await db.query(FIRST_TRIGGER_FUNCTION);
     // Locks events against writers (SHARE ROW EXCLUSIVE) until this migration commits.
     await db.query(`
       CREATE TRIGGER analytics_rollups AFTER INSERT ON events
       REFERENCING NEW TABLE AS inserted_events
       FOR EACH STATEMENT EXECUTE FUNCTION analytics_events_inserted()`);
     // Backfill from the events already stored.
-    await db.query(`
-      INSERT INTO analytics_users (user_id)
-      SELECT user_id FROM events WHERE user_id IS NOT NULL GROUP BY user_id ORDER BY min(occurred_at), user_id`);
+    await db.query(BACKFILL_USERS);
     await db.query(`
       INSERT INTO analytics_user_sets (day, site_id, action, chunk, bits) ${userSetChunks('events')}`);
     await db.query(`

@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { BACKFILL_USERS, COUNTER_UPSERTS, FIRST_TRIGGER_FUNCTION } from './1763700003000-create-analytics-rollups';
 
 /**
  * Two fixes to the analytics trigger of 1763700003000-create-analytics-rollups, found by
@@ -31,35 +32,24 @@ const userSetChunks = (source: string, ids: string) => `
   JOIN ids ON ids.user_id = m.user_id
   GROUP BY 1, 2, 3, 4`;
 
-/** The first version's, for down(). */
-const joinedUserSetChunks = (source: string) => `
-  SELECT m.day, m.site_id, m.action, u.uid >> 12, bit_or(B'1'::bit(4096) >> (u.uid & 4095))
-  FROM (SELECT DISTINCT (e.occurred_at AT TIME ZONE 'UTC')::date AS day, e.site_id, a.action, e.user_id
-        FROM ${source} e
-        CROSS JOIN LATERAL (VALUES (''), (CASE WHEN e.action = 'login' THEN 'login' END)) AS a(action)
-        WHERE e.user_id IS NOT NULL AND a.action IS NOT NULL) m
-  JOIN analytics_users u ON u.user_id = m.user_id
-  GROUP BY 1, 2, 3, 4`;
-
-const trigger = (newUsers: string, userSets: string) => `
+const TRIGGER_FUNCTION = `
   CREATE OR REPLACE FUNCTION analytics_events_inserted() RETURNS trigger LANGUAGE plpgsql AS $fn$
   BEGIN
-    ${newUsers}
+    INSERT INTO analytics_users (user_id)
+    SELECT i.user_id FROM (SELECT DISTINCT user_id FROM inserted_events WHERE user_id IS NOT NULL) i
+    WHERE NOT EXISTS (SELECT FROM analytics_users u WHERE u.user_id = i.user_id)
+    ORDER BY i.user_id
+    ON CONFLICT (user_id) DO NOTHING;
 
     INSERT INTO analytics_user_sets AS s (day, site_id, action, chunk, bits)
-    ${userSets} ORDER BY 3, 2, 1, 4
+    ${userSetChunks(
+      'inserted_events',
+      `SELECT i.user_id, (SELECT u.uid FROM analytics_users u WHERE u.user_id = i.user_id) AS uid
+       FROM (SELECT DISTINCT user_id FROM inserted_events WHERE user_id IS NOT NULL) i`,
+    )} ORDER BY 3, 2, 1, 4
     ON CONFLICT (action, site_id, day, chunk) DO UPDATE SET bits = s.bits | EXCLUDED.bits
     WHERE (s.bits | EXCLUDED.bits) <> s.bits;
-
-    INSERT INTO analytics_daily_actions AS c (day, site_id, action, events)
-    SELECT (occurred_at AT TIME ZONE 'UTC')::date, site_id, action, count(*)
-    FROM inserted_events GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-    ON CONFLICT (day, site_id, action) DO UPDATE SET events = c.events + EXCLUDED.events;
-
-    INSERT INTO analytics_daily_paths AS c (day, site_id, path, views)
-    SELECT (occurred_at AT TIME ZONE 'UTC')::date, site_id, path, count(*)
-    FROM inserted_events WHERE action = 'page_view' AND path IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-    ON CONFLICT (day, site_id, path) DO UPDATE SET views = c.views + EXCLUDED.views;
+${COUNTER_UPSERTS}
     RETURN NULL;
   END
   $fn$`;
@@ -70,27 +60,11 @@ export class AnalyticsTriggerDenseIds1763700004000 implements MigrationInterface
   async up(db: QueryRunner): Promise<void> {
     // Writers wait from here until this migration commits, so no event escapes the rebuild.
     await db.query(`LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE`);
-    await db.query(
-      trigger(
-        `
-    INSERT INTO analytics_users (user_id)
-    SELECT i.user_id FROM (SELECT DISTINCT user_id FROM inserted_events WHERE user_id IS NOT NULL) i
-    WHERE NOT EXISTS (SELECT FROM analytics_users u WHERE u.user_id = i.user_id)
-    ORDER BY i.user_id
-    ON CONFLICT (user_id) DO NOTHING;`,
-        userSetChunks(
-          'inserted_events',
-          `SELECT i.user_id, (SELECT u.uid FROM analytics_users u WHERE u.user_id = i.user_id) AS uid
-           FROM (SELECT DISTINCT user_id FROM inserted_events WHERE user_id IS NOT NULL) i`,
-        ),
-      ),
-    );
+    await db.query(TRIGGER_FUNCTION);
     const [{ gaps }] = await db.query(`SELECT coalesce(max(uid) + 1 - count(*), 0)::bigint AS gaps FROM analytics_users`);
     if (Number(gaps) > 0) {
       await db.query(`TRUNCATE analytics_user_sets, analytics_users RESTART IDENTITY`);
-      await db.query(`
-        INSERT INTO analytics_users (user_id)
-        SELECT user_id FROM events WHERE user_id IS NOT NULL GROUP BY user_id ORDER BY min(occurred_at), user_id`);
+      await db.query(BACKFILL_USERS);
       await db.query(
         `INSERT INTO analytics_user_sets (day, site_id, action, chunk, bits) ${userSetChunks('events', 'SELECT user_id, uid FROM analytics_users')}`,
       );
@@ -98,14 +72,6 @@ export class AnalyticsTriggerDenseIds1763700004000 implements MigrationInterface
   }
 
   async down(db: QueryRunner): Promise<void> {
-    await db.query(
-      trigger(
-        `
-    INSERT INTO analytics_users (user_id)
-    SELECT DISTINCT user_id FROM inserted_events WHERE user_id IS NOT NULL ORDER BY user_id
-    ON CONFLICT (user_id) DO NOTHING;`,
-        joinedUserSetChunks('inserted_events'),
-      ),
-    );
+    await db.query(FIRST_TRIGGER_FUNCTION);
   }
 }
