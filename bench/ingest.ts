@@ -1,13 +1,14 @@
 import 'reflect-metadata';
 import autocannon from 'autocannon';
 import { ChildProcess, spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { EVENTS, loadDataSet } from './data-set';
-import { benchDatabase, freePort } from './support';
+import { benchDatabase, freePort, postgresCpuSeconds, processCpuSeconds } from './support';
 
 /**
  * npm run bench:ingest — ingestion throughput and latency, all in one run on one database:
@@ -60,10 +61,37 @@ interface Outcome {
   p99: number;
   acked: number;
   stored: number | null;
+  /** CPU microseconds per request during the measured run, by process (null: not measurable here). */
+  cpu: { server: number | null; postgres: number | null; loadGenerator: number };
+  /** Share of all the machine's cores that the three used together. */
+  busy: number | null;
+}
+
+/** Who to account CPU to: the server answering the requests and the PostgreSQL server behind it. */
+interface CpuSources {
+  serverPid: number;
+  postmasterPid: number | null;
+}
+
+function cpuNow(sources: CpuSources) {
+  const usage = process.cpuUsage();
+  return {
+    at: process.hrtime.bigint(),
+    server: processCpuSeconds(sources.serverPid),
+    postgres: sources.postmasterPid === null ? null : postgresCpuSeconds(sources.postmasterPid),
+    loadGenerator: (usage.user + usage.system) / 1e6,
+  };
 }
 
 /** `body` is sent as is, or, as a function, called for each request (single events vary their user, site and path). */
-async function load(name: string, url: string, body: unknown, eventsPerRequest: number, countRows: () => Promise<number | null>): Promise<Outcome> {
+async function load(
+  name: string,
+  url: string,
+  body: unknown,
+  eventsPerRequest: number,
+  countRows: () => Promise<number | null>,
+  cpuSources: CpuSources,
+): Promise<Outcome> {
   let n = 0;
   const opts = {
     url,
@@ -87,11 +115,22 @@ async function load(name: string, url: string, body: unknown, eventsPerRequest: 
     stable = again === before;
     before = again;
   }
+  const cpuBefore = cpuNow(cpuSources);
   const result = await autocannon({ ...opts, amount });
+  const cpuAfter = cpuNow(cpuSources);
   const after = await countRows();
   const ok = result['2xx'];
   const seconds = result.duration;
+  const spent = (key: 'server' | 'postgres' | 'loadGenerator') => {
+    const [a, b] = [cpuBefore[key], cpuAfter[key]];
+    return a === null || b === null ? null : b - a;
+  };
+  const [server, postgres, loadGenerator] = [spent('server'), spent('postgres'), spent('loadGenerator') ?? 0];
+  const perRequest = (cpuSeconds: number | null) => (cpuSeconds === null ? null : (cpuSeconds * 1e6) / result.requests.total);
+  const wall = Number(cpuAfter.at - cpuBefore.at) / 1e9;
   return {
+    cpu: { server: perRequest(server), postgres: perRequest(postgres), loadGenerator: perRequest(loadGenerator)! },
+    busy: server === null ? null : (server + (postgres ?? 0) + loadGenerator) / (wall * availableParallelism()),
     name,
     rps: ok / seconds,
     eventsPerSec: (ok * eventsPerRequest) / seconds,
@@ -146,7 +185,8 @@ async function main() {
   const base = `http://127.0.0.1:${port}`;
   try {
     const outcomes: Outcome[] = [];
-    outcomes.push(await load('no-op ceiling (validate only)', `${base}/api/event/validate`, event, 1, async () => null));
+    const cpu = { serverPid: service.pid!, postmasterPid: db.postmasterPid };
+    outcomes.push(await load('no-op ceiling (validate only)', `${base}/api/event/validate`, event, 1, async () => null, cpu));
     const batch = (n: number) => ({ events: Array.from({ length: n }, (_, i) => event(i)) });
     // Each write scenario with the analytics rollup trigger off, then on: what maintaining the
     // rollups costs the write path end to end. "Off" runs first on the smaller table, so the
@@ -161,23 +201,30 @@ async function main() {
       await db.dataSource.query('ALTER TABLE events DISABLE TRIGGER analytics_rollups');
       let off: Outcome;
       try {
-        off = await load(`${name}, rollups off`, base + path, body, size, count('events'));
+        off = await load(`${name}, rollups off`, base + path, body, size, count('events'), cpu);
       } finally {
         await db.dataSource.query('ALTER TABLE events ENABLE TRIGGER analytics_rollups');
       }
-      const on = await load(name, base + path, body, size, count('events'));
+      const on = await load(name, base + path, body, size, count('events'), cpu);
       outcomes.push(off, on);
       pairs.push({ on, off });
     }
-    outcomes.push(await load('naive NestJS+Express+TypeORM save()', `http://127.0.0.1:${naivePort}/api/event`, event, 1, count('naive_events')));
+    outcomes.push(
+      await load('naive NestJS+Express+TypeORM save()', `http://127.0.0.1:${naivePort}/api/event`, event, 1, count('naive_events'), {
+        ...cpu,
+        serverPid: naive.pid!,
+      }),
+    );
     const copy = await copyRate(db.url, 300_000);
 
     console.log(`\ningestion, ${CONNECTIONS} connections, ${DURATION} s each (autocannon); raw COPY into events: ${Math.round(copy).toLocaleString()} rows/s\n`);
-    console.log('| scenario | requests/s | events/s | p50 ms | p99 ms | acknowledged | stored |');
-    console.log('|---|---:|---:|---:|---:|---:|---:|');
+    console.log('| scenario | requests/s | events/s | p50 ms | p99 ms | acknowledged | stored | CPU µs/request: server / PostgreSQL / load generator | machine busy |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+    const us = (v: number | null) => (v === null ? '?' : String(Math.round(v)));
     for (const o of outcomes) {
       console.log(
-        `| ${o.name} | ${Math.round(o.rps).toLocaleString()} | ${Math.round(o.eventsPerSec).toLocaleString()} | ${o.p50} | ${o.p99} | ${o.acked.toLocaleString()} | ${o.stored === null ? '—' : o.stored.toLocaleString()} |`,
+        `| ${o.name} | ${Math.round(o.rps).toLocaleString()} | ${Math.round(o.eventsPerSec).toLocaleString()} | ${o.p50} | ${o.p99} | ${o.acked.toLocaleString()} | ${o.stored === null ? '—' : o.stored.toLocaleString()} ` +
+          `| ${us(o.cpu.server)} / ${us(o.cpu.postgres)} / ${us(o.cpu.loadGenerator)} | ${o.busy === null ? '?' : `${Math.round(100 * o.busy)}%`} |`,
       );
     }
     const noop = outcomes[0];
@@ -188,6 +235,19 @@ async function main() {
     console.log(`- single p99: ${single.p99} ms (≤ 15 ms)`);
     console.log(`- single vs no-op ceiling: ${((100 * single.rps) / noop.rps).toFixed(0)}% (≥ 50%)`);
     console.log(`- batch ×1000: ${Math.round(batch1000.eventsPerSec).toLocaleString()} events/s (≥ 60,000), ${((100 * batch1000.eventsPerSec) / copy).toFixed(0)}% of COPY (≥ 60%)`);
+    // Everything shares this machine's cores: the CPU a request costs the three processes bounds
+    // the rate any design can reach here, whatever it overlaps or batches.
+    const cores = availableParallelism();
+    const need = 5 * naiveOutcome.rps;
+    const spent = single.cpu.server === null ? null : single.cpu.server + (single.cpu.postgres ?? 0) + single.cpu.loadGenerator;
+    if (spent !== null) {
+      console.log(
+        `- CPU budget: 5× naive is ${Math.round(need).toLocaleString()} req/s, at which ${cores} cores allow ${Math.round((cores * 1e6) / need)} µs ` +
+          `of CPU per request (server + PostgreSQL + load generator); single events used ${Math.round(spent)} µs ` +
+          `(${Math.round(single.cpu.server!)} + ${single.cpu.postgres === null ? '?' : Math.round(single.cpu.postgres)} + ` +
+          `${Math.round(single.cpu.loadGenerator)}), which caps them near ${Math.round((cores * 1e6) / spent).toLocaleString()} req/s here`,
+      );
+    }
     const cost = ({ on, off }: { on: Outcome; off: Outcome }) => `${(100 * (1 - on.eventsPerSec / off.eventsPerSec)).toFixed(0)}%`;
     console.log(`- rollup maintenance cost: single ${cost(pairs[0])}, batch ×100 ${cost(pairs[1])}, batch ×1000 ${cost(pairs[2])} (≤ 30%)`);
     const lost = outcomes.filter((o) => o.stored !== null && o.stored !== o.acked);

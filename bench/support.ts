@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
@@ -11,9 +11,12 @@ import { runMigrations } from '../src/shared/database/run-migrations';
  * A fresh database for a benchmark: a new database on DATABASE_URL's server when set,
  * otherwise a throw-away embedded cluster under .data/ (removed afterwards).
  */
-export async function benchDatabase(name: string): Promise<{ dataSource: DataSource; url: string; close(): Promise<void> }> {
+export async function benchDatabase(
+  name: string,
+): Promise<{ dataSource: DataSource; url: string; postmasterPid: number | null; close(): Promise<void> }> {
   const config = loadConfig();
   let url: string;
+  let postmasterPid: number | null = null;
   let stop = async () => undefined as void;
   if (config.databaseUrl) {
     const admin = new DataSource({ type: 'postgres', url: config.databaseUrl });
@@ -36,6 +39,7 @@ export async function benchDatabase(name: string): Promise<{ dataSource: DataSou
       postgresFlags: ['-c', 'shared_buffers=1GB', '-c', 'work_mem=64MB', '-c', 'maintenance_work_mem=512MB', '-c', 'max_wal_size=4GB'],
     });
     url = server.url;
+    postmasterPid = Number(readFileSync(join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]);
     stop = async () => {
       if (process.env.BENCH_KEEP) return console.log(`BENCH_KEEP: database left running at ${url}`);
       await server.stop();
@@ -45,7 +49,7 @@ export async function benchDatabase(name: string): Promise<{ dataSource: DataSou
   const dataSource = new DataSource({ ...dataSourceOptions(url, 'bench'), extra: { max: 10, statement_timeout: 0 } });
   await dataSource.initialize();
   await runMigrations(dataSource);
-  return { dataSource, url, close: async () => { await dataSource.destroy(); await stop(); } };
+  return { dataSource, url, postmasterPid, close: async () => { await dataSource.destroy(); await stop(); } };
 }
 
 export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
@@ -74,4 +78,37 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * CPU seconds (user + system, all threads) used so far by a process — with `reaped`, also by
+ * its children that have ended — or null where /proc cannot tell.
+ */
+export function processCpuSeconds(pid: number, reaped = false): number | null {
+  try {
+    // Fields after the command name (which may contain spaces): utime and stime are 14 and 15.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const own = Number(fields[11]) + Number(fields[12]);
+    return (reaped ? own + Number(fields[13]) + Number(fields[14]) : own) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
+}
+
+/** CPU seconds used so far by a PostgreSQL server: the postmaster and every process it forked (backends, WAL writer, …). */
+export function postgresCpuSeconds(postmasterPid: number): number | null {
+  let total = processCpuSeconds(postmasterPid, true);
+  if (total === null) return null;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === postmasterPid) total += processCpuSeconds(Number(entry)) ?? 0;
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
 }
