@@ -29,6 +29,14 @@ export async function benchDatabase(
     url = parsed.toString();
   } else {
     const dir = join(process.cwd(), '.data', `bench-${name}`);
+    const running = livePostmaster(dir);
+    if (running !== null) {
+      // A database kept by BENCH_KEEP: deleting its files under the running server would break it.
+      throw new Error(
+        `${dir} belongs to a PostgreSQL still running (pid ${running}), kept by BENCH_KEEP? ` +
+          `Stop the benchmark holding it (Ctrl-C) or the server (kill ${running}) first.`,
+      );
+    }
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     const server = await startEmbeddedPostgres({
@@ -50,6 +58,22 @@ export async function benchDatabase(
   await dataSource.initialize();
   await runMigrations(dataSource);
   return { dataSource, url, postmasterPid, close: async () => { await dataSource.destroy(); await stop(); } };
+}
+
+/** The pid of the PostgreSQL server running on this data directory, if one is. */
+function livePostmaster(dir: string): number | null {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return null;
+  }
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return null; // a stale file left by a server that is gone
+  }
 }
 
 export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
