@@ -47,7 +47,7 @@ export async function benchDatabase(
       postgresFlags: ['-c', 'shared_buffers=1GB', '-c', 'work_mem=64MB', '-c', 'maintenance_work_mem=512MB', '-c', 'max_wal_size=4GB'],
     });
     url = server.url;
-    postmasterPid = Number(readFileSync(join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    postmasterPid = postmasterPidOf(dir);
     stop = async () => {
       if (process.env.BENCH_KEEP) return console.log(`BENCH_KEEP: database left running at ${url}`);
       await server.stop();
@@ -60,14 +60,19 @@ export async function benchDatabase(
   return { dataSource, url, postmasterPid, close: async () => { await dataSource.destroy(); await stop(); } };
 }
 
-/** The pid of the PostgreSQL server running on this data directory, if one is. */
-function livePostmaster(dir: string): number | null {
-  let pid: number;
+/** The pid recorded in a data directory's postmaster.pid, if it has one. */
+function postmasterPidOf(dir: string): number | null {
   try {
-    pid = Number(readFileSync(join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    return Number(readFileSync(join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]);
   } catch {
     return null;
   }
+}
+
+/** The pid of the PostgreSQL server running on this data directory, if one is. */
+function livePostmaster(dir: string): number | null {
+  const pid = postmasterPidOf(dir);
+  if (pid === null) return null;
   try {
     process.kill(pid, 0);
     return pid;
