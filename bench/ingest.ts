@@ -121,15 +121,19 @@ async function load(
   const after = await countRows();
   const ok = result['2xx'];
   const seconds = result.duration;
-  const spent = (key: 'server' | 'postgres' | 'loadGenerator') => {
+  const spent = (key: 'server' | 'postgres') => {
     const [a, b] = [cpuBefore[key], cpuAfter[key]];
     return a === null || b === null ? null : b - a;
   };
-  const [server, postgres, loadGenerator] = [spent('server'), spent('postgres'), spent('loadGenerator') ?? 0];
-  const perRequest = (cpuSeconds: number | null) => (cpuSeconds === null ? null : (cpuSeconds * 1e6) / result.requests.total);
+  const [server, postgres, loadGenerator] = [spent('server'), spent('postgres'), cpuAfter.loadGenerator - cpuBefore.loadGenerator];
+  const perRequest = (cpuSeconds: number) => (cpuSeconds * 1e6) / result.requests.total;
   const wall = Number(cpuAfter.at - cpuBefore.at) / 1e9;
   return {
-    cpu: { server: perRequest(server), postgres: perRequest(postgres), loadGenerator: perRequest(loadGenerator)! },
+    cpu: {
+      server: server === null ? null : perRequest(server),
+      postgres: postgres === null ? null : perRequest(postgres),
+      loadGenerator: perRequest(loadGenerator),
+    },
     busy: server === null ? null : (server + (postgres ?? 0) + loadGenerator) / (wall * availableParallelism()),
     name,
     rps: ok / seconds,
