@@ -1,7 +1,7 @@
 import { LogLevel as NestLogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import type { FastifyInstance } from 'fastify';
 import helmet, { HelmetOptions } from 'helmet';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -11,6 +11,7 @@ import { Telemetry } from './observability/telemetry';
 import { AppConfig, LogLevel } from './config';
 import { fastifyLoggerOptions, requestIdOf } from './shared/logging';
 import { applyRouteBodyLimits, DEFAULT_BODY_LIMIT } from './shared/http/body-limit';
+import { buildOpenApiDocument } from './shared/http/openapi';
 
 const NEST_LEVELS: Record<LogLevel, NestLogLevel[]> = {
   fatal: ['fatal'],
@@ -115,22 +116,7 @@ function recordHttpMetrics(fastify: FastifyInstance, telemetry: Telemetry): void
 }
 
 function setupSwagger(app: NestFastifyApplication): void {
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Tracking Service')
-      .setDescription(
-        'Records what users do and turns it into activity figures. Errors are RFC 9457 problem details ' +
-          '(application/problem+json) listing every invalid field.',
-      )
-      .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key (tsk_…) created with npm run keys' }, 'bearer')
-      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'The same API key, as a header' }, 'api-key')
-      .addSecurityRequirements('bearer')
-      .addSecurityRequirements('api-key')
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+  SwaggerModule.setup('docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
 }
 
 /**

@@ -1,5 +1,7 @@
 import { Controller, Get, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiProblems } from '../shared/http/api-problems';
+import { HealthReportResponse, LiveResponse } from './health.responses';
 import {
   HealthCheck,
   HealthCheckResult,
@@ -28,17 +30,27 @@ export class HealthController {
   ) {}
 
   @Get('live')
-  @ApiOperation({ summary: 'Liveness: the process is up (never touches the database)' })
-  @ApiOkResponse({ schema: { example: { status: 'ok' } } })
+  @ApiOperation({ summary: 'Liveness: the process is up (never touches the database)', description: 'Public.' })
+  @ApiOkResponse({ type: LiveResponse })
+  @ApiProblems(500)
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   @Get('ready')
   @HealthCheck({ swaggerDocumentation: false })
-  @ApiOperation({ summary: 'Readiness: the database answers and every migration is applied' })
-  @ApiOkResponse({ schema: { example: { status: 'ok', info: { database: { status: 'up' }, schema: { status: 'up' } } } } })
-  @ApiServiceUnavailableResponse({ description: 'Not ready; the body says which check failed.' })
+  @ApiOperation({
+    summary: 'Readiness: the database answers and every migration is applied',
+    description: 'Public. Also says whether the service is open (no API key exists yet) or needs keys.',
+  })
+  @ApiOkResponse({ type: HealthReportResponse })
+  @ApiResponse({
+    status: 503,
+    type: HealthReportResponse,
+    description: 'Not ready; the body says which check failed.',
+    headers: { 'Retry-After': { description: 'Seconds to wait before retrying.', required: true, schema: { type: 'integer', format: 'int32', minimum: 0, maximum: 86_400 } } },
+  })
+  @ApiProblems(500)
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
     try {
       return await this.health.check([

@@ -12,9 +12,12 @@ export class MetricsEndpointController {
   @Get()
   @RequireScope('read')
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
-  @ApiOperation({ summary: 'Prometheus metrics of this process (needs a read key once keys exist)' })
-  @ApiOkResponse({ description: 'Prometheus text exposition format.', content: { 'text/plain': { schema: { type: 'string' } } } })
-  @ApiProblems(401, 403, 429)
+  @ApiOperation({
+    summary: 'Prometheus metrics of this process (needs a read key once keys exist)',
+    description: 'Request counts and latencies by route and status, batch sizes, event and metric counters.',
+  })
+  @ApiOkResponse({ description: 'Prometheus text exposition format.', content: { 'text/plain': { schema: { type: 'string', maxLength: 10_000_000 } } } })
+  @ApiProblems(401, 403, 429, 500, 503)
   metrics(): Promise<string> {
     return this.telemetry.registry.metrics();
   }

@@ -46,17 +46,17 @@ describe('operations routes', () => {
     expect(res.status).toBe(200);
     const doc = res.body;
     expect(doc.openapi).toMatch(/^3\./);
-    const guarded = ['401', '403', '429'];
+    const guarded = ['401', '403', '429', '500'];
     const expected: Record<string, Record<string, string[]>> = {
       '/api/event': { post: ['201', '200', '400', '413', '415', '503', ...guarded] },
       '/api/events/batch': { post: ['200', '400', '413', '415', '503', ...guarded] },
-      '/api/event/validate': { post: ['200', '400', '413', '415', ...guarded] },
+      '/api/event/validate': { post: ['200', '400', '413', '415', '503', ...guarded] },
       '/api/events/{id}': { get: ['200', '400', '404', '503', ...guarded] },
       '/api/events': { get: ['200', '400', '503', ...guarded] },
-      '/api/metrics': { post: ['200', '400', '415', '503', ...guarded], get: ['200', '400', '503', ...guarded] },
+      '/api/metrics': { post: ['200', '400', '413', '415', '503', ...guarded], get: ['200', '400', '503', ...guarded] },
       '/api/metrics/windows': { get: ['200', '400', '503', ...guarded] },
-      '/health/live': { get: ['200'] },
-      '/health/ready': { get: ['200', '503'] },
+      '/health/live': { get: ['200', '500'] },
+      '/health/ready': { get: ['200', '500', '503'] },
     };
     for (const [path, methods] of Object.entries(expected)) {
       for (const [method, statuses] of Object.entries(methods)) {

@@ -11,7 +11,7 @@ export class PageQueryDto {
     return query.limit === undefined ? DEFAULT_PAGE_SIZE : Number(query.limit);
   }
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })
+  @ApiPropertyOptional({ type: 'integer', format: 'int32', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })
   @IsOptional()
   @IsPageSize(MAX_PAGE_SIZE)
   limit?: string;
@@ -24,12 +24,12 @@ export class PageQueryDto {
 
 /** A page of rows selected by a half-open time range `[from, till)`. */
 export class RangePageQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ format: 'date-time', description: 'Inclusive.', example: '2025-10-23T00:00:00Z' })
+  @ApiPropertyOptional({ format: 'date-time', maxLength: 35, description: 'Inclusive.', example: '2025-10-23T00:00:00Z' })
   @IsOptional()
   @IsIsoInstant()
   from?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'Exclusive; must be after from.', example: '2025-10-24T00:00:00Z' })
+  @ApiPropertyOptional({ format: 'date-time', maxLength: 35, description: 'Exclusive; must be after from.', example: '2025-10-24T00:00:00Z' })
   @IsOptional()
   @IsIsoInstant()
   till?: string;

@@ -1,10 +1,27 @@
 import { SetMetadata } from '@nestjs/common';
+import { ApiExtension } from '@nestjs/swagger';
 
 export const PUBLIC_ROUTE = 'access:public';
 export const ROUTE_SCOPE = 'access:scope';
 
-/** Reachable without an API key (health checks). */
-export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
+/** @nestjs/swagger's metadata key for security requirements (not exported by the package). */
+const SWAGGER_SECURITY = 'swagger/apiSecurity';
+
+/** Marks a public operation in the document; buildOpenApiDocument turns it into `security: []`. */
+export const PUBLIC_OPERATION_EXTENSION = 'x-public-route';
+
+/**
+ * Reachable without an API key (health checks). The same decorator gives the route
+ * `security: []` in the OpenAPI document, so the document cannot disagree with the guard.
+ */
+export const Public = (): ClassDecorator & MethodDecorator =>
+  ((target: object, key?: string | symbol, descriptor?: PropertyDescriptor) => {
+    SetMetadata(PUBLIC_ROUTE, true)(target, key!, descriptor!);
+    // @nestjs/swagger keeps an empty requirement list on a controller but drops it on a method,
+    // so a method is marked and the document builder gives it its empty list.
+    if (descriptor) ApiExtension(PUBLIC_OPERATION_EXTENSION, true)(target, key!, descriptor);
+    else SetMetadata(SWAGGER_SECURITY, [])(target as Function);
+  }) as ClassDecorator & MethodDecorator;
 
 /**
  * The scope a route needs. Without it: GET and HEAD need `read`, every other method `write`;

@@ -19,7 +19,7 @@ export class AnalyticsController {
     description: 'Every period touching [from, to] appears, zeros included, labelled by its first day; the range clips the first and last periods. At most 1000 periods.',
   })
   @ApiOkResponse({ type: ActiveUsersResponse })
-  @ApiProblems(400, 401, 403, 429, 503)
+  @ApiProblems(400, 401, 403, 429, 500, 503)
   async activeUsers(@Query() query: ActiveUsersQueryDto): Promise<ActiveUsersResponse> {
     const result = await this.queries.execute(
       new GetActiveUsersQuery(
@@ -38,9 +38,12 @@ export class AnalyticsController {
   }
 
   @Get('overview')
-  @ApiOperation({ summary: 'Totals, unique users, page views, events by action and top paths over a range or all time' })
+  @ApiOperation({
+    summary: 'Totals, unique users, page views, events by action and top paths over a range or all time',
+    description: 'from inclusive, till exclusive; all time without them. page_views counts page_view events; top_paths ranks paths by them (ties by path).',
+  })
   @ApiOkResponse({ type: OverviewResponse })
-  @ApiProblems(400, 401, 403, 429, 503)
+  @ApiProblems(400, 401, 403, 429, 500, 503)
   async overview(@Query() query: OverviewQueryDto): Promise<OverviewResponse> {
     const from = query.from ? parseInstant(query.from)! : undefined;
     const till = query.till ? parseInstant(query.till)! : undefined;

@@ -4,17 +4,17 @@ import { IsCalendarDate, IsIntegerString, IsIsoInstant } from '../../../shared/h
 import { INTERVALS, Interval, MAX_ROLLING_DAYS } from '../../application/periods';
 
 export class ActiveUsersQueryDto {
-  @ApiProperty({ enum: INTERVALS, description: 'Calendar days, ISO weeks (Monday) or months.' })
+  @ApiProperty({ enum: INTERVALS, example: 'day', description: 'Calendar days, ISO weeks (Monday) or months.' })
   @IsDefined({ message: 'is required' })
   @IsIn(INTERVALS as string[], { message: `must be one of ${INTERVALS.join(', ')}` })
   interval!: Interval;
 
-  @ApiProperty({ format: 'date', example: '2025-08-01', description: 'First day, inclusive (UTC).' })
+  @ApiProperty({ format: 'date', maxLength: 10, example: '2025-08-01', description: 'First day, inclusive (UTC).' })
   @IsDefined({ message: 'is required' })
   @IsCalendarDate()
   from!: string;
 
-  @ApiProperty({ format: 'date', example: '2025-08-31', description: 'Last day, inclusive (UTC).' })
+  @ApiProperty({ format: 'date', maxLength: 10, example: '2025-08-31', description: 'Last day, inclusive (UTC).' })
   @IsDefined({ message: 'is required' })
   @IsCalendarDate()
   to!: string;
@@ -26,6 +26,7 @@ export class ActiveUsersQueryDto {
 
   @ApiPropertyOptional({
     type: 'integer',
+    format: 'int32',
     minimum: 1,
     maximum: MAX_ROLLING_DAYS,
     description: 'Only with interval=day: each day counts the users active in the N days ending that day (7 = WAU, 30 = MAU).',
@@ -36,12 +37,12 @@ export class ActiveUsersQueryDto {
 }
 
 export class OverviewQueryDto {
-  @ApiPropertyOptional({ format: 'date-time', description: 'Inclusive; all time when absent.' })
+  @ApiPropertyOptional({ format: 'date-time', maxLength: 35, description: 'Inclusive; all time when absent.' })
   @IsOptional()
   @IsIsoInstant()
   from?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'Exclusive; all time when absent.' })
+  @ApiPropertyOptional({ format: 'date-time', maxLength: 35, description: 'Exclusive; all time when absent.' })
   @IsOptional()
   @IsIsoInstant()
   till?: string;
@@ -51,7 +52,7 @@ export class OverviewQueryDto {
   @IsString({ message: 'must be given once' })
   site_id?: string;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 10 })
+  @ApiPropertyOptional({ type: 'integer', format: 'int32', minimum: 1, maximum: 100, default: 10 })
   @IsOptional()
   @IsIntegerString(1, 100)
   top?: string;

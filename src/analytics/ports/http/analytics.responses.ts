@@ -2,43 +2,43 @@ import { ApiProperty } from '@nestjs/swagger';
 import { INTERVALS, Interval } from '../../application/periods';
 
 class ActivePeriodResponse {
-  @ApiProperty({ format: 'date', example: '2025-08-09' })
+  @ApiProperty({ format: 'date', maxLength: 10, example: '2025-08-09' })
   period_start!: string;
-  @ApiProperty({ example: 1 })
+  @ApiProperty({ type: 'integer', format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, example: 1 })
   unique_users!: number;
 }
 
 export class ActiveUsersResponse {
   @ApiProperty({ enum: INTERVALS })
   interval!: Interval;
-  @ApiProperty({ type: 'integer', nullable: true })
+  @ApiProperty({ type: 'integer', format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, nullable: true })
   rolling!: number | null;
-  @ApiProperty({ type: [ActivePeriodResponse] })
+  @ApiProperty({ type: [ActivePeriodResponse], maxItems: 1000 })
   data!: ActivePeriodResponse[];
 }
 
 class TopPathResponse {
-  @ApiProperty({ example: '/pricing' })
+  @ApiProperty({ maxLength: 2048, example: '/pricing' })
   path!: string;
-  @ApiProperty({ example: 700 })
+  @ApiProperty({ type: 'integer', format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, example: 700 })
   views!: number;
 }
 
 export class OverviewResponse {
-  @ApiProperty({ type: 'string', format: 'date-time', nullable: true })
+  @ApiProperty({ type: 'string', format: 'date-time', maxLength: 24, nullable: true })
   from!: string | null;
-  @ApiProperty({ type: 'string', format: 'date-time', nullable: true })
+  @ApiProperty({ type: 'string', format: 'date-time', maxLength: 24, nullable: true })
   till!: string | null;
-  @ApiProperty({ type: 'string', nullable: true })
+  @ApiProperty({ type: 'string', nullable: true, maxLength: 128 })
   site_id!: string | null;
-  @ApiProperty({ example: 1250 })
+  @ApiProperty({ type: 'integer', format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, example: 1250 })
   total_events!: number;
-  @ApiProperty({ example: 342 })
+  @ApiProperty({ type: 'integer', format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, example: 342 })
   unique_users!: number;
-  @ApiProperty({ example: 800, description: 'Events whose action is page_view.' })
+  @ApiProperty({ type: 'integer', format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, example: 800, description: 'Events whose action is page_view.' })
   page_views!: number;
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, example: { page_view: 800, click: 350, purchase: 100 } })
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer', format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER }, maxProperties: 1_000_000, example: { page_view: 800, click: 350, purchase: 100 } })
   events_by_action!: Record<string, number>;
-  @ApiProperty({ type: [TopPathResponse], description: 'Paths ranked by page views (ties by path).' })
+  @ApiProperty({ type: [TopPathResponse], maxItems: 100, description: 'Paths ranked by page views (ties by path).' })
   top_paths!: TopPathResponse[];
 }

@@ -1,12 +1,14 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCompatErrors, ApiProblems } from '../../../shared/http/api-problems';
 import type { FastifyReply } from 'fastify';
 import { FieldError } from '../../../shared/errors';
 import { Public } from '../../../shared/http/route-access';
 import { eventIdOf } from '../../application/natural-keys';
 import { check, record, siteEventDraft, siteStats } from './compat-support';
 import { SiteEventDto, SiteStatsQueryDto } from './compat.requests';
+import { HealthcheckMessageResponse, QueuedResponse, ReportingStatsResponse } from './compat.responses';
 
 const fail = (reply: FastifyReply, errors: FieldError[]) => {
   void reply.status(400);
@@ -24,9 +26,13 @@ export class IngestionReportingController {
 
   @Post('ingestion/event')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Record a site event; the same (site_id, user_id, path, timestamp) twice is stored once' })
-  @ApiResponse({ status: 202, schema: { example: { status: 'queued' } } })
-  @ApiResponse({ status: 400, schema: { example: { status: 'fail', errors: [{ path: 'body.site_id', message: 'site_id is required' }] } } })
+  @ApiOperation({
+    summary: 'Record a site event; the same (site_id, user_id, path, timestamp) twice is stored once',
+    description: 'Answers after the event is committed, so a read right after the 202 sees it. Other fields are ignored. Body at most 64 KiB.',
+  })
+  @ApiBody({ type: SiteEventDto })
+  @ApiResponse({ status: 202, type: QueuedResponse, description: 'Stored (or already stored).' })
+  @ApiCompatErrors('001', 400, 401, 403, 413, 415, 429, 500, 503)
   async ingest(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
     const { value, errors } = check(SiteEventDto, body, ['site_id', 'event_type', 'path', 'user_id', 'timestamp'], 'body');
     if (!value) return fail(reply, errors);
@@ -36,9 +42,14 @@ export class IngestionReportingController {
   }
 
   @Get('reporting/stats')
-  @ApiOperation({ summary: 'Page views, unique users and the top 3 paths of a site, one day or all time' })
-  @ApiResponse({ status: 200, description: '{"status": "success", "data": {…}}' })
-  @ApiResponse({ status: 404, schema: { example: { status: 'fail', message: 'No analytics data found for the specified criteria.' } } })
+  @ApiOperation({
+    summary: 'Page views, unique users and the top 3 paths of a site, one day or all time',
+    description: 'With date: that UTC day; without: all time ("date": "all-time").',
+  })
+  @ApiQuery({ name: 'site_id', required: true, schema: { type: 'string', minLength: 1, maxLength: 128, example: 'site-abc-123' } })
+  @ApiQuery({ name: 'date', required: false, schema: { type: 'string', format: 'date', maxLength: 10, example: '2025-11-12' } })
+  @ApiOkResponse({ type: ReportingStatsResponse })
+  @ApiCompatErrors('001', 400, 401, 403, 404, 429, 500, 503)
   async stats(@Query() query: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
     const { value, errors } = check(SiteStatsQueryDto, { ...(query as object) }, ['site_id', 'date'], 'query');
     if (!value) return fail(reply, errors);
@@ -52,7 +63,9 @@ export class IngestionReportingController {
 
   @Get('healthcheck')
   @Public()
-  @ApiOperation({ summary: 'Seed 001 health check' })
+  @ApiOperation({ summary: 'Seed 001 health check', description: 'Public. The process is up (does not touch the database).' })
+  @ApiOkResponse({ type: HealthcheckMessageResponse })
+  @ApiProblems(500)
   health() {
     return { message: 'API is running, healthy, and ready!' };
   }

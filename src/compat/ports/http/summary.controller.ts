@@ -1,6 +1,8 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiCompatErrors, ApiProblems } from '../../../shared/http/api-problems';
+import { StatusOkResponse, SummaryResponse } from './compat.responses';
 import type { FastifyReply } from 'fastify';
 import { GetOverviewQuery } from '../../../analytics/application/get-overview';
 import { Public } from '../../../shared/http/route-access';
@@ -13,9 +15,14 @@ export class SummaryController {
   constructor(private readonly queries: QueryBus) {}
 
   @Get('api/analytics/summary')
-  @ApiOperation({ summary: 'Totals, unique users and events by type over [from, to] (to inclusive)' })
-  @ApiResponse({ status: 200, schema: { example: { data: { totalEvents: 1250, uniqueUsers: 342, eventsByType: { page_view: 800 } }, cached: false } } })
-  @ApiResponse({ status: 400, schema: { example: { error: 'from must be an ISO 8601 date-time' } } })
+  @ApiOperation({
+    summary: 'Totals, unique users and events by type over [from, to] (to inclusive)',
+    description: 'Both from and to are required ISO 8601 date-times with a time zone; to must not be before from.',
+  })
+  @ApiQuery({ name: 'from', required: true, schema: { type: 'string', format: 'date-time', maxLength: 35, example: '2025-08-01T00:00:00Z' } })
+  @ApiQuery({ name: 'to', required: true, schema: { type: 'string', format: 'date-time', maxLength: 35, example: '2025-12-31T23:59:59Z' } })
+  @ApiOkResponse({ type: SummaryResponse })
+  @ApiCompatErrors('002', 400, 401, 403, 429, 500, 503)
   async summary(@Query('from') from: unknown, @Query('to') to: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
     const start = typeof from === 'string' ? parseInstant(from) : null;
     const end = typeof to === 'string' ? parseInstant(to) : null;
@@ -32,7 +39,9 @@ export class SummaryController {
 
   @Get('health')
   @Public()
-  @ApiOperation({ summary: 'Seed 002 health check' })
+  @ApiOperation({ summary: 'Seed 002 health check', description: 'Public. The process is up (does not touch the database).' })
+  @ApiOkResponse({ type: StatusOkResponse })
+  @ApiProblems(500)
   health() {
     return { status: 'ok' };
   }

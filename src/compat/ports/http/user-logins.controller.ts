@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCompatErrors } from '../../../shared/http/api-problems';
 import type { FastifyReply } from 'fastify';
 import { GetActiveUsersQuery } from '../../../analytics/application/get-active-users';
 import { FieldError } from '../../../shared/errors';
@@ -8,6 +9,7 @@ import { parseDate, parseInstant } from '../../../shared/time';
 import { eventIdOf } from '../../application/natural-keys';
 import { check, record, userIdOf } from './compat-support';
 import { LoginDto } from './compat.requests';
+import { DailyUniquesResponse, MonthlyUniquesResponse } from './compat.responses';
 
 const error = (reply: FastifyReply, errors: FieldError[]) => {
   void reply.status(400);
@@ -25,9 +27,13 @@ export class UserLoginsController {
 
   @Post('login')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Record a login (action "login"); the same user and login_time twice is stored once' })
-  @ApiResponse({ status: 202, description: 'Stored.' })
-  @ApiResponse({ status: 400, description: '{"error": "…"}' })
+  @ApiOperation({
+    summary: 'Record a login (action "login"); the same user and login_time twice is stored once',
+    description: 'Answers after the login is committed. Fields other than user_id and login_time are ignored. Body at most 64 KiB.',
+  })
+  @ApiBody({ type: LoginDto })
+  @ApiResponse({ status: 202, description: 'Stored (or already stored): no body.' })
+  @ApiCompatErrors('000', 400, 401, 403, 413, 415, 429, 500, 503)
   async login(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<void | { error: string }> {
     const { value, errors } = check(LoginDto, body, ['user_id', 'login_time']);
     if (!value) return error(reply, errors);
@@ -38,8 +44,10 @@ export class UserLoginsController {
   }
 
   @Get('uniques/daily')
-  @ApiOperation({ summary: 'Distinct users with a login that UTC day' })
-  @ApiResponse({ status: 200, schema: { example: { date: '2025-08-09', unique_users: 1 } } })
+  @ApiOperation({ summary: 'Distinct users with a login that UTC day', description: 'Counts users with at least one login event that day (UTC).' })
+  @ApiQuery({ name: 'date', required: true, schema: { type: 'string', format: 'date', maxLength: 10, example: '2025-08-09' } })
+  @ApiOkResponse({ type: DailyUniquesResponse })
+  @ApiCompatErrors('000', 400, 401, 403, 429, 500, 503)
   async daily(@Query('date') date: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
     const day = typeof date === 'string' ? parseDate(date) : null;
     if (!day) return error(reply, [{ path: 'date', message: 'must be a date in the form YYYY-MM-DD' }]);
@@ -48,8 +56,10 @@ export class UserLoginsController {
   }
 
   @Get('uniques/monthly')
-  @ApiOperation({ summary: 'Distinct users with a login that UTC month' })
-  @ApiResponse({ status: 200, schema: { example: { month: '2025-08', unique_users: 987 } } })
+  @ApiOperation({ summary: 'Distinct users with a login that UTC month', description: 'Counts users with at least one login event that calendar month (UTC).' })
+  @ApiQuery({ name: 'month', required: true, schema: { type: 'string', pattern: '^\\d{4}-\\d{2}$', maxLength: 7, example: '2025-08' } })
+  @ApiOkResponse({ type: MonthlyUniquesResponse })
+  @ApiCompatErrors('000', 400, 401, 403, 429, 500, 503)
   async monthly(@Query('month') month: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
     const first = typeof month === 'string' && /^\d{4}-\d{2}$/.test(month) ? parseDate(`${month}-01`) : null;
     if (!first) return error(reply, [{ path: 'month', message: 'must be a month in the form YYYY-MM' }]);

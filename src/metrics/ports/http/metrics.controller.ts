@@ -39,9 +39,13 @@ export class MetricsController {
       'window overlapping the range, whatever its state (a backfill, at most 366 days). Safe to call concurrently ' +
       'and repeatedly: a window is never computed by two runs at once nor twice for the same change.',
   })
-  @ApiBody({ type: ComputeMetricsDto, required: false })
+  @ApiBody({
+    type: ComputeMetricsDto,
+    required: false,
+    examples: { backfill: { summary: 'Recompute the day of the example events', value: { from: '2025-10-23T00:00:00Z', till: '2025-10-24T00:00:00Z' } } },
+  })
   @ApiOkResponse({ type: MetricsRunResponse })
-  @ApiProblems(400, 401, 403, 429, 415, 503)
+  @ApiProblems(400, 401, 403, 413, 415, 429, 500, 503)
   async compute(@Body() body: ComputeMetricsDto): Promise<MetricsRunResponse> {
     if ((body.from === undefined) !== (body.till === undefined)) {
       const missing = body.from === undefined ? 'from' : 'till';
@@ -55,7 +59,7 @@ export class MetricsController {
   @Get()
   @ApiOperation({ summary: 'List per-user metrics', description: 'Ordered by window_start, then user_id.' })
   @ApiOkResponse({ type: UserMetricsPageResponse })
-  @ApiProblems(400, 401, 403, 429, 503)
+  @ApiProblems(400, 401, 403, 429, 500, 503)
   async list(@Query() query: ListMetricsQueryDto): Promise<UserMetricsPageResponse> {
     const page = await this.queries.execute(
       new ListMetricsQuery(
@@ -68,9 +72,12 @@ export class MetricsController {
   }
 
   @Get('windows')
-  @ApiOperation({ summary: 'The window ledger', description: 'Every window that has events, ordered by window_start.' })
+  @ApiOperation({
+    summary: 'The window ledger',
+    description: 'Every window that has events, ordered by window_start. users, events, computed_at, trigger and duration_ms are null until the window is computed.',
+  })
   @ApiOkResponse({ type: WindowPageResponse })
-  @ApiProblems(400, 401, 403, 429, 503)
+  @ApiProblems(400, 401, 403, 429, 500, 503)
   async windows(@Query() query: ListWindowsQueryDto): Promise<WindowPageResponse> {
     const page = await this.queries.execute(
       new ListWindowsQuery(

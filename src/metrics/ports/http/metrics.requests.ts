@@ -5,12 +5,12 @@ import { RangePageQueryDto } from '../../../shared/http/page-query.requests';
 import { WINDOW_STATUSES, WindowStatus } from '../../domain/window-ledger';
 
 export class ComputeMetricsDto {
-  @ApiPropertyOptional({ format: 'date-time', description: 'With till: backfill every ended window overlapping [from, till).', example: '2025-10-23T00:00:00Z' })
+  @ApiPropertyOptional({ format: 'date-time', maxLength: 35, description: 'With till: backfill every ended window overlapping [from, till).', example: '2025-10-23T00:00:00Z' })
   @IsOptional()
   @IsIsoInstant()
   from?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'Exclusive; after from, at most 366 days later.', example: '2025-10-24T00:00:00Z' })
+  @ApiPropertyOptional({ format: 'date-time', maxLength: 35, description: 'Exclusive; after from, at most 366 days later.', example: '2025-10-24T00:00:00Z' })
   @IsOptional()
   @IsIsoInstant()
   till?: string;

@@ -5,13 +5,13 @@ import { WINDOW_STATUSES, WindowStatus } from '../../domain/window-ledger';
 import { WindowView } from '../../application/list-windows';
 
 export class ComputedWindowResponse {
-  @ApiProperty({ format: 'date-time', example: '2025-10-23T12:00:00.000Z' })
+  @ApiProperty({ format: 'date-time', maxLength: 24, example: '2025-10-23T12:00:00.000Z' })
   window_start!: string;
-  @ApiProperty({ format: 'date-time', example: '2025-10-23T16:00:00.000Z' })
+  @ApiProperty({ format: 'date-time', maxLength: 24, example: '2025-10-23T16:00:00.000Z' })
   window_end!: string;
-  @ApiProperty({ example: 12 })
+  @ApiProperty({ type: 'integer', format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, example: 12 })
   users!: number;
-  @ApiProperty({ example: 340 })
+  @ApiProperty({ type: 'integer', format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, example: 340 })
   events!: number;
   @ApiProperty({ enum: ['computed'] })
   status!: 'computed';
@@ -22,32 +22,32 @@ export class ComputedWindowResponse {
 }
 
 export class MetricsRunResponse {
-  @ApiProperty({ type: [ComputedWindowResponse], description: 'The windows this run computed; empty when there was nothing to do.' })
+  @ApiProperty({ type: [ComputedWindowResponse], maxItems: 2200, description: 'The windows this run computed; empty when there was nothing to do.' })
   windows!: ComputedWindowResponse[];
 }
 
 export class UserMetricsResponse {
-  @ApiProperty({ example: '321' })
+  @ApiProperty({ maxLength: 128, example: '321' })
   user_id!: string;
-  @ApiProperty({ format: 'date-time', example: '2025-10-23T12:00:00.000Z' })
+  @ApiProperty({ format: 'date-time', maxLength: 24, example: '2025-10-23T12:00:00.000Z' })
   window_start!: string;
-  @ApiProperty({ format: 'date-time', example: '2025-10-23T16:00:00.000Z' })
+  @ApiProperty({ format: 'date-time', maxLength: 24, example: '2025-10-23T16:00:00.000Z' })
   window_end!: string;
-  @ApiProperty({ example: 5 })
+  @ApiProperty({ type: 'integer', format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, example: 5 })
   event_count!: number;
-  @ApiProperty({ example: 2 })
+  @ApiProperty({ type: 'integer', format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, example: 2 })
   distinct_actions!: number;
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, example: { test_action: 4, login: 1 } })
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer', format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER }, maxProperties: 1_000_000, example: { test_action: 4, login: 1 } })
   action_counts!: Record<string, number>;
-  @ApiProperty({ format: 'date-time', example: '2025-10-23T13:07:00.000Z' })
+  @ApiProperty({ format: 'date-time', maxLength: 24, example: '2025-10-23T13:07:00.000Z' })
   first_event_at!: string;
-  @ApiProperty({ format: 'date-time', example: '2025-10-23T15:10:00.000Z' })
+  @ApiProperty({ format: 'date-time', maxLength: 24, example: '2025-10-23T15:10:00.000Z' })
   last_event_at!: string;
-  @ApiProperty({ example: 2, description: 'A session starts at the first event and after every gap of more than 30 minutes.' })
+  @ApiProperty({ type: 'integer', format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, example: 2, description: 'A session starts at the first event and after every gap of more than 30 minutes.' })
   session_count!: number;
-  @ApiProperty({ example: 1260.5, description: 'Sum over sessions of (last − first event), in seconds.' })
+  @ApiProperty({ type: 'number', format: 'double', minimum: 0, maximum: 14_400, example: 1260.5, description: 'Sum over sessions of (last − first event), in seconds.' })
   active_seconds!: number;
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ format: 'date-time', maxLength: 24 })
   computed_at!: string;
 
   static from(m: StoredUserActivity): UserMetricsResponse {
@@ -67,28 +67,28 @@ export class UserMetricsResponse {
 }
 
 export class UserMetricsPageResponse {
-  @ApiProperty({ type: [UserMetricsResponse] })
+  @ApiProperty({ type: [UserMetricsResponse], maxItems: 1000 })
   data!: UserMetricsResponse[];
-  @ApiProperty({ type: 'string', nullable: true })
+  @ApiProperty({ type: 'string', nullable: true, maxLength: 1024, description: 'Pass as cursor for the next page; null on the last page.' })
   next_cursor!: string | null;
 }
 
 export class WindowResponse {
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ format: 'date-time', maxLength: 24 })
   window_start!: string;
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ format: 'date-time', maxLength: 24 })
   window_end!: string;
   @ApiProperty({ enum: WINDOW_STATUSES })
   status!: WindowStatus;
-  @ApiProperty({ type: 'integer', nullable: true })
+  @ApiProperty({ type: 'integer', format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, nullable: true })
   users!: number | null;
-  @ApiProperty({ type: 'integer', nullable: true })
+  @ApiProperty({ type: 'integer', format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, nullable: true })
   events!: number | null;
-  @ApiProperty({ type: 'string', format: 'date-time', nullable: true })
+  @ApiProperty({ type: 'string', format: 'date-time', maxLength: 24, nullable: true })
   computed_at!: string | null;
-  @ApiProperty({ type: 'string', enum: ['cron', 'http', 'cli'], nullable: true, description: 'Who computed it last.' })
+  @ApiProperty({ type: 'string', enum: ['cron', 'http', 'cli', null], nullable: true, description: 'Who computed it last; null until computed.' })
   trigger!: string | null;
-  @ApiProperty({ type: 'integer', nullable: true })
+  @ApiProperty({ type: 'integer', format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, nullable: true })
   duration_ms!: number | null;
 
   static from(w: WindowView): WindowResponse {
@@ -106,9 +106,9 @@ export class WindowResponse {
 }
 
 export class WindowPageResponse {
-  @ApiProperty({ type: [WindowResponse] })
+  @ApiProperty({ type: [WindowResponse], maxItems: 1000 })
   data!: WindowResponse[];
-  @ApiProperty({ type: 'string', nullable: true })
+  @ApiProperty({ type: 'string', nullable: true, maxLength: 1024, description: 'Pass as cursor for the next page; null on the last page.' })
   next_cursor!: string | null;
 }
 

@@ -19,6 +19,9 @@ import { EventDraft } from '../../domain/tracked-event';
 import { ListEventsQueryDto, RecordBatchDto, RecordEventDto } from './events.requests';
 import { BatchItemResponse, BatchResponse, EventPageResponse, EventRecordedResponse, EventResponse } from './events.responses';
 
+/** The documented example event; the examples of the later routes read what it creates. */
+const EVENT_EXAMPLE = { event_id: '0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10', user_id: 321, action: 'test_action', timestamp: '2025-10-23T13:07:00Z', metadata: { page: '/hello/world' }, site_id: 'site-abc-123', path: '/pricing' };
+
 export const SINGLE_EVENT_BODY_LIMIT = 64 * 1024;
 export const BATCH_BODY_LIMIT = 5 * 1024 * 1024;
 
@@ -52,13 +55,17 @@ export class EventsController {
     summary: 'Record one event',
     description: 'Answers only after the event is durably committed. Body at most 64 KiB.',
   })
+  @ApiBody({
+    type: RecordEventDto,
+    examples: { event: { summary: 'An event with its idempotency key', value: EVENT_EXAMPLE } },
+  })
   @ApiCreatedResponse({
     type: EventRecordedResponse,
     description: 'Stored.',
-    headers: { Location: { description: '/api/events/{id}', schema: { type: 'string' } } },
+    headers: { Location: { description: '/api/events/{id}', required: true, schema: { type: 'string', maxLength: 64 } } },
   })
   @ApiOkResponse({ type: EventRecordedResponse, description: 'An event with this event_id was already stored; nothing changed.' })
-  @ApiProblems(400, 401, 403, 429, 413, 415, 503)
+  @ApiProblems(400, 401, 403, 413, 415, 429, 500, 503)
   async record(
     @Body() dto: RecordEventDto,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -80,8 +87,9 @@ export class EventsController {
     summary: 'Check an event without storing it',
     description: 'Applies every rule of POST /api/event (including the future-time guard) and stores nothing.',
   })
-  @ApiOkResponse({ schema: { example: { status: 'valid' } } })
-  @ApiProblems(400, 401, 403, 429, 413, 415)
+  @ApiBody({ type: RecordEventDto, examples: { event: { summary: 'The event of POST /api/event', value: EVENT_EXAMPLE } } })
+  @ApiOkResponse({ schema: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['valid'] } } } })
+  @ApiProblems(400, 401, 403, 413, 415, 429, 500, 503)
   async validate(@Body() dto: RecordEventDto): Promise<{ status: 'valid' }> {
     await this.queries.execute(new ValidateEventQuery(toDraft(dto)));
     return { status: 'valid' };
@@ -96,9 +104,22 @@ export class EventsController {
       'One result per input event, in input order. Valid events are stored even when others are rejected. ' +
       'A body that is not an object with 1–1000 events is a 400 and stores nothing. Body at most 5 MiB.',
   })
-  @ApiBody({ type: RecordBatchDto })
+  @ApiBody({
+    type: RecordBatchDto,
+    examples: {
+      batch: {
+        summary: 'The event above again (a duplicate) and a new one',
+        value: {
+          events: [
+            EVENT_EXAMPLE,
+            { event_id: '0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a11', user_id: 321, action: 'login', timestamp: '2025-10-23T14:40:00Z' },
+          ],
+        },
+      },
+    },
+  })
   @ApiOkResponse({ type: BatchResponse })
-  @ApiProblems(400, 401, 403, 429, 413, 415, 503)
+  @ApiProblems(400, 401, 403, 413, 415, 429, 500, 503)
   async recordBatch(@Body() batch: RecordBatchDto): Promise<BatchResponse> {
     const results: BatchItemResponse[] = [];
     const drafts: EventDraft[] = [];
@@ -127,10 +148,10 @@ export class EventsController {
   }
 
   @Get('events/:id')
-  @ApiOperation({ summary: 'One event' })
-  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOperation({ summary: 'One event', description: 'The event as stored; 404 when no event has this id.' })
+  @ApiParam({ name: 'id', schema: { type: 'string', format: 'uuid', maxLength: 36, example: '0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10' } })
   @ApiOkResponse({ type: EventResponse })
-  @ApiProblems(400, 401, 403, 429, 404, 503)
+  @ApiProblems(400, 401, 403, 404, 429, 500, 503)
   async get(@Param('id') id: string): Promise<EventResponse> {
     if (!isUuid(id)) throw new ValidationFailedError([{ path: 'id', message: 'must be a UUID' }]);
     return EventResponse.from(await this.queries.execute(new GetEventQuery(id)));
@@ -142,7 +163,7 @@ export class EventsController {
     description: 'Ordered by timestamp, then id; keyset pagination that never skips or repeats a row.',
   })
   @ApiOkResponse({ type: EventPageResponse })
-  @ApiProblems(400, 401, 403, 429, 503)
+  @ApiProblems(400, 401, 403, 429, 500, 503)
   async list(@Query() query: ListEventsQueryDto): Promise<EventPageResponse> {
     const page = await this.queries.execute(
       new ListEventsQuery(

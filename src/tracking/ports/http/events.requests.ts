@@ -45,7 +45,7 @@ export class RecordEventDto {
   }
 
   @ApiPropertyOptional({
-    format: 'uuid',
+    format: 'uuid', maxLength: 36,
     description: 'Idempotency key. A second send with the same id is reported as a duplicate and changes nothing. Generated (UUIDv7) when absent.',
     example: '0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10',
   })
@@ -54,7 +54,7 @@ export class RecordEventDto {
   event_id?: string;
 
   @ApiProperty({
-    oneOf: [{ type: 'string', minLength: 1, maxLength: 128 }, { type: 'integer' }],
+    oneOf: [{ type: 'string', minLength: 1, maxLength: 128 }, { type: 'integer', format: 'int64', minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER }],
     description: 'Who did it. An integer is stored as its decimal string.',
     example: 321,
   })
@@ -69,7 +69,7 @@ export class RecordEventDto {
   action!: string;
 
   @ApiPropertyOptional({
-    format: 'date-time',
+    format: 'date-time', maxLength: 35,
     description: 'When it happened, with a time zone. Default: when the server received it. At most 10 minutes ahead of the server clock (after sent_at correction).',
     example: '2025-10-23T13:07:00Z',
   })
@@ -78,7 +78,7 @@ export class RecordEventDto {
   timestamp?: string;
 
   @ApiPropertyOptional({
-    format: 'date-time',
+    format: 'date-time', maxLength: 35,
     description: "The client's clock when it sent the request. The stored time becomes received_at − (sent_at − timestamp), cancelling a wrong client clock.",
     example: '2025-10-23T13:07:02Z',
   })
@@ -117,7 +117,7 @@ export const MAX_BATCH_EVENTS = 1000;
  */
 export class RecordBatchDto {
   @ApiPropertyOptional({
-    format: 'date-time',
+    format: 'date-time', maxLength: 35,
     description: 'Applies to every event without a sent_at of its own.',
     example: '2025-10-23T13:07:02Z',
   })

@@ -1,0 +1,97 @@
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { PUBLIC_OPERATION_EXTENSION } from './route-access';
+
+const TAGS: Array<[string, string]> = [
+  ['events', 'Record and read events.'],
+  ['metrics', 'Per-user activity metrics of fixed 4-hour UTC windows.'],
+  ['analytics', 'Active users and overviews.'],
+  ['operations', 'Health checks and Prometheus metrics.'],
+  ['compat: 000 user logins', 'Drop-in routes of system 000 (daily and monthly unique logins). Errors: {"error": "…"}.'],
+  ['compat: 001 ingestion and reporting', 'Drop-in routes of system 001. Errors: {"status": "fail", …} or {"status": "error", …}.'],
+  ['compat: 002 summary', 'Drop-in routes of system 002. Errors: {"error": "…"}.'],
+  ['compat: 004 events and stats', 'Drop-in routes of system 004 (FastAPI). Errors: {"detail": …}.'],
+];
+
+const RATE_LIMIT_HEADERS = {
+  'RateLimit-Limit': 'Requests allowed per second for this key (or client address) and scope; sent when rate limits are on.',
+  'RateLimit-Remaining': 'Requests left in the current second.',
+  'RateLimit-Reset': 'Seconds until the budget refills.',
+};
+
+/**
+ * The OpenAPI document of the HTTP API, made from the controllers' decorators. One builder
+ * for the served /docs-json and for `npm run openapi` (which lints it), so the linted
+ * document is the served one.
+ */
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const builder = new DocumentBuilder()
+    .setTitle('Tracking Service')
+    .setDescription(
+      'Records what users do and turns it into activity figures. Errors of the native API are RFC 9457 problem ' +
+        'details (application/problem+json) listing every invalid field; the compatibility routes answer errors ' +
+        'in the shape of the system they replace.',
+    )
+    .setVersion('1')
+    .setLicense('MIT', 'https://opensource.org/licenses/MIT')
+    .addServer('/', 'This service (production, or a local instance: the API is the same)')
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', description: 'An API key (tsk_…) created with npm run keys. An opaque key, not a JWT.' },
+      'bearer',
+    )
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'The same API key, as a header' }, 'api-key')
+    .addSecurityRequirements('bearer')
+    .addSecurityRequirements('api-key');
+  for (const [name, description] of TAGS) builder.addTag(name, description);
+  const document = SwaggerModule.createDocument(app, builder.build());
+  markPublicOperations(document);
+  addCommonHeaders(document);
+  // Self-hosted: whoever runs it decides who may reach it; the API itself is meant for clients.
+  for (const server of document.servers ?? []) Object.assign(server, { 'x-internal': false });
+  return document;
+}
+
+/** Routes marked by @Public() need no key: `security: []` overrides the global requirement. */
+function markPublicOperations(document: OpenAPIObject): void {
+  for (const methods of Object.values(document.paths)) {
+    for (const operation of Object.values(methods) as Array<Record<string, unknown>>) {
+      if (typeof operation !== 'object' || operation === null || !(PUBLIC_OPERATION_EXTENSION in operation)) continue;
+      delete operation[PUBLIC_OPERATION_EXTENSION];
+      operation.security = [];
+    }
+  }
+}
+
+/**
+ * Headers every response can carry, added here rather than on each route so that no route
+ * can miss them: X-Request-Id always; RateLimit-* on the routes behind the key guard (the
+ * public ones have no limit); Access-Control-Allow-Origin only when CORS_ORIGINS is set.
+ */
+function addCommonHeaders(document: OpenAPIObject): void {
+  const ref = (name: string) => ({ $ref: `#/components/headers/${name}` });
+  document.components ??= {};
+  document.components.headers = {
+    'X-Request-Id': { description: 'The id of this request in the logs (the client’s own X-Request-Id when it sent a valid one).', schema: { type: 'string', maxLength: 128 } },
+    'Access-Control-Allow-Origin': {
+      description: 'Sent only when CORS_ORIGINS is configured and the request comes from an allowed origin.',
+      schema: { type: 'string', maxLength: 2048 },
+    },
+    ...Object.fromEntries(
+      Object.entries(RATE_LIMIT_HEADERS).map(([name, description]) => [
+        name,
+        { description, schema: { type: 'integer', format: 'int32', minimum: 0, maximum: 1_000_000 } },
+      ]),
+    ),
+  };
+  for (const methods of Object.values(document.paths)) {
+    for (const operation of Object.values(methods)) {
+      if (typeof operation !== 'object' || operation === null || !('responses' in operation)) continue;
+      const isPublic = Array.isArray(operation.security) && operation.security.length === 0;
+      for (const [status, response] of Object.entries(operation.responses as Record<string, { headers?: Record<string, unknown> }>)) {
+        const headers: Record<string, unknown> = { 'X-Request-Id': ref('X-Request-Id'), 'Access-Control-Allow-Origin': ref('Access-Control-Allow-Origin') };
+        if (!isPublic && /^[24]/.test(status)) for (const name of Object.keys(RATE_LIMIT_HEADERS)) headers[name] = ref(name);
+        response.headers = { ...headers, ...response.headers };
+      }
+    }
+  }
+}
