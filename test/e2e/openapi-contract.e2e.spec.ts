@@ -245,6 +245,8 @@ describe('the OpenAPI document against the live service', () => {
         const required = (resolve(o.op.requestBody.content['application/json'].schema) as { required?: string[] })?.required ?? [];
         if (required.length > 0) await check(o, { ...example, body: {} }, isClientError, 'empty object');
         await check(o, { ...example, body: [] }, isClientError, 'array body');
+        const closed = (resolve(o.op.requestBody.content['application/json'].schema) as { additionalProperties?: boolean })?.additionalProperties === false;
+        await check(o, { ...example, body: { ...(example.body as object), unknown_field: 1 } }, closed ? isClientError : (s) => s < 300, 'unknown field');
         await check(o, { ...example, raw: { type: 'application/json', data: '{"site_id": ' } }, isClientError, 'broken JSON');
         await check(o, { ...example, raw: { type: 'text/plain', data: 'hello' } }, (s) => s === 415, 'text/plain');
         await check(o, { ...example, raw: { type: 'application/json', data: JSON.stringify({ pad: 'x'.repeat(6 * 1024 * 1024) }) } }, (s) => s === 413, '6 MiB');

@@ -13,6 +13,17 @@ const TAGS: Array<[string, string]> = [
   ['compat: 004 events and stats', 'Drop-in routes of system 004 (FastAPI). Errors: {"detail": …}.'],
 ];
 
+/** Names of the request schemas whose unknown fields are rejected (400), filled by @RejectsUnknownFields(). */
+const CLOSED_SCHEMAS = new Set<string>();
+
+/**
+ * On a body DTO validated by the global pipe (unknown fields are a 400): its schema gets
+ * `additionalProperties: false`, so clients and contract testers know extra fields are refused.
+ */
+export const RejectsUnknownFields = (): ClassDecorator => (target) => {
+  CLOSED_SCHEMAS.add(target.name);
+};
+
 const RATE_LIMIT_HEADERS = {
   'RateLimit-Limit': 'Requests allowed per second for this key (or client address) and scope; sent when rate limits are on.',
   'RateLimit-Remaining': 'Requests left in the current second.',
@@ -45,6 +56,10 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   for (const [name, description] of TAGS) builder.addTag(name, description);
   const document = SwaggerModule.createDocument(app, builder.build());
   markPublicOperations(document);
+  for (const name of CLOSED_SCHEMAS) {
+    const schema = document.components?.schemas?.[name];
+    if (schema && !('$ref' in schema)) schema.additionalProperties = false;
+  }
   addCommonHeaders(document);
   // Self-hosted: whoever runs it decides who may reach it; the API itself is meant for clients.
   for (const server of document.servers ?? []) Object.assign(server, { 'x-internal': false });

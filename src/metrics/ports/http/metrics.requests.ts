@@ -1,9 +1,11 @@
+import { RejectsUnknownFields } from '../../../shared/http/openapi';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString } from 'class-validator';
 import { IsIsoInstant } from '../../../shared/http/validators';
 import { RangePageQueryDto } from '../../../shared/http/page-query.requests';
 import { WINDOW_STATUSES, WindowStatus } from '../../domain/window-ledger';
 
+@RejectsUnknownFields()
 export class ComputeMetricsDto {
   @ApiPropertyOptional({ format: 'date-time', maxLength: 35, description: 'With till: backfill every ended window overlapping [from, till).', example: '2025-10-23T00:00:00Z' })
   @IsOptional()

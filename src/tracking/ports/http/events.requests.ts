@@ -1,3 +1,4 @@
+import { RejectsUnknownFields } from '../../../shared/http/openapi';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsDefined, IsIn, IsOptional, IsString, IsUUID, Length, MaxLength } from 'class-validator';
 import { RangePageQueryDto } from '../../../shared/http/page-query.requests';
@@ -18,6 +19,7 @@ const absent = (v: unknown) => v === undefined || v === null;
 const matches = (pattern: RegExp, v: unknown) => typeof v === 'string' && pattern.test(v);
 
 /** One event as a client sends it (`POST /api/event`, and each item of a batch). */
+@RejectsUnknownFields()
 export class RecordEventDto {
   /**
    * The fast path for the common event (printable ASCII text, an object for metadata): true
@@ -115,6 +117,7 @@ export const MAX_BATCH_EVENTS = 1000;
  * The batch envelope. Items are validated one by one in the controller, so that one bad
  * item is reported on its own while its neighbours are stored.
  */
+@RejectsUnknownFields()
 export class RecordBatchDto {
   @ApiPropertyOptional({
     format: 'date-time', maxLength: 35,
