@@ -22,7 +22,8 @@ async function main(): Promise<void> {
   const json = JSON.stringify(buildOpenApiDocument(app), null, 2) + '\n';
   const target = process.argv[2];
   if (target) writeFileSync(target, json);
-  else process.stdout.write(json);
+  // A pipe is written asynchronously: wait for it before main() exits the process.
+  else await new Promise<void>((resolve, reject) => process.stdout.write(json, (error) => (error ? reject(error) : resolve())));
 }
 
 main().then(

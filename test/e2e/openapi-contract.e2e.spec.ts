@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import Ajv, { ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { CommandBus } from '@nestjs/cqrs';
@@ -182,6 +183,11 @@ const isClientError = (s: number) => s >= 400 && s < 500;
 const unexplained = (since: number) => mismatches.slice(since).filter((m) => !KNOWN_GAPS.some((gap) => gap.pattern.test(m)));
 
 describe('the OpenAPI document against the live service', () => {
+  it('serves the document that npm run lint:openapi lints (cmd/openapi.ts, no database)', () => {
+    const written = JSON.parse(execFileSync(process.execPath, ['dist/cmd/openapi.js'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }));
+    expect(written).toEqual(doc);
+  });
+
   it('documents the compat routes, health and the window ledger as they are', () => {
     const byRoute = Object.fromEntries(operations().map((o) => [`${o.method} ${o.path}`, o.op]));
     for (const route of ['POST /v1/user/login', 'POST /api/ingestion/event', 'POST /event']) {
