@@ -33,16 +33,6 @@ interface Operation {
 interface Document { paths: Record<string, Record<string, Operation>>; components: Record<string, Record<string, Schema>> }
 interface Op { method: string; path: string; op: Operation }
 
-/**
- * Deviations of the service from the document that another change is fixing (the compat error
- * shapes and broken-JSON handling, issue 12): reported, not failed. The last test fails once
- * one of them stops occurring, so this list only ever shrinks.
- */
-const KNOWN_GAPS: Array<{ pattern: RegExp; why: string }> = [
-  { pattern: /^(POST|GET) \/(v1\/user\/[a-z/]+|api\/ingestion\/event|api\/reporting\/stats|api\/analytics\/summary|event|stats) (400|401|403|413|415|429|503): unexpected media type application\/problem\+json/, why: 'compat routes still answer framework errors as problem details (lead: compat error shapes in the global filter)' },
-  { pattern: /^POST \/event 400: status not documented/, why: 'seed 004 answers broken JSON 400 problem details instead of 422 {"detail": [...]}' },
-];
-
 let t: TestApp;
 let doc: Document;
 let ajv: Ajv;
@@ -180,7 +170,7 @@ async function check(o: Op, call: Call, expectation?: (status: number) => boolea
 
 const isClientError = (s: number) => s >= 400 && s < 500;
 
-const unexplained = (since: number) => mismatches.slice(since).filter((m) => !KNOWN_GAPS.some((gap) => gap.pattern.test(m)));
+const unexplained = (since: number) => mismatches.slice(since);
 
 describe('the OpenAPI document against the live service', () => {
   it('serves the document that npm run lint:openapi lints (cmd/openapi.ts, no database)', () => {
@@ -329,10 +319,4 @@ describe('the OpenAPI document against the live service', () => {
     }
     expect(unexplained(since)).toEqual([]);
   }, 120_000);
-
-  it('still shows every known gap (remove the ones fixed from KNOWN_GAPS)', () => {
-    if (process.env.OPENAPI_CONTRACT_VERBOSE) console.info(mismatches.join('\n'));
-    const gone = KNOWN_GAPS.filter((gap) => !mismatches.some((m) => gap.pattern.test(m))).map((gap) => gap.why);
-    expect(gone).toEqual([]);
-  });
 });

@@ -3,21 +3,18 @@ import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiCompatErrors, ApiProblems } from '../../../shared/http/api-problems';
 import type { FastifyReply } from 'fastify';
-import { FieldError } from '../../../shared/errors';
+import { ShapeErrors } from '../../../shared/http/error-shape';
 import { Public } from '../../../shared/http/route-access';
 import { eventIdOf } from '../../application/natural-keys';
-import { check, record, siteEventDraft, siteStats } from './compat-support';
+import { jsendErrors } from './compat-errors';
+import { check, record, SITE_EVENT_FIELDS, siteEventDraft, siteStats } from './compat-support';
 import { SiteEventDto, SiteStatsQueryDto } from './compat.requests';
 import { HealthcheckMessageResponse, QueuedResponse, ReportingStatsResponse } from './compat.responses';
-
-const fail = (reply: FastifyReply, errors: FieldError[]) => {
-  void reply.status(400);
-  return { status: 'fail', errors: errors.map((e) => ({ path: e.path, message: `${e.path.split('.').pop()} ${e.message}` })) };
-};
 
 /** Seed 001: ingestion and reporting under /api. Base URL is all a client changes. */
 @ApiTags('compat: 001 ingestion and reporting')
 @Controller('api')
+@ShapeErrors(jsendErrors)
 export class IngestionReportingController {
   constructor(
     private readonly commands: CommandBus,
@@ -33,12 +30,10 @@ export class IngestionReportingController {
   @ApiBody({ type: SiteEventDto })
   @ApiResponse({ status: 202, type: QueuedResponse, description: 'Stored (or already stored).' })
   @ApiCompatErrors('001', 400, 401, 403, 413, 415, 429, 500, 503)
-  async ingest(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
-    const { value, errors } = check(SiteEventDto, body, ['site_id', 'event_type', 'path', 'user_id', 'timestamp'], 'body');
-    if (!value) return fail(reply, errors);
-    const draft = siteEventDraft(value, (site, _type, user, path, at) => eventIdOf.ingestion(site, user, path, at));
-    const rejected = await record(this.commands, draft);
-    return rejected.length > 0 ? fail(reply, rejected.map((e) => ({ ...e, path: `body.${e.path}` }))) : { status: 'queued' };
+  async ingest(@Body() body: unknown) {
+    const value = check(SiteEventDto, body, SITE_EVENT_FIELDS);
+    await record(this.commands, siteEventDraft(value, (site, _type, user, path, at) => eventIdOf.ingestion(site, user, path, at)));
+    return { status: 'queued' };
   }
 
   @Get('reporting/stats')
@@ -51,8 +46,7 @@ export class IngestionReportingController {
   @ApiOkResponse({ type: ReportingStatsResponse })
   @ApiCompatErrors('001', 400, 401, 403, 404, 429, 500, 503)
   async stats(@Query() query: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
-    const { value, errors } = check(SiteStatsQueryDto, { ...(query as object) }, ['site_id', 'date'], 'query');
-    if (!value) return fail(reply, errors);
+    const value = check(SiteStatsQueryDto, { ...(query as object) }, ['site_id', 'date']);
     const { found, stats } = await siteStats(this.queries, value.site_id, value.date);
     if (!found) {
       void reply.status(404);

@@ -1,24 +1,21 @@
-import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiCompatErrors } from '../../../shared/http/api-problems';
-import type { FastifyReply } from 'fastify';
 import { GetActiveUsersQuery } from '../../../analytics/application/get-active-users';
-import { FieldError } from '../../../shared/errors';
-import { parseDate, parseInstant } from '../../../shared/time';
+import { ValidationFailedError } from '../../../shared/errors';
+import { ShapeErrors } from '../../../shared/http/error-shape';
+import { dateProblem, monthProblem, parseDate, parseInstant } from '../../../shared/time';
 import { eventIdOf } from '../../application/natural-keys';
+import { plainErrors } from './compat-errors';
 import { check, record, userIdOf } from './compat-support';
 import { LoginDto } from './compat.requests';
 import { DailyUniquesResponse, MonthlyUniquesResponse } from './compat.responses';
 
-const error = (reply: FastifyReply, errors: FieldError[]) => {
-  void reply.status(400);
-  return { error: errors.map((e) => `${e.path} ${e.message}`).join('; ') };
-};
-
 /** Seed 000: daily and monthly unique users from logins. Base URL is all a client changes. */
 @ApiTags('compat: 000 user logins')
 @Controller('v1/user')
+@ShapeErrors(plainErrors)
 export class UserLoginsController {
   constructor(
     private readonly commands: CommandBus,
@@ -34,13 +31,12 @@ export class UserLoginsController {
   @ApiBody({ type: LoginDto })
   @ApiResponse({ status: 202, description: 'Stored (or already stored): no body.' })
   @ApiCompatErrors('000', 400, 401, 403, 413, 415, 429, 500, 503)
-  async login(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<void | { error: string }> {
-    const { value, errors } = check(LoginDto, body, ['user_id', 'login_time']);
-    if (!value) return error(reply, errors);
+  async login(@Body() body: unknown): Promise<void> {
+    const value = check(LoginDto, body, ['user_id', 'login_time']);
     const userId = userIdOf(value.user_id)!;
     const loginTime = parseInstant(value.login_time)!;
-    const rejected = await record(this.commands, { eventId: eventIdOf.login(userId, loginTime), userId, action: 'login', timestamp: loginTime });
-    if (rejected.length > 0) return error(reply, rejected);
+    const draft = { eventId: eventIdOf.login(userId, loginTime), userId, action: 'login', timestamp: loginTime };
+    await record(this.commands, draft, { timestamp: 'login_time' });
   }
 
   @Get('uniques/daily')
@@ -48,9 +44,10 @@ export class UserLoginsController {
   @ApiQuery({ name: 'date', required: true, schema: { type: 'string', format: 'date', maxLength: 10, example: '2025-08-09' } })
   @ApiOkResponse({ type: DailyUniquesResponse })
   @ApiCompatErrors('000', 400, 401, 403, 429, 500, 503)
-  async daily(@Query('date') date: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
-    const day = typeof date === 'string' ? parseDate(date) : null;
-    if (!day) return error(reply, [{ path: 'date', message: 'must be a date in the form YYYY-MM-DD' }]);
+  async daily(@Query('date') date: unknown) {
+    const problem = dateProblem(date);
+    if (problem) throw new ValidationFailedError([{ path: 'date', message: problem }]);
+    const day = parseDate(date as string)!;
     const result = await this.queries.execute(new GetActiveUsersQuery('day', day, day, undefined, undefined, 'login'));
     return { date, unique_users: result.data[0].uniqueUsers };
   }
@@ -60,9 +57,10 @@ export class UserLoginsController {
   @ApiQuery({ name: 'month', required: true, schema: { type: 'string', pattern: '^\\d{4}-\\d{2}$', maxLength: 7, example: '2025-08' } })
   @ApiOkResponse({ type: MonthlyUniquesResponse })
   @ApiCompatErrors('000', 400, 401, 403, 429, 500, 503)
-  async monthly(@Query('month') month: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
-    const first = typeof month === 'string' && /^\d{4}-\d{2}$/.test(month) ? parseDate(`${month}-01`) : null;
-    if (!first) return error(reply, [{ path: 'month', message: 'must be a month in the form YYYY-MM' }]);
+  async monthly(@Query('month') month: unknown) {
+    const problem = monthProblem(month);
+    if (problem) throw new ValidationFailedError([{ path: 'month', message: problem }]);
+    const first = parseDate(`${month as string}-01`)!;
     const last = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 1, 0));
     const result = await this.queries.execute(new GetActiveUsersQuery('month', first, last, undefined, undefined, 'login'));
     return { month, unique_users: result.data[0].uniqueUsers };
