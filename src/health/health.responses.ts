@@ -14,6 +14,9 @@ const CHECKS = {
     type: 'object',
     required: ['status'],
     properties: { status: { type: 'string', enum: ['up', 'down'] } },
+    // Each check adds its own details (access: mode, warning; schema: pending, message).
+    additionalProperties: true,
+    maxProperties: 16,
   },
   example: { database: { status: 'up' }, schema: { status: 'up' }, access: { status: 'up', mode: 'keys' } },
 };
