@@ -1,11 +1,13 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '../../config';
+import { LruCache } from '../../shared/lru-cache';
 import { ApiKey, hashSecret, InsufficientScopeError, MissingApiKeyError, Scope, scopeAllows } from '../domain/api-key';
 import { ApiKeyRepository } from '../domain/api-key.repository';
 
 /** How long a lookup is trusted: a key revoked by the CLI stops working within this time. */
 export const KEY_CACHE_MS = 2000;
-const MAX_CACHED_KEYS = 10_000;
+/** Entries per cache: valid keys and unknown secrets are cached apart, each least recently used out first. */
+export const MAX_CACHED_KEYS = 10_000;
 
 export type AccessMode = 'open' | 'keys';
 
@@ -14,11 +16,14 @@ export type AccessMode = 'open' | 'keys';
  * REQUIRE_API_KEYS is false the service is open (and says so loudly); once a key exists, or
  * with REQUIRE_API_KEYS=true, every protected route needs a key with the right scope.
  * Lookups are cached briefly so that the hot path does not query the database per request.
+ * Valid keys and unknown secrets have separate bounded LRU caches, so a flood of random
+ * secrets can only evict other unknown secrets, never a key in use.
  */
 @Injectable()
 export class ApiKeyAuthenticator implements OnApplicationBootstrap {
   private readonly logger = new Logger('Access');
-  private readonly cache = new Map<string, { key: ApiKey | null; until: number }>();
+  private readonly known = new LruCache<string, { key: ApiKey; until: number }>(MAX_CACHED_KEYS);
+  private readonly unknown = new LruCache<string, { until: number }>(MAX_CACHED_KEYS);
   private anyActive: { value: boolean; until: number } | null = null;
 
   constructor(
@@ -57,11 +62,18 @@ export class ApiKeyAuthenticator implements OnApplicationBootstrap {
   private async lookup(secret: string): Promise<ApiKey | null> {
     const hash = hashSecret(secret);
     const now = Date.now();
-    const cached = this.cache.get(hash);
-    if (cached && cached.until >= now) return cached.key;
+    const valid = this.known.get(hash);
+    if (valid && valid.until >= now) return valid.key;
+    const invalid = this.unknown.get(hash);
+    if (invalid && invalid.until >= now) return null;
     const key = await this.keys.findActiveByHash(hash);
-    if (this.cache.size >= MAX_CACHED_KEYS) this.cache.clear(); // random keys must not grow memory
-    this.cache.set(hash, { key, until: now + KEY_CACHE_MS });
+    if (key) {
+      this.known.set(hash, { key, until: now + KEY_CACHE_MS });
+      this.unknown.delete(hash);
+    } else {
+      this.known.delete(hash);
+      this.unknown.set(hash, { until: now + KEY_CACHE_MS });
+    }
     return key;
   }
 }
