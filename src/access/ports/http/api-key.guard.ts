@@ -5,7 +5,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from '../../../config';
 import { PUBLIC_ROUTE, ROUTE_SCOPE } from '../../../shared/http/route-access';
 import { ApiKeyAuthenticator } from '../../application/api-key-authenticator';
-import { ApiKey, RateLimitedError, Scope } from '../../domain/api-key';
+import { AuthFailureBudget } from '../../application/auth-failure-budget';
+import { ApiKey, MissingApiKeyError, RateLimitedError, Scope, TooManyAuthFailuresError } from '../../domain/api-key';
 
 /** Rate limits count requests (a batch is one) in windows of one second. */
 const RATE_WINDOW_MS = 1000;
@@ -17,25 +18,50 @@ export type RequestWithKey = FastifyRequest & { apiKey?: ApiKey | null };
  * the key, checks its scope, then applies the rate limit of the route's scope to the key —
  * or to the client address while the service is open — with @nestjs/throttler's storage,
  * answering with the standard RateLimit-* headers and 429 + Retry-After beyond it.
+ * An address that sent AUTH_FAILURE_LIMIT unknown keys within a minute gets 429 for every
+ * key it sends until the minute is over, before the key is looked up. The compatibility
+ * write routes of OPEN_WRITE_ROUTES need no key: a request without one is limited per address.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
+  private readonly failures: AuthFailureBudget;
+  private readonly openRoutes: Set<string>;
+
   constructor(
     private readonly reflector: Reflector,
     private readonly authenticator: ApiKeyAuthenticator,
     private readonly rates: ThrottlerStorageService,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.failures = new AuthFailureBudget(config.authFailureLimit);
+    this.openRoutes = new Set(config.openWriteRoutes);
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
     const request = context.switchToHttp().getRequest<RequestWithKey>();
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
     const required: Scope =
       this.reflector.getAllAndOverride<Scope>(ROUTE_SCOPE, targets) ??
       (request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'write');
-    request.apiKey = await this.authenticator.authorize(secretOf(request), required);
-    await this.limitRate(request, context.switchToHttp().getResponse<FastifyReply>(), required);
+    const secret = secretOf(request);
+    if (secret === undefined && this.openRoutes.size > 0 && this.openRoutes.has(`${request.method} ${request.routeOptions.url}`)) {
+      request.apiKey = null;
+      await this.limitRate(request, reply, 'write');
+      return true;
+    }
+    if (secret !== undefined) {
+      const retryAfter = this.failures.retryAfter(request.ip);
+      if (retryAfter > 0) throw new TooManyAuthFailuresError(retryAfter);
+    }
+    try {
+      request.apiKey = await this.authenticator.authorize(secret, required);
+    } catch (error) {
+      if (secret !== undefined && error instanceof MissingApiKeyError) this.failures.recordFailure(request.ip);
+      throw error;
+    }
+    await this.limitRate(request, reply, required);
     return true;
   }
 
