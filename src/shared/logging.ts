@@ -19,6 +19,8 @@ export function requestIdOf(req: IncomingMessage): string {
 const SECRET_PARAM = /^(?:.*[_-])?(?:api[_-]?key|apikey|key|token|password|passwd|pwd|secret|auth\w*|credentials?|signature|sig|session\w*|jwt|bearer)$/i;
 /** A value that is one of our keys wherever it appears. */
 const KEY_VALUE = /^tsk_/i;
+/** Cheap pre-check of the raw query: without any of these, no parameter can need redacting. */
+const SUSPECT = /key|tok|pass|pwd|secret|auth|sess|sig|cred|jwt|bearer|tsk_|%/i;
 
 /**
  * The URL as logged: the value of every query parameter named like a credential, and of any
@@ -28,7 +30,7 @@ const KEY_VALUE = /^tsk_/i;
  */
 export function redactQueryString(url: string): string {
   const query = url.indexOf('?');
-  if (query === -1) return url;
+  if (query === -1 || !SUSPECT.test(url.slice(query + 1))) return url;
   const pairs = url.slice(query + 1).split('&');
   let changed = false;
   for (let i = 0; i < pairs.length; i++) {
@@ -45,6 +47,7 @@ export function redactQueryString(url: string): string {
 }
 
 function decodeLoosely(part: string): string {
+  if (!part.includes('%') && !part.includes('+')) return part;
   try {
     return decodeURIComponent(part.replace(/\+/g, ' '));
   } catch {

@@ -30,4 +30,10 @@ export class AuthFailureBudget {
     if (!entry || entry.resetAt <= now) this.failures.set(client, { count: 1, resetAt: now + AUTH_FAILURE_WINDOW_MS });
     else entry.count += 1;
   }
+
+  /** Takes back a failure counted ahead of a lookup that found a valid key. */
+  forgive(client: string, now = Date.now()): void {
+    const entry = this.failures.get(client);
+    if (entry && entry.resetAt > now && entry.count > 0) entry.count -= 1;
+  }
 }

@@ -5,8 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from '../../../config';
 import { PUBLIC_ROUTE, ROUTE_SCOPE } from '../../../shared/http/route-access';
 import { ApiKeyAuthenticator } from '../../application/api-key-authenticator';
-import { AuthFailureBudget } from '../../application/auth-failure-budget';
-import { ApiKey, MissingApiKeyError, RateLimitedError, Scope, TooManyAuthFailuresError } from '../../domain/api-key';
+import { ApiKey, RateLimitedError, Scope } from '../../domain/api-key';
 
 /** Rate limits count requests (a batch is one) in windows of one second. */
 const RATE_WINDOW_MS = 1000;
@@ -18,13 +17,11 @@ export type RequestWithKey = FastifyRequest & { apiKey?: ApiKey | null };
  * the key, checks its scope, then applies the rate limit of the route's scope to the key —
  * or to the client address while the service is open — with @nestjs/throttler's storage,
  * answering with the standard RateLimit-* headers and 429 + Retry-After beyond it.
- * An address that sent AUTH_FAILURE_LIMIT unknown keys within a minute gets 429 for every
- * key it sends until the minute is over, before the key is looked up. The compatibility
+ * Failed authentications are budgeted per client address by the authenticator. The compatibility
  * write routes of OPEN_WRITE_ROUTES need no key: a request without one is limited per address.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
-  private readonly failures: AuthFailureBudget;
   private readonly openRoutes: Set<string>;
 
   constructor(
@@ -33,7 +30,6 @@ export class ApiKeyGuard implements CanActivate {
     private readonly rates: ThrottlerStorageService,
     private readonly config: AppConfig,
   ) {
-    this.failures = new AuthFailureBudget(config.authFailureLimit);
     this.openRoutes = new Set(config.openWriteRoutes);
   }
 
@@ -51,16 +47,7 @@ export class ApiKeyGuard implements CanActivate {
       await this.limitRate(request, reply, 'write');
       return true;
     }
-    if (secret !== undefined) {
-      const retryAfter = this.failures.retryAfter(request.ip);
-      if (retryAfter > 0) throw new TooManyAuthFailuresError(retryAfter);
-    }
-    try {
-      request.apiKey = await this.authenticator.authorize(secret, required);
-    } catch (error) {
-      if (secret !== undefined && error instanceof MissingApiKeyError) this.failures.recordFailure(request.ip);
-      throw error;
-    }
+    request.apiKey = await this.authenticator.authorize(secret, required, request.ip);
     await this.limitRate(request, reply, required);
     return true;
   }
