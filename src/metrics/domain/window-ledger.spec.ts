@@ -33,7 +33,8 @@ describe('window ledger rules', () => {
     const computedAfter = new Date(requestedAt.getTime() + 5);
     const computedBefore = new Date(requestedAt.getTime() - 5);
     expect(needsComputation({ version: 2, computedVersion: 2, computations: 2, computedAt: computedAfter }, backfill)).toBe(false);
-    expect(needsComputation({ version: 2, computedVersion: 2, computations: 2, computedAt: requestedAt }, backfill)).toBe(false);
+    // The same millisecond: which came first is unknown, so the backfill recomputes.
+    expect(needsComputation({ version: 2, computedVersion: 2, computations: 2, computedAt: requestedAt }, backfill)).toBe(true);
     expect(needsComputation({ version: 2, computedVersion: 2, computations: 2, computedAt: computedBefore }, backfill)).toBe(true);
     expect(needsComputation({ version: 3, computedVersion: 2, computations: 2, computedAt: computedAfter }, backfill)).toBe(true);
     // A plain run is not concerned: it computes what is missing or stale.

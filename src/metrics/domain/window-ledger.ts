@@ -42,7 +42,8 @@ export interface ComputeDecision {
   seenComputations: number;
   /**
    * When the run was asked for (before it waited behind other runs of its process): a backfill
-   * skips a window computed at or after this instant and up to date since.
+   * skips a window computed after this instant and up to date since (within the same
+   * millisecond the order is unknown, so it recomputes).
    */
   requestedAt?: Date;
 }
@@ -51,7 +52,7 @@ export interface ComputeDecision {
  * Decided under the window's lock, so a run that waited for another sees its result: it
  * skips a window that is already up to date — unless it is a backfill, which skips only what
  * another run computed after this one started: since it found the window (the ledger's count
- * moved), or at or after it was asked for (the ledger's `computedAt`, which covers the time
+ * moved), or after it was asked for (the ledger's `computedAt`, which covers the time
  * it waited behind other runs before finding its windows). Replicas compare the clocks of
  * the machines that computed: a skew of milliseconds can only make a backfill skip a
  * computation that many milliseconds older, which is up to date all the same.
@@ -65,5 +66,5 @@ export function needsComputation(
   if (!decision.force) return false;
   if (entry.computations !== decision.seenComputations) return false;
   const computedAt = entry.computedAt;
-  return !(decision.requestedAt && computedAt && computedAt.getTime() >= decision.requestedAt.getTime());
+  return !(decision.requestedAt && computedAt && computedAt.getTime() > decision.requestedAt.getTime());
 }
