@@ -1,7 +1,7 @@
 import { CommandBus } from '@nestjs/cqrs';
 import { ComputeActivityMetricsCommand } from '../src/metrics/application/compute-activity-metrics';
 import { parseCliArgs, USAGE } from '../src/metrics/ports/cli/cli-args';
-import { ComputedWindowResponse } from '../src/metrics/ports/http/metrics.dto';
+import { ComputedWindowResponse } from '../src/metrics/ports/http/metrics.responses';
 import { runCli, withAppContext } from './cli-context';
 
 /**

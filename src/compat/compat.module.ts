@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { IngestionReportingController } from './ports/http/ingestion-reporting.controller';
-import { EventStatsController, SummaryController } from './ports/http/summary-stats.controller';
+import { EventStatsController } from './ports/http/event-stats.controller';
+import { SummaryController } from './ports/http/summary.controller';
 import { UserLoginsController } from './ports/http/user-logins.controller';
 
 /**

@@ -5,7 +5,8 @@ import { ApiProblems } from '../../../shared/http/api-problems';
 import { parseDate, parseInstant } from '../../../shared/time';
 import { GetActiveUsersQuery } from '../../application/get-active-users';
 import { GetOverviewQuery } from '../../application/get-overview';
-import { ActiveUsersQueryDto, ActiveUsersResponse, OverviewQueryDto, OverviewResponse } from './analytics.dto';
+import { ActiveUsersQueryDto, OverviewQueryDto } from './analytics.requests';
+import { ActiveUsersResponse, OverviewResponse } from './analytics.responses';
 
 @ApiTags('analytics')
 @Controller('api/analytics')

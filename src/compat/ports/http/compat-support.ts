@@ -5,7 +5,7 @@ import { parseDate, parseInstant } from '../../../shared/time';
 import { GetOverviewQuery } from '../../../analytics/application/get-overview';
 import { RecordEventsCommand } from '../../../tracking/application/record-events';
 import { EventDraft } from '../../../tracking/domain/tracked-event';
-import { pick, SiteEventDto } from './compat.dto';
+import { pick, SiteEventDto } from './compat.requests';
 
 /** Validates a compat body against its DTO, reading only the system's own fields. */
 export function check<T extends object>(dto: new () => T, body: unknown, fields: string[], prefix = ''): { value?: T; errors: FieldError[] } {

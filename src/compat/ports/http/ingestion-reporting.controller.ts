@@ -6,7 +6,7 @@ import { FieldError } from '../../../shared/errors';
 import { Public } from '../../../shared/http/route-access';
 import { eventIdOf } from '../../application/natural-keys';
 import { check, record, siteEventDraft, siteStats } from './compat-support';
-import { SiteEventDto, SiteStatsQueryDto } from './compat.dto';
+import { SiteEventDto, SiteStatsQueryDto } from './compat.requests';
 
 const fail = (reply: FastifyReply, errors: FieldError[]) => {
   void reply.status(400);

@@ -7,7 +7,7 @@ import { FieldError } from '../../../shared/errors';
 import { parseDate, parseInstant } from '../../../shared/time';
 import { eventIdOf } from '../../application/natural-keys';
 import { check, record, userIdOf } from './compat-support';
-import { LoginDto } from './compat.dto';
+import { LoginDto } from './compat.requests';
 
 const error = (reply: FastifyReply, errors: FieldError[]) => {
   void reply.status(400);

@@ -4,22 +4,20 @@ import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ValidationFailedError } from '../../../shared/errors';
 import { ApiProblems } from '../../../shared/http/api-problems';
 import { RequireScope } from '../../../shared/http/route-access';
-import { PageQueryDto } from '../../../shared/http/page-query.dto';
+import { PageQueryDto } from '../../../shared/http/page-query.requests';
 import { parseInstant } from '../../../shared/time';
 import { ComputeActivityMetricsCommand } from '../../application/compute-activity-metrics';
 import { ListMetricsQuery } from '../../application/list-metrics';
 import { ListWindowsQuery } from '../../application/list-windows';
+import { ComputeMetricsDto, ListMetricsQueryDto, ListWindowsQueryDto } from './metrics.requests';
 import {
   ComputedWindowResponse,
-  ComputeMetricsDto,
-  ListMetricsQueryDto,
-  ListWindowsQueryDto,
   MetricsRunResponse,
   UserMetricsPageResponse,
   UserMetricsResponse,
   WindowPageResponse,
   WindowResponse,
-} from './metrics.dto';
+} from './metrics.responses';
 
 const instant = (value?: string) => (value ? parseInstant(value)! : undefined);
 

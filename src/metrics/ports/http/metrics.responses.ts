@@ -1,39 +1,8 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString } from 'class-validator';
-import { IsIsoInstant } from '../../../shared/http/validators';
-import { RangePageQueryDto } from '../../../shared/http/page-query.dto';
+import { ApiProperty } from '@nestjs/swagger';
 import { ActivityWindow } from '../../domain/activity-window';
 import { StoredUserActivity, WindowComputation } from '../../domain/activity-metrics.repository';
 import { WINDOW_STATUSES, WindowStatus } from '../../domain/window-ledger';
 import { WindowView } from '../../application/list-windows';
-
-export class ComputeMetricsDto {
-  @ApiPropertyOptional({ format: 'date-time', description: 'With till: backfill every ended window overlapping [from, till).', example: '2025-10-23T00:00:00Z' })
-  @IsOptional()
-  @IsIsoInstant()
-  from?: string;
-
-  @ApiPropertyOptional({ format: 'date-time', description: 'Exclusive; after from, at most 366 days later.', example: '2025-10-24T00:00:00Z' })
-  @IsOptional()
-  @IsIsoInstant()
-  till?: string;
-}
-
-/** Metrics of the windows that overlap [from, till). */
-export class ListMetricsQueryDto extends RangePageQueryDto {
-  @ApiPropertyOptional({ example: '321' })
-  @IsOptional()
-  @IsString({ message: 'must be given once' })
-  user_id?: string;
-}
-
-/** Windows that overlap [from, till). */
-export class ListWindowsQueryDto extends RangePageQueryDto {
-  @ApiPropertyOptional({ enum: WINDOW_STATUSES })
-  @IsOptional()
-  @IsIn(WINDOW_STATUSES as string[], { message: `must be one of ${WINDOW_STATUSES.join(', ')}` })
-  status?: WindowStatus;
-}
 
 export class ComputedWindowResponse {
   @ApiProperty({ format: 'date-time', example: '2025-10-23T12:00:00.000Z' })

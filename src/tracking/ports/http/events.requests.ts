@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsDefined, IsIn, IsOptional, IsString, IsUUID, Length, MaxLength } from 'class-validator';
-import { RangePageQueryDto } from '../../../shared/http/page-query.dto';
+import { RangePageQueryDto } from '../../../shared/http/page-query.requests';
 import { findUnstorableText } from '../../../shared/http/validate';
 import { parseInstant } from '../../../shared/time';
 import { IsIsoInstant, IsJsonObject, IsUserId } from '../../../shared/http/validators';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { validateByDecorators } from '../../../shared/http/validate';
-import { RecordEventDto } from './event.dto';
+import { RecordEventDto } from './events.requests';
 
 /**
  * RecordEventDto.isPlainlyValid is a shortcut past class-validator: it must never accept an
