@@ -10,7 +10,7 @@ import {
   SHARED_DATA_ROOT,
   sharedDataDir,
 } from '../../src/shared/database/embedded-postgres-location';
-import { freePort, ROOT, spawnNode, Spawned, terminate, waitForReady } from '../support/process';
+import { freePort, ROOT, spawnNode, Spawned, terminate, waitFor, waitForReady } from '../support/process';
 import { startTestCluster, startTestPostgres, stopTestPostgres } from '../support/test-postgres';
 
 /**
@@ -68,7 +68,8 @@ function lines(output: string): string[] {
     const dataDir = sharedDataDir(configured);
     expect(dataDir.startsWith(`${SHARED_DATA_ROOT}/`)).toBe(true);
     expect(output).toContain(`data kept in ${dataDir}`);
-    expect(output).toContain(`(data in ${dataDir})`);
+    // Logged just after the port opens, so possibly after the first ready answer.
+    await waitFor(async () => output.includes(`(data in ${dataDir})`), 10_000, 'the startup line naming the data folder');
     expect(statSync(join(dataDir, 'PG_VERSION')).uid).toBe(serverUser().uid);
     expect(existsSync(join(configured, 'PG_VERSION'))).toBe(false);
     // The server runs from the root-owned copy of the binaries, not from the clone.
