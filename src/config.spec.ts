@@ -13,6 +13,8 @@ describe('loadConfig', () => {
       requireApiKeys: false,
       corsOrigins: [],
       writeQueueMaxEvents: 50_000,
+      authFailureLimit: 20,
+      openWriteRoutes: [],
     });
     expect(config.embeddedPgDir).toMatch(/\.data\/postgres$/);
   });
@@ -29,6 +31,8 @@ describe('loadConfig', () => {
       REQUIRE_API_KEYS: 'true',
       CORS_ORIGINS: 'https://a.example.com, http://localhost:3000',
       WRITE_QUEUE_MAX_EVENTS: '500',
+      AUTH_FAILURE_LIMIT: '0',
+      OPEN_WRITE_ROUTES: 'POST /event, post /v1/user/login/ ,POST  /api/ingestion/event,POST /event',
     });
     expect(config).toMatchObject({
       port: 9000,
@@ -41,7 +45,24 @@ describe('loadConfig', () => {
       requireApiKeys: true,
       corsOrigins: ['https://a.example.com', 'http://localhost:3000'],
       writeQueueMaxEvents: 500,
+      authFailureLimit: 0,
+      openWriteRoutes: ['POST /event', 'POST /v1/user/login', 'POST /api/ingestion/event'],
     });
+  });
+
+  it('refuses OPEN_WRITE_ROUTES entries that are not compatibility write routes, naming the variable', () => {
+    for (const entry of ['GET /stats', 'POST /api/event', 'POST /api/events/batch', 'POST /nothing', '/event', 'POST /event now', 'PUT /event']) {
+      let error: unknown;
+      try {
+        loadConfig({ OPEN_WRITE_ROUTES: `POST /event,${entry}` });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems).toEqual([expect.stringContaining(`OPEN_WRITE_ROUTES may list only compatibility write routes`)]);
+      expect((error as ConfigError).problems[0]).toContain(`(got "${entry}")`);
+    }
+    expect(() => loadConfig({ AUTH_FAILURE_LIMIT: '-1' })).toThrow(/AUTH_FAILURE_LIMIT/);
   });
 
   it('names every bad variable at once and never echoes the database URL', () => {

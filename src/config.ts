@@ -4,6 +4,13 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
 
 /**
+ * The compatibility write routes OPEN_WRITE_ROUTES may leave open (their seed clients cannot
+ * send a key). Native routes and reads always need a key once keys are required.
+ */
+export const OPENABLE_WRITE_ROUTES = ['POST /event', 'POST /api/ingestion/event', 'POST /v1/user/login'] as const;
+export type OpenableWriteRoute = (typeof OPENABLE_WRITE_ROUTES)[number];
+
+/**
  * The one typed configuration of the service. It is parsed once, before Nest boots,
  * because the embedded database and the HTTP port must be known before any module
  * exists; every module receives it by injection (the class is the token).
@@ -25,6 +32,10 @@ export class AppConfig {
   readonly writeQueueMaxEvents!: number;
   /** Requests per second per API key (per client address while open), by the route's scope; 0 = unlimited. */
   readonly rateLimits!: { read: number; write: number; admin: number };
+  /** Failed authentications (unknown or revoked key) per minute per client address; beyond, 429. 0 = no limit. */
+  readonly authFailureLimit!: number;
+  /** Compatibility write routes served without a key (rate-limited per client address), as "POST /event". */
+  readonly openWriteRoutes!: OpenableWriteRoute[];
 }
 
 export class ConfigError extends Error {
@@ -107,6 +118,21 @@ export function loadConfig(env: Env = process.env): AppConfig {
     }
   }
 
+  const openWriteRoutes: OpenableWriteRoute[] = [];
+  for (const entry of (read('OPEN_WRITE_ROUTES') ?? '').split(',')) {
+    const route = entry.trim().replace(/\s+/g, ' ');
+    if (route === '') continue;
+    // "post /event/" is "POST /event": the method in any case, a trailing slash ignored.
+    const parts = route.split(' ');
+    const normalised = parts.length === 2 ? `${parts[0].toUpperCase()} ${parts[1].replace(/(.)\/$/, '$1')}` : route;
+    const known = OPENABLE_WRITE_ROUTES.find((r) => r === normalised);
+    if (!known) {
+      problems.push(
+        `OPEN_WRITE_ROUTES may list only compatibility write routes: ${OPENABLE_WRITE_ROUTES.join(', ')} (got "${route}")`,
+      );
+    } else if (!openWriteRoutes.includes(known)) openWriteRoutes.push(known);
+  }
+
   const config: AppConfig = {
     port: port('PORT', 8080),
     databaseUrl,
@@ -124,6 +150,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       write: count('RATE_LIMIT_WRITE', 1000),
       admin: count('RATE_LIMIT_ADMIN', 10),
     },
+    authFailureLimit: count('AUTH_FAILURE_LIMIT', 20),
+    openWriteRoutes,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -13,18 +13,35 @@ import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import { ApiKeyAuthenticator } from '../access/application/api-key-authenticator';
+import { AppConfig } from '../config';
 import { Public } from '../shared/http/route-access';
+
+/**
+ * How long a readiness answer is reused. The route is public, so without this every call
+ * would cost database round trips; with it a flood costs one check per interval, and an
+ * outage still turns it 503 within about this long (plus the check's own timeout).
+ */
+export const READY_CACHE_MS = 1000;
+
+interface Readiness {
+  status: 200 | 503;
+  report: HealthCheckResult;
+}
 
 @ApiTags('operations')
 @Public()
 @Controller('health')
 export class HealthController {
+  /** The last (or in-flight) check: callers within READY_CACHE_MS of its start share it. */
+  private readiness: { startedAt: number; answer: Promise<Readiness> } | null = null;
+
   constructor(
     private readonly health: HealthCheckService,
     private readonly db: TypeOrmHealthIndicator,
     private readonly indicators: HealthIndicatorService,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly access: ApiKeyAuthenticator,
+    private readonly config: AppConfig,
   ) {}
 
   @Get('live')
@@ -40,27 +57,43 @@ export class HealthController {
   @ApiOkResponse({ schema: { example: { status: 'ok', info: { database: { status: 'up' }, schema: { status: 'up' } } } } })
   @ApiServiceUnavailableResponse({ description: 'Not ready; the body says which check failed.' })
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
+    const now = Date.now();
+    if (!this.readiness || now - this.readiness.startedAt >= READY_CACHE_MS) {
+      const answer = this.check();
+      this.readiness = { startedAt: now, answer };
+      // An unexpected failure is not reused: the next call checks again.
+      answer.catch(() => {
+        if (this.readiness?.answer === answer) this.readiness = null;
+      });
+    }
+    const { status, report } = await this.readiness.answer;
+    if (status === 503) void reply.status(503).header('Retry-After', '5');
+    return report;
+  }
+
+  private async check(): Promise<Readiness> {
     try {
-      return await this.health.check([
+      const report = await this.health.check([
         () => this.db.pingCheck('database', { connection: this.dataSource, timeout: 1000 }),
         () => this.schemaCheck(),
         () => this.accessCheck(),
       ]);
+      return { status: 200, report };
     } catch (error) {
       // Terminus throws a 503 carrying the per-check report; answer it as is.
       const report = (error as { getResponse?: () => HealthCheckResult }).getResponse?.();
       if (!report) throw error;
-      void reply.status(503).header('Retry-After', '5');
-      return report;
+      return { status: 503, report };
     }
   }
 
-  /** Says whether the service is open to anyone (no API key yet) — up either way. */
+  /** Says whether the service is open to anyone (no API key yet), and which routes OPEN_WRITE_ROUTES opens — up either way. */
   private async accessCheck(): Promise<HealthIndicatorResult> {
     const mode = await this.access.mode();
     return this.indicators.check('access').up({
       mode,
       ...(mode === 'open' ? { warning: 'no API key exists: every route is open; create one with npm run keys' } : {}),
+      ...(mode === 'keys' && this.config.openWriteRoutes.length > 0 ? { open_write_routes: this.config.openWriteRoutes } : {}),
     });
   }
 

@@ -15,19 +15,71 @@ export function requestIdOf(req: IncomingMessage): string {
   return typeof given === 'string' && CLIENT_REQUEST_ID.test(given) ? given : randomUUID();
 }
 
+/** Query parameters whose value is a credential: api_key, key, access_token, password, client_secret, auth… */
+const SECRET_PARAM = /^(?:.*[_-])?(?:api[_-]?key|apikey|key|token|password|passwd|pwd|secret|auth\w*|credentials?|signature|sig|session\w*|jwt|bearer)$/i;
+/** A value that is one of our keys wherever it appears. */
+const KEY_VALUE = /^tsk_/i;
+/** Cheap pre-check of the raw query: without any of these, no parameter can need redacting. */
+const SUSPECT = /key|tok|pass|pwd|secret|auth|sess|sig|cred|jwt|bearer|tsk_|%/i;
+
+/**
+ * The URL as logged: the value of every query parameter named like a credential, and of any
+ * parameter holding one of our keys, becomes [REDACTED]. Keys sent in the query string are
+ * refused, but would otherwise be written in full to the request log. Costs nothing for a URL
+ * without a query string (the hot path); parameter names are compared decoded.
+ */
+export function redactQueryString(url: string): string {
+  const query = url.indexOf('?');
+  if (query === -1 || !SUSPECT.test(url.slice(query + 1))) return url;
+  const pairs = url.slice(query + 1).split('&');
+  let changed = false;
+  for (let i = 0; i < pairs.length; i++) {
+    const equals = pairs[i].indexOf('=');
+    const name = decodeLoosely(equals === -1 ? pairs[i] : pairs[i].slice(0, equals));
+    const value = equals === -1 ? '' : decodeLoosely(pairs[i].slice(equals + 1));
+    // accessToken, apiKey: camelCase words are compared as access_token, api_key.
+    if (SECRET_PARAM.test(name.trim().replace(/([a-z\d])([A-Z])/g, '$1_$2')) || KEY_VALUE.test(value.trim())) {
+      pairs[i] = `${equals === -1 ? pairs[i] : pairs[i].slice(0, equals)}=[REDACTED]`;
+      changed = true;
+    }
+  }
+  return changed ? `${url.slice(0, query)}?${pairs.join('&')}` : url;
+}
+
+function decodeLoosely(part: string): string {
+  if (!part.includes('%') && !part.includes('+')) return part;
+  try {
+    return decodeURIComponent(part.replace(/\+/g, ' '));
+  } catch {
+    return part; // a malformed escape is logged as sent, but still compared
+  }
+}
+
+/**
+ * Headers that carry credentials, removed from any object pino logs (by path, compiled once):
+ * the serializers below never log headers, this guards every other logger call.
+ */
+const REDACTED_PATHS = ['authorization', 'x-api-key', 'cookie', 'set-cookie', 'proxy-authorization'].flatMap((header) => [
+  `req.headers["${header}"]`,
+  `headers["${header}"]`,
+  `*.headers["${header}"]`,
+]);
+
 /**
  * Structured JSON logs: Fastify's own pino logger writes one line per request, and
  * nestjs-pino (`useExisting`) hands that request's logger to every Nest `Logger` call made
  * while handling it — so the lines of the command a request dispatched carry its `reqId`.
  * (nestjs-pino's own pino-http middleware, through Express-style middleware emulation,
  * measured at about a third of the throughput of a cheap route; Fastify's logger is native.)
- * Only method, URL and status are logged, never headers or bodies, so keys never are.
+ * Only method, URL (credentials in its query string redacted) and status are logged, never
+ * bodies or headers (and credential headers are redacted should any other line carry them).
  */
 export function fastifyLoggerOptions(config: AppConfig) {
   return {
     level: config.logLevel,
+    redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
     serializers: {
-      req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
+      req: (req: { method: string; url: string }) => ({ method: req.method, url: redactQueryString(req.url) }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
   };
@@ -35,5 +87,5 @@ export function fastifyLoggerOptions(config: AppConfig) {
 
 export function loggingParams(config: AppConfig): Params {
   // The root logger, for lines written outside any request (start-up, cron).
-  return { useExisting: true, pinoHttp: { level: config.logLevel } };
+  return { useExisting: true, pinoHttp: { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' } } };
 }

@@ -305,3 +305,65 @@ describe('PostgreSQL: a backfill over a window whose events were removed', () =>
     expect(strip(await allMetrics(metrics))).toEqual(expectedMetrics(remaining));
   });
 });
+
+describe('PostgreSQL: concurrent backfills of the same range, on one replica and several', () => {
+  it('computes each window once: a backfill that waited skips what another computed after it started', async () => {
+    await truncateAll(dataSource);
+    const metrics = new TypeOrmActivityMetricsRepository(dataSource);
+    const events = generateEvents(31, 400);
+    await postgresEvents().insertNew(events);
+    await new ComputeActivityMetricsHandler(metrics).execute(new ComputeActivityMetricsCommand('cron', undefined, NOW));
+    const before = await metrics.listWindows({ now: NOW, limit: 1000 });
+    expect(before.length).toBeGreaterThan(10);
+    expect(before.every((w) => w.computations === 1)).toBe(true);
+
+    // Three replicas (each its own handler, as each process has one), eight backfills at once.
+    const replicas = Array.from({ length: 3 }, () => new ComputeActivityMetricsHandler(new TypeOrmActivityMetricsRepository(dataSource)));
+    const range = { from: new Date(DAY0), till: new Date(DAY0 + 3 * 86_400_000) };
+    const runs = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => replicas[i % replicas.length].execute(new ComputeActivityMetricsCommand('http', range, NOW))),
+    );
+    const computed = runs.flatMap((run) => run.windows.map((w) => w.window.start.toISOString()));
+    expect(computed.sort()).toEqual(before.map((w) => w.window.start.toISOString()).sort());
+    const after = await metrics.listWindows({ now: NOW, limit: 1000 });
+    expect(after.map((w) => [w.window.start.toISOString(), w.computations])).toEqual(
+      before.map((w) => [w.window.start.toISOString(), 2]),
+    );
+    expect(strip(await allMetrics(metrics))).toEqual(expectedMetrics(events));
+
+    // A backfill that arrives after they finished recomputes the range, as asked.
+    const later = await replicas[0].execute(new ComputeActivityMetricsCommand('http', range, NOW));
+    expect(later.windows).toHaveLength(before.length);
+  });
+
+  it('on one replica: backfills and a plain run queued behind a backfill skip what it computed', async () => {
+    await truncateAll(dataSource);
+    const metrics = new TypeOrmActivityMetricsRepository(dataSource);
+    const compute = new ComputeActivityMetricsHandler(metrics);
+    const events = generateEvents(37, 100);
+    await postgresEvents().insertNew(events);
+    const window = ActivityWindow.containing(events.find((e) => e.userId !== null)!.occurredAt);
+    // Another session holds the window's lock; the runs of this process queue behind it.
+    const holder = dataSource.createQueryRunner();
+    await holder.connect();
+    await holder.startTransaction();
+    await holder.query('SELECT pg_advisory_xact_lock($1, $2)', [0x74726b, window.index]);
+    const range = { from: window.start, till: window.end };
+    const first = compute.execute(new ComputeActivityMetricsCommand('http', range, NOW));
+    await new Promise((r) => setTimeout(r, 100));
+    const second = compute.execute(new ComputeActivityMetricsCommand('cli', range, NOW));
+    const plain = compute.execute(new ComputeActivityMetricsCommand('cron', undefined, NOW));
+    await new Promise((r) => setTimeout(r, 100));
+    await holder.commitTransaction();
+    await holder.release();
+    expect((await first).windows.map((w) => w.window.start)).toEqual([window.start]);
+    expect((await second).windows).toEqual([]); // computed by the first after the second arrived
+    expect((await plain).windows.map((w) => w.window.start)).not.toContainEqual(window.start);
+    // A late event makes the window stale: the next plain run computes it again.
+    await postgresEvents().insertNew([{ ...events.find((e) => window.contains(e.occurredAt))!, id: uuidv7(), action: 'late' }]);
+    const next = await compute.execute(new ComputeActivityMetricsCommand('cron', undefined, NOW));
+    expect(next.windows.map((w) => w.window.start)).toEqual([window.start]);
+    const [entry] = await metrics.listWindows({ now: NOW, from: window.start, till: window.end, limit: 1 });
+    expect(entry.computations).toBe(2);
+  });
+});

@@ -1,4 +1,7 @@
 import { KEY_CACHE_MS } from '../../src/access/application/api-key-authenticator';
+import { hashSecret, newSecret } from '../../src/access/domain/api-key';
+import { ApiKeyRepository } from '../../src/access/domain/api-key.repository';
+import { OPENABLE_WRITE_ROUTES } from '../../src/config';
 import { spawnNode } from '../support/process';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -184,5 +187,113 @@ describe('rate limits', () => {
       await limited.close();
       await t.db.query('TRUNCATE api_keys');
     }
+  });
+});
+
+/** One request from a given client address (Fastify's inject sets the socket's address). */
+async function from(app: TestApp, remoteAddress: string, method: 'GET' | 'POST', url: string, headers: Record<string, string> = {}, body?: object) {
+  const res = await app.app.getHttpAdapter().getInstance().inject({ method, url, headers, remoteAddress, payload: body });
+  return { status: res.statusCode, headers: res.headers, body: res.body ? JSON.parse(res.body) : undefined };
+}
+
+describe('failed authentications', () => {
+  it('answers 429 to an address after AUTH_FAILURE_LIMIT unknown keys, before looking its keys up; other addresses still get 401', async () => {
+    await t.db.query('TRUNCATE api_keys');
+    const guarded = await startTestApp({ REQUIRE_API_KEYS: 'true', AUTH_FAILURE_LIMIT: '5' });
+    const keys = guarded.app.get(ApiKeyRepository);
+    try {
+      const valid = newSecret();
+      await keys.create({ id: '0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a11', name: 'valid', scope: 'admin', secretHash: hashSecret(valid) });
+      const lookups = jest.spyOn(keys, 'findActiveByHash');
+      const statuses = [];
+      for (let i = 0; i < 8; i++) {
+        statuses.push((await from(guarded, '203.0.113.7', 'GET', '/api/events', { 'X-API-Key': `tsk_guess-${i}` })).status);
+      }
+      expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429, 429]);
+      expect(lookups).toHaveBeenCalledTimes(5); // the refused guesses were never looked up
+      const refused = await from(guarded, '203.0.113.7', 'POST', '/api/event', { Authorization: `Bearer ${valid}` }, { user_id: 1, action: 'a' });
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(50);
+      expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(60);
+      expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(refused.body).toMatchObject({ status: 429, type: 'urn:tracking-service:problem:too-many-auth-failures', detail: expect.stringContaining('failed authentications') });
+      expect(lookups).toHaveBeenCalledTimes(5);
+      // Without a key the answer stays 401: asking for a key costs nothing and guesses nothing.
+      expect((await from(guarded, '203.0.113.7', 'GET', '/api/events')).status).toBe(401);
+      // Another address: its own budget.
+      expect((await from(guarded, '203.0.113.8', 'GET', '/api/events', { 'X-API-Key': 'tsk_guess-x' })).status).toBe(401);
+      expect((await from(guarded, '203.0.113.8', 'GET', '/api/events', { 'X-API-Key': valid })).status).toBe(200);
+      // Valid keys and a wrong scope are not failed authentications.
+      const reader = newSecret();
+      await keys.create({ id: '0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a12', name: 'reader', scope: 'read', secretHash: hashSecret(reader) });
+      for (let i = 0; i < 8; i++) {
+        expect((await from(guarded, '203.0.113.9', 'POST', '/api/metrics', { 'X-API-Key': reader }, {})).status).toBe(403);
+      }
+      expect((await from(guarded, '203.0.113.9', 'GET', '/api/events', { 'X-API-Key': reader })).status).toBe(200);
+    } finally {
+      await guarded.close();
+      await t.db.query('TRUNCATE api_keys');
+    }
+  });
+});
+
+describe('OPEN_WRITE_ROUTES', () => {
+  const seed004 = { site_id: 's', event_type: 'page_view', path: '/p', user_id: 'u', timestamp: '2025-11-12T19:30:01Z' };
+  const seed000 = { user_id: 'u', login_time: '2025-08-09T16:30:00Z' };
+
+  it('leaves the chosen compatibility write routes open without a key, rate-limited per address; everything else needs one', async () => {
+    await t.db.query('TRUNCATE api_keys');
+    const app = await startTestApp({ REQUIRE_API_KEYS: 'true', OPEN_WRITE_ROUTES: 'POST /event, POST /v1/user/login', RATE_LIMIT_WRITE: '3' });
+    try {
+      const posts = [];
+      for (let i = 0; i < 4; i++) posts.push(await from(app, '198.51.100.1', 'POST', '/event', {}, { ...seed004, path: `/p${i}` }));
+      expect(posts.map((r) => r.status)).toEqual([202, 202, 202, 429]);
+      expect(posts[0].headers['ratelimit-limit']).toBe('3');
+      expect(posts[3].headers['retry-after']).toMatch(/^[1-9]\d*$/);
+      // Another address has its own budget.
+      expect((await from(app, '198.51.100.2', 'POST', '/event', {}, seed004)).status).toBe(202);
+      expect((await from(app, '198.51.100.2', 'POST', '/v1/user/login', {}, seed000)).status).toBe(202);
+      const [{ n }] = await app.db.query("SELECT count(*)::int AS n FROM events WHERE user_id = 'u'");
+      expect(n).toBe(5);
+      // A route not listed, native routes and reads still need a key.
+      const closed: Array<['GET' | 'POST', string, object?]> = [
+        ['POST', '/api/ingestion/event', seed004],
+        ['POST', '/api/event', { user_id: 1, action: 'a' }],
+        ['POST', '/api/events/batch', { events: [{ user_id: 1, action: 'a' }] }],
+        ['POST', '/api/metrics', {}],
+        ['GET', '/stats?site_id=s'],
+        ['GET', '/v1/user/uniques/daily?date=2025-08-09'],
+        ['GET', '/api/events'],
+      ];
+      for (const [method, url, body] of closed) {
+        expect(`${method} ${url}: ${(await from(app, '198.51.100.3', method, url, {}, body)).status}`).toBe(`${method} ${url}: 401`);
+      }
+      // A key sent to an open route is checked all the same.
+      expect((await from(app, '198.51.100.3', 'POST', '/event', { 'X-API-Key': 'tsk_wrong' }, seed004)).status).toBe(401);
+      // Readiness says which routes are open.
+      expect((await app.http().get('/health/ready')).body.info.access).toEqual({
+        status: 'up',
+        mode: 'keys',
+        open_write_routes: ['POST /event', 'POST /v1/user/login'],
+      });
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('lists only routes that exist and are compatibility writes', async () => {
+    const doc = (await t.http().get('/docs-json')).body as { paths: Record<string, Record<string, unknown>> };
+    for (const route of OPENABLE_WRITE_ROUTES) {
+      const [method, path] = route.split(' ');
+      expect(`${route}: ${Boolean(doc.paths[path]?.[method.toLowerCase()])}`).toBe(`${route}: true`);
+      expect(path.startsWith('/api/event')).toBe(false);
+    }
+  });
+
+  it('refuses to start with a route it cannot open, naming the variable', async () => {
+    const server = spawnNode('dist/src/main.js', [], { OPEN_WRITE_ROUTES: 'POST /event,POST /api/events/batch', PORT: '1' });
+    expect(await server.exited).toBe(2);
+    expect(server.output()).toContain('OPEN_WRITE_ROUTES may list only compatibility write routes');
+    expect(server.output()).toContain('"POST /api/events/batch"');
   });
 });

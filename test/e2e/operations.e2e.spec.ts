@@ -1,3 +1,4 @@
+import { READY_CACHE_MS } from '../../src/health/health.controller';
 import { startTestApp, TestApp } from '../support/test-app';
 import { TcpProxy } from '../support/tcp-proxy';
 import { canRestartTestPostgres, startTestPostgres, stopTestPostgres } from '../support/test-postgres';
@@ -21,6 +22,28 @@ describe('operations routes', () => {
     const res = await t.http().get('/health/ready');
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'ok', info: { database: { status: 'up' }, schema: { status: 'up' } } });
+  });
+
+  it('GET /health/ready checks the database at most once per READY_CACHE_MS, however many calls arrive', async () => {
+    await new Promise((r) => setTimeout(r, READY_CACHE_MS)); // no answer left from the test before
+    const queries = jest.spyOn(t.db, 'query');
+    const pings = () => queries.mock.calls.filter(([sql]) => sql === 'SELECT 1').length;
+    try {
+      const started = Date.now();
+      const answers = await Promise.all(Array.from({ length: 60 }, () => t.http().get('/health/ready')));
+      const intervals = Math.floor((Date.now() - started) / READY_CACHE_MS) + 1;
+      expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
+      expect(answers[59].body).toMatchObject({ status: 'ok', info: { database: { status: 'up' }, schema: { status: 'up' } } });
+      expect(pings()).toBeGreaterThanOrEqual(1);
+      expect(pings()).toBeLessThanOrEqual(intervals);
+      // Once the interval is over, the next call checks again.
+      await new Promise((r) => setTimeout(r, READY_CACHE_MS + 50));
+      const before = pings();
+      expect((await t.http().get('/health/ready')).status).toBe(200);
+      expect(pings()).toBe(before + 1);
+    } finally {
+      queries.mockRestore();
+    }
   });
 
   it('serves Swagger UI at /docs, with assets that its content security policy allows', async () => {
@@ -134,6 +157,7 @@ describe('when the test PostgreSQL is stopped and started again', () => {
         expect(write.headers['retry-after']).toMatch(/^\d+$/);
         expect(Date.now() - started).toBeLessThan(100);
       }
+      await new Promise((r) => setTimeout(r, READY_CACHE_MS)); // the cached answer expires
       expect((await t.http().get('/health/ready')).status).toBe(503);
       expect((await t.http().get('/health/live')).status).toBe(200);
     } finally {
@@ -146,6 +170,7 @@ describe('when the test PostgreSQL is stopped and started again', () => {
       if (status !== 201) await new Promise((r) => setTimeout(r, 200));
     }
     expect(status).toBe(201);
+    await new Promise((r) => setTimeout(r, READY_CACHE_MS));
     expect((await t.http().get('/health/ready')).status).toBe(200);
     const actions = (await t.http().get('/api/events?order=asc&user_id=pg-stop')).body.data.map((e: { action: string }) => e.action);
     expect(actions).toEqual(['before', 'after']);
@@ -168,7 +193,9 @@ describe('when the connection to the database is cut (works with any DATABASE_UR
 
   it('answers 503 with Retry-After, stays live, and recovers by itself when it returns', async () => {
     await t.http().post('/api/event').send({ user_id: 'outage', action: 'before' }).expect(201);
+    expect((await t.http().get('/health/ready')).status).toBe(200);
     await proxy.cut();
+    const cutAt = Date.now();
 
     const write = await t.http().post('/api/event').send({ user_id: 'outage', action: 'during' });
     expect(write.status).toBe(503);
@@ -176,7 +203,13 @@ describe('when the connection to the database is cut (works with any DATABASE_UR
     expect(write.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(JSON.stringify(write.body)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|postgres/);
     expect((await t.http().get('/api/events')).status).toBe(503);
-    expect((await t.http().get('/health/ready')).status).toBe(503);
+    // The cached readiness answer turns 503 within READY_CACHE_MS (plus the check's 1 s timeout).
+    let ready = (await t.http().get('/health/ready')).status;
+    while (ready === 200 && Date.now() - cutAt < READY_CACHE_MS + 1500) {
+      await new Promise((r) => setTimeout(r, 100));
+      ready = (await t.http().get('/health/ready')).status;
+    }
+    expect(ready).toBe(503);
     expect((await t.http().get('/health/live')).status).toBe(200);
 
     await proxy.restore();
@@ -186,6 +219,7 @@ describe('when the connection to the database is cut (works with any DATABASE_UR
       if (recovered !== 201) await new Promise((r) => setTimeout(r, 100));
     }
     expect(recovered).toBe(201);
+    await new Promise((r) => setTimeout(r, READY_CACHE_MS));
     expect((await t.http().get('/health/ready')).status).toBe(200);
     const actions = (await t.http().get('/api/events?order=asc&user_id=outage')).body.data.map((e: { action: string }) => e.action);
     expect(actions).toEqual(['before', 'after']);

@@ -24,6 +24,8 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     RATE_LIMIT_READ: '0',
     RATE_LIMIT_WRITE: '0',
     RATE_LIMIT_ADMIN: '0',
+    // Tests send wrong keys on purpose; the failed-authentication test sets its own budget.
+    AUTH_FAILURE_LIMIT: '0',
     ...overrides,
   });
 }

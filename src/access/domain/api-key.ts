@@ -60,3 +60,11 @@ export class RateLimitedError extends DomainError {
     super(`Too many requests; retry in ${retryAfterSeconds} s.`);
   }
 }
+
+export class TooManyAuthFailuresError extends DomainError {
+  readonly code = 'too-many-auth-failures';
+  readonly kind = 'rate_limited';
+  constructor(readonly retryAfterSeconds: number) {
+    super(`Too many failed authentications from this address; retry in ${retryAfterSeconds} s.`);
+  }
+}

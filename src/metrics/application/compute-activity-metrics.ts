@@ -50,12 +50,14 @@ export class ComputeActivityMetricsHandler
 
   async execute(command: ComputeActivityMetricsCommand): Promise<ComputeActivityMetricsResult> {
     if (command.range) validateRange(command.range.from, command.range.till);
-    const run = this.queue.then(() => this.run(command));
+    // A backfill skips windows computed from now on (by runs queued ahead of it, or elsewhere).
+    const requestedAt = new Date();
+    const run = this.queue.then(() => this.run(command, requestedAt));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async run({ trigger, range, now }: ComputeActivityMetricsCommand): Promise<ComputeActivityMetricsResult> {
+  private async run({ trigger, range, now }: ComputeActivityMetricsCommand, requestedAt: Date): Promise<ComputeActivityMetricsResult> {
     const started = Date.now();
     const windows = range
       ? await this.metrics.findWindowsInRange(range.from, range.till, now)
@@ -72,6 +74,7 @@ export class ComputeActivityMetricsHandler
           trigger,
           force: range !== undefined,
           seenComputations: computations,
+          requestedAt,
         });
         if (result) computed.push(result);
       }

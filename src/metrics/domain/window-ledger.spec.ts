@@ -26,4 +26,18 @@ describe('window ledger rules', () => {
     expect(needsComputation({ version: 2, computedVersion: 2, computations: 2 }, { force: true, seenComputations: 1 })).toBe(false);
     expect(needsComputation({ version: 2, computedVersion: 1, computations: 2 }, { force: true, seenComputations: 1 })).toBe(true);
   });
+
+  it('lets a backfill skip a window computed after it was asked for, unless it changed since', () => {
+    const requestedAt = new Date('2025-10-24T00:00:00Z');
+    const backfill = { force: true, seenComputations: 2, requestedAt };
+    const computedAfter = new Date(requestedAt.getTime() + 5);
+    const computedBefore = new Date(requestedAt.getTime() - 5);
+    expect(needsComputation({ version: 2, computedVersion: 2, computations: 2, computedAt: computedAfter }, backfill)).toBe(false);
+    // The same millisecond: which came first is unknown, so the backfill recomputes.
+    expect(needsComputation({ version: 2, computedVersion: 2, computations: 2, computedAt: requestedAt }, backfill)).toBe(true);
+    expect(needsComputation({ version: 2, computedVersion: 2, computations: 2, computedAt: computedBefore }, backfill)).toBe(true);
+    expect(needsComputation({ version: 3, computedVersion: 2, computations: 2, computedAt: computedAfter }, backfill)).toBe(true);
+    // A plain run is not concerned: it computes what is missing or stale.
+    expect(needsComputation({ version: 2, computedVersion: 2, computations: 2, computedAt: computedBefore }, { ...backfill, force: false })).toBe(false);
+  });
 });

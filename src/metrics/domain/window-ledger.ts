@@ -40,18 +40,31 @@ export interface ComputeDecision {
   force: boolean;
   /** `computations` of the window when this run found it (0 when it had no ledger entry). */
   seenComputations: number;
+  /**
+   * When the run was asked for (before it waited behind other runs of its process): a backfill
+   * skips a window computed after this instant and up to date since (within the same
+   * millisecond the order is unknown, so it recomputes).
+   */
+  requestedAt?: Date;
 }
 
 /**
  * Decided under the window's lock, so a run that waited for another sees its result: it
- * skips a window that is already up to date — unless it is a backfill, which skips only
- * what another run computed since this one found the window (no clocks involved).
+ * skips a window that is already up to date — unless it is a backfill, which skips only what
+ * another run computed after this one started: since it found the window (the ledger's count
+ * moved), or after it was asked for (the ledger's `computedAt`, which covers the time
+ * it waited behind other runs before finding its windows). Replicas compare the clocks of
+ * the machines that computed: a skew of milliseconds can only make a backfill skip a
+ * computation that many milliseconds older, which is up to date all the same.
  */
 export function needsComputation(
-  entry: Pick<WindowLedgerEntry, 'version' | 'computedVersion' | 'computations'> | null,
+  entry: (Pick<WindowLedgerEntry, 'version' | 'computedVersion' | 'computations'> & { computedAt?: Date | null }) | null,
   decision: ComputeDecision,
 ): boolean {
   const upToDate = entry !== null && entry.computedVersion !== null && entry.computedVersion >= entry.version;
   if (!upToDate) return true;
-  return decision.force && entry.computations === decision.seenComputations;
+  if (!decision.force) return false;
+  if (entry.computations !== decision.seenComputations) return false;
+  const computedAt = entry.computedAt;
+  return !(decision.requestedAt && computedAt && computedAt.getTime() > decision.requestedAt.getTime());
 }

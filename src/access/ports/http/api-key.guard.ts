@@ -17,25 +17,38 @@ export type RequestWithKey = FastifyRequest & { apiKey?: ApiKey | null };
  * the key, checks its scope, then applies the rate limit of the route's scope to the key —
  * or to the client address while the service is open — with @nestjs/throttler's storage,
  * answering with the standard RateLimit-* headers and 429 + Retry-After beyond it.
+ * Failed authentications are budgeted per client address by the authenticator. The compatibility
+ * write routes of OPEN_WRITE_ROUTES need no key: a request without one is limited per address.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
+  private readonly openRoutes: Set<string>;
+
   constructor(
     private readonly reflector: Reflector,
     private readonly authenticator: ApiKeyAuthenticator,
     private readonly rates: ThrottlerStorageService,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.openRoutes = new Set(config.openWriteRoutes);
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
     const request = context.switchToHttp().getRequest<RequestWithKey>();
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
     const required: Scope =
       this.reflector.getAllAndOverride<Scope>(ROUTE_SCOPE, targets) ??
       (request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'write');
-    request.apiKey = await this.authenticator.authorize(secretOf(request), required);
-    await this.limitRate(request, context.switchToHttp().getResponse<FastifyReply>(), required);
+    const secret = secretOf(request);
+    if (secret === undefined && this.openRoutes.size > 0 && this.openRoutes.has(`${request.method} ${request.routeOptions.url}`)) {
+      request.apiKey = null;
+      await this.limitRate(request, reply, 'write');
+      return true;
+    }
+    request.apiKey = await this.authenticator.authorize(secret, required, request.ip);
+    await this.limitRate(request, reply, required);
     return true;
   }
 

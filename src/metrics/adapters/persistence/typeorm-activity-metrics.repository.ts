@@ -119,11 +119,16 @@ export class TypeOrmActivityMetricsRepository extends ActivityMetricsRepository 
       // Read the version BEFORE the events: an event committed after this point may or may not
       // be computed, but either way the ledger will show a newer version than computed_version.
       const [entry]: LedgerRow[] = await tx.query(
-        'SELECT version, computed_version, computations FROM metric_windows WHERE window_start = $1',
+        'SELECT version, computed_version, computations, computed_at FROM metric_windows WHERE window_start = $1',
         [window.start],
       );
       const ledger = entry
-        ? { version: Number(entry.version), computedVersion: nullableNumber(entry.computed_version), computations: entry.computations }
+        ? {
+            version: Number(entry.version),
+            computedVersion: nullableNumber(entry.computed_version),
+            computations: entry.computations,
+            computedAt: entry.computed_at,
+          }
         : null;
       if (!needsComputation(ledger, options)) return null;
       const version = ledger?.version ?? 0;

@@ -1,0 +1,90 @@
+import { loadConfig } from '../../config';
+import { InMemoryApiKeyRepository } from '../adapters/persistence/in-memory-api-key.repository';
+import { hashSecret, newSecret } from '../domain/api-key';
+import { ApiKeyAuthenticator, MAX_CACHED_KEYS } from './api-key-authenticator';
+
+/** Counts the lookups that reach the repository (the database in production). */
+class CountingRepository extends InMemoryApiKeyRepository {
+  lookups = 0;
+  override async findActiveByHash(secretHash: string) {
+    this.lookups += 1;
+    return super.findActiveByHash(secretHash);
+  }
+}
+
+describe('ApiKeyAuthenticator cache', () => {
+  it('keeps a valid key cached while more than its capacity of random wrong keys pass through', async () => {
+    const keys = new CountingRepository();
+    const secret = newSecret();
+    await keys.create({ id: 'k1', name: 'k', scope: 'write', secretHash: hashSecret(secret) });
+    const authenticator = new ApiKeyAuthenticator(keys, loadConfig({ REQUIRE_API_KEYS: 'true', AUTH_FAILURE_LIMIT: '0' }));
+    // All within one instant, so that no entry expires (KEY_CACHE_MS) during the flood.
+    jest.spyOn(Date, 'now').mockReturnValue(Date.parse('2026-01-01T00:00:00Z'));
+
+    await expect(authenticator.authorize(secret, 'write')).resolves.toMatchObject({ id: 'k1' });
+    expect(keys.lookups).toBe(1);
+    const refused = new Set<string>();
+    for (let i = 0; i < MAX_CACHED_KEYS + 2_000; i++) {
+      await authenticator.authorize(`tsk_wrong-${i}`, 'write').catch((error: Error) => refused.add(error.message));
+    }
+    expect([...refused]).toEqual(['The API key is unknown or revoked.']);
+    expect(keys.lookups).toBe(1 + MAX_CACHED_KEYS + 2_000);
+    // Still cached: no lookup for the valid key.
+    await expect(authenticator.authorize(secret, 'write')).resolves.toMatchObject({ id: 'k1' });
+    expect(keys.lookups).toBe(1 + MAX_CACHED_KEYS + 2_000);
+    // The most recent wrong keys are still cached too; the oldest were evicted.
+    await expect(authenticator.authorize(`tsk_wrong-${MAX_CACHED_KEYS + 1_999}`, 'write')).rejects.toThrow();
+    expect(keys.lookups).toBe(1 + MAX_CACHED_KEYS + 2_000);
+    await expect(authenticator.authorize('tsk_wrong-0', 'write')).rejects.toThrow();
+    expect(keys.lookups).toBe(2 + MAX_CACHED_KEYS + 2_000);
+  });
+
+  afterEach(() => jest.restoreAllMocks());
+});
+
+describe('ApiKeyAuthenticator failed-authentication budget', () => {
+  const setUp = async () => {
+    const keys = new CountingRepository();
+    const secret = newSecret();
+    await keys.create({ id: 'k1', name: 'k', scope: 'write', secretHash: hashSecret(secret) });
+    return { keys, secret, authenticator: new ApiKeyAuthenticator(keys, loadConfig({ REQUIRE_API_KEYS: 'true', AUTH_FAILURE_LIMIT: '5' })) };
+  };
+  const outcome = (promise: Promise<unknown>) =>
+    promise.then(
+      () => 'ok',
+      (error: { code?: string }) => error.code,
+    );
+
+  it('holds concurrent guesses from one address to the budget: the rest are refused without a lookup', async () => {
+    const { keys, secret, authenticator } = await setUp();
+    const answers = await Promise.all(Array.from({ length: 100 }, (_, i) => outcome(authenticator.authorize(`tsk_guess-${i}`, 'write', '192.0.2.1'))));
+    expect(answers.filter((a) => a === 'unauthenticated')).toHaveLength(5);
+    expect(answers.filter((a) => a === 'too-many-auth-failures')).toHaveLength(95);
+    expect(keys.lookups).toBe(5);
+    // The same secret guessed again is a failure too (answered from the cache).
+    expect(await outcome(authenticator.authorize('tsk_guess-0', 'write', '192.0.2.1'))).toBe('too-many-auth-failures');
+    // Another address is not affected.
+    expect(await outcome(authenticator.authorize('tsk_guess-0', 'write', '192.0.2.2'))).toBe('unauthenticated');
+    expect(await outcome(authenticator.authorize(secret, 'write', '192.0.2.2'))).toBe('ok');
+    // A valid key that is cached still works from the refused address.
+    expect(await outcome(authenticator.authorize(secret, 'write', '192.0.2.1'))).toBe('ok');
+  });
+
+  it('looks a valid key up once for concurrent requests, and never counts it as a failure', async () => {
+    const { keys, secret, authenticator } = await setUp();
+    const answers = await Promise.all(Array.from({ length: 100 }, () => outcome(authenticator.authorize(secret, 'write', '192.0.2.3'))));
+    expect(new Set(answers)).toEqual(new Set(['ok']));
+    expect(keys.lookups).toBe(1);
+    const wrong = [];
+    for (let i = 0; i < 6; i++) wrong.push(await outcome(authenticator.authorize(`tsk_x-${i}`, 'write', '192.0.2.3')));
+    expect(wrong).toEqual(['unauthenticated', 'unauthenticated', 'unauthenticated', 'unauthenticated', 'unauthenticated', 'too-many-auth-failures']);
+  });
+
+  it('does not count a lookup the database failed as a failed authentication', async () => {
+    const { keys, authenticator } = await setUp();
+    jest.spyOn(keys, 'findActiveByHash').mockRejectedValue(new Error('connection refused'));
+    for (let i = 0; i < 10; i++) expect(await outcome(authenticator.authorize(`tsk_y-${i}`, 'write', '192.0.2.4'))).toBeUndefined();
+    jest.restoreAllMocks();
+    expect(await outcome(authenticator.authorize('tsk_y-0', 'write', '192.0.2.4'))).toBe('unauthenticated');
+  });
+});
