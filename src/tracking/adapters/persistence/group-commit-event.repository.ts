@@ -81,6 +81,10 @@ export class GroupCommitEventRepository extends EventRepository {
     return this.inner.findById(id);
   }
 
+  findByIds(ids: string[]): Promise<TrackedEvent[]> {
+    return this.inner.findByIds(ids);
+  }
+
   list(query: EventQuery): Promise<TrackedEvent[]> {
     return this.inner.list(query);
   }
