@@ -1,4 +1,4 @@
-import { EventWriteProjection } from '../../../tracking/adapters/persistence/event-write-projections';
+import { EventWriteProjection } from '../../../tracking/application/event-write-projections';
 
 /** SQL form of ActivityWindow.containing(): 4-hour bins counted from the Unix epoch (UTC). */
 export const WINDOW_OF = (column: string) => `date_bin('4 hours', ${column}, TIMESTAMPTZ '1970-01-01 00:00:00+00')`;
