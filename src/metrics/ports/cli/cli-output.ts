@@ -1,7 +1,7 @@
 import { WindowComputation } from '../../domain/activity-metrics.repository';
 
 /** One computed window as `--json` prints it (the same fields as the HTTP run response). */
-export interface ComputedWindowOutput {
+interface ComputedWindowOutput {
   window_start: string;
   window_end: string;
   users: number;
@@ -9,7 +9,7 @@ export interface ComputedWindowOutput {
   status: 'computed';
 }
 
-export function computedWindowOutput(c: WindowComputation): ComputedWindowOutput {
+function computedWindowOutput(c: WindowComputation): ComputedWindowOutput {
   return {
     window_start: c.window.start.toISOString(),
     window_end: c.window.end.toISOString(),
