@@ -11,6 +11,11 @@ import { Telemetry } from './observability/telemetry';
 import { AppConfig, LogLevel } from './config';
 import { fastifyLoggerOptions, requestIdOf } from './shared/logging';
 import { applyRouteBodyLimits, DEFAULT_BODY_LIMIT } from './shared/http/body-limit';
+import { useStrictJsonBodies } from './shared/http/body-parsing';
+import { answerClientError, MissingHostError } from './shared/http/client-errors';
+
+/** How long a client may take to send a whole request (the README promises 30 s). */
+export const REQUEST_TIMEOUT_MS = 30_000;
 
 const NEST_LEVELS: Record<LogLevel, NestLogLevel[]> = {
   fatal: ['fatal'],
@@ -29,13 +34,19 @@ export function nestLogLevels(level: LogLevel): NestLogLevel[] {
  * Builds the HTTP application exactly as it runs in production; the e2e tests use this too,
  * so what they exercise is what users get. Returns an initialised app that is not listening.
  */
-export async function createHttpApp(config: AppConfig): Promise<NestFastifyApplication> {
+export async function createHttpApp(config: AppConfig, options: { requestTimeoutMs?: number } = {}): Promise<NestFastifyApplication> {
+  const requestTimeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   const adapter = new FastifyAdapter({
     bodyLimit: DEFAULT_BODY_LIMIT,
     // While closing, new requests on kept-alive connections get 503 and idle sockets close.
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    requestTimeout: 30_000,
+    // The whole request (headers and body) within this time, or a 408 problem. Given to Node
+    // at construction: set later (as Fastify does), headersTimeout stays at 60 s and a slow
+    // body ran far past it; and checked every second instead of every 30.
+    requestTimeout: requestTimeoutMs,
+    http: { requestTimeout: requestTimeoutMs, connectionsCheckingInterval: 1000, requireHostHeader: false } as never,
+    clientErrorHandler: answerClientError,
     requestIdHeader: false,
     genReqId: requestIdOf,
     logger: fastifyLoggerOptions(config),
@@ -63,13 +74,16 @@ export async function createHttpApp(config: AppConfig): Promise<NestFastifyAppli
       },
     },
   });
-  fastify.addHook('onRequest', (_request, reply, done) => {
+  fastify.addHook('onRequest', (request, reply, done) => {
     reply.headers(headers);
+    // Node would answer a bare 400 itself (requireHostHeader); we answer a problem instead.
+    if (request.headers.host === undefined && request.raw.httpVersion === '1.1') {
+      void reply.header('Connection', 'close');
+      return done(new MissingHostError());
+    }
     done();
   });
-  // JSON only: every other media type is a 415, not a body silently read as text.
-  fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, fastify.getDefaultJsonParser('error', 'error'));
+  useStrictJsonBodies(fastify);
   applyRouteBodyLimits(fastify);
   recordHttpMetrics(fastify, app.get(Telemetry));
   closeConnectionsWhenClosing(fastify);

@@ -10,7 +10,15 @@ export interface FieldError {
  */
 export abstract class DomainError extends Error {
   abstract readonly code: string;
-  abstract readonly kind: 'invalid' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'unavailable' | 'rate_limited';
+  abstract readonly kind:
+    | 'invalid'
+    | 'unauthenticated'
+    | 'forbidden'
+    | 'not_found'
+    | 'conflict'
+    | 'unsupported_media_type'
+    | 'unavailable'
+    | 'rate_limited';
 }
 
 export class ValidationFailedError extends DomainError {

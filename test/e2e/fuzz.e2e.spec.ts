@@ -21,6 +21,7 @@ const LEAKS = /\bat \S+ \(|node_modules|QueryFailedError|TypeORM|SELECT |INSERT 
 const nasty = fc.constantFrom(
   '', ' ', '\u0000', '\ud800', '\ufe0f', '%', '%zz', '%00', '../..', 'NaN', 'null', 'true', '-1', '1e309', '9007199254740993',
   '2025-10-23T13:07:00', '2025-10-257T22:07:00Z', '9999-12-31T23:59:59Z', '0000-01-01T00:00:00Z', '-271821-04-20T00:00:00Z',
+  '0001-01-01T00:30:00+01:00', '9999-12-31T23:30:00-01:00', '2016-12-31T23:59:60Z', '9999-12-31', '0000-01-01', '9999-12', '0000-01',
   '__proto__', 'constructor', "'; DROP TABLE events; --", '{"$gt": ""}', 'x'.repeat(5000), '🎉'.repeat(70),
 );
 const text = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 20 }), nasty);
@@ -57,6 +58,14 @@ const body = fc.oneof(
   jsonish.map((v) => JSON.stringify(v) ?? 'null'),
   text.map(String),
   fc.constantFrom('{', '{"a":', '[1,2', '{"__proto__": {"x": 1}}', '{"constructor": {"prototype": {}}}', '\u0000{}', '{}'.repeat(1000)),
+  // Deep nesting (stack overflow), duplicate keys, numbers JSON cannot carry (issue 12).
+  fc.constantFrom(
+    `{"user_id":"a","action":"x","metadata":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}`,
+    `{"from":${'['.repeat(20000)}${']'.repeat(20000)}}`,
+    '{"user_id":"a","user_id":"b","action":"x"}',
+    '{"user_id":"a","action":"x","metadata":{"n":1e309}}',
+    '{"events":[{"user_id":"a","action":"x","timestamp":"0000-01-01T00:00:00Z"},{"user_id":"a","action":"x","sent_at":"3025-01-01T00:00:00Z","timestamp":"2025-01-01T00:00:00Z"}]}',
+  ),
 );
 const contentType = mostly(fc.constant('application/json'), fc.constantFrom(
   'application/json', 'application/json; charset=utf-8', 'APPLICATION/JSON', 'text/plain', 'application/x-www-form-urlencoded',
@@ -70,7 +79,9 @@ const queryKey = fc.oneof(
 );
 const queryString = fc.oneof(
   fc.array(fc.tuple(queryKey, text), { maxLength: 5 }).map((pairs) => pairs.map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&')),
-  fc.constantFrom('interval=day&from=2025-08-01&to=2025-08-03&rolling=7', 'interval=week&from=2025-08-01&to=2025-08-03', 'date=2025-08-09', 'month=2025-08', 'site_id=s&date=2025-02-30', 'from=2025-01-01T00:00:00Z&to=2024-01-01T00:00:00Z', 'interval=month&from=0001-01-01&to=9999-12-31', 'top=100', 'limit=1001', 'limit=-1', 'limit=0x10', 'cursor=eyJ0IjoiMjAyNSJ9', 'cursor=%', 'from=2025-10-23T00:00:00Z&till=2025-10-22T00:00:00Z', 'order=asc&order=desc', '%=%', '&&&==', 'status=open&status=stale', 'user_id=%ED%A0%80', 'action=%00', 'user_id=%C0%AF'),
+  fc.constantFrom('interval=day&from=2025-08-01&to=2025-08-03&rolling=7', 'interval=week&from=2025-08-01&to=2025-08-03', 'date=2025-08-09', 'month=2025-08', 'site_id=s&date=2025-02-30', 'from=2025-01-01T00:00:00Z&to=2024-01-01T00:00:00Z', 'interval=month&from=0001-01-01&to=9999-12-31', 'top=100', 'limit=1001', 'limit=-1', 'limit=0x10', 'cursor=eyJ0IjoiMjAyNSJ9', 'cursor=%', 'from=2025-10-23T00:00:00Z&till=2025-10-22T00:00:00Z', 'order=asc&order=desc', '%=%', '&&&==', 'status=open&status=stale', 'user_id=%ED%A0%80', 'action=%00', 'user_id=%C0%AF',
+    'date=9999-12-31', 'month=9999-12', 'site_id=s&date=9999-12-31', 'from=0000-01-01T00:00:00Z', 'till=9999-12-31T23:59:59.999Z',
+    'interval=day&from=9999-12-25&to=9999-12-31&rolling=90', 'from=2025-01-01T00:00:00Z&to=9999-12-31T23:59:59.999Z'),
 );
 const getPath = fc.oneof(
   fc.constantFrom(
@@ -121,7 +132,8 @@ describe('fuzzing every route', () => {
                                  OR length(action) NOT BETWEEN 1 AND 100
                                  OR jsonb_typeof(metadata) <> 'object' OR octet_length(metadata::text) > 17000
                                  OR length(site_id) > 128 OR length(path) > 2048
-                                 OR occurred_at > received_at + interval '10 minutes')::int AS invalid
+                                 OR occurred_at > received_at + interval '10 minutes'
+                                 OR occurred_at < '1970-01-01T00:00:00Z')::int AS invalid
       FROM events`);
     expect(stats.invalid).toBe(0);
     expect(stats.total).toBeGreaterThan(20); // the fuzzer did get valid events through

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { CommandBus } from '@nestjs/cqrs';
+import { CreateApiKeyCommand } from '../../src/access/application/manage-api-keys';
 import { startTestApp, TestApp } from '../support/test-app';
 
 /**
@@ -52,12 +54,13 @@ const collection = parse(readFileSync(COLLECTION_FILE, 'utf8')) as Collection;
 const requests = collection?.entry?.requests ?? [];
 
 /** Variables of the default environment, with BASE_URL pointing at the in-process app. */
-function variables(): Record<string, string> {
+function variables(apiKey = ''): Record<string, string> {
   const environments = collection.entry.environments ?? [];
   const chosen = environments.find((environment) => environment.isDefault) ?? environments[0];
   const values: Record<string, string> = {};
   for (const variable of chosen?.variables ?? []) values[variable.name] = variable.value;
   values.BASE_URL = '';
+  values.API_KEY = apiKey;
   return values;
 }
 
@@ -81,6 +84,36 @@ function bodyText(request: CollectionRequest): string | undefined {
     default:
       throw new Error(`${request.name}: body type ${request.body.type} is not supported by this test`);
   }
+}
+
+type Outcome = { name: string; status: number; body: unknown; headers: Record<string, string> };
+
+/** Sends every request of the collection, in file order, with these variables. */
+async function sendAll(t: TestApp, values: Record<string, string>): Promise<Outcome[]> {
+  const outcomes: Outcome[] = [];
+  for (const request of requests) {
+    const path = substitute(request.url, values);
+    expect(path).not.toMatch(/\{\{/);
+    let call = t.http()[request.method.toLowerCase() as 'get' | 'post'](path);
+    for (const header of request.headers.filter((h) => h.enabled)) {
+      call = call.set(header.name, substitute(header.value, values));
+    }
+    const query: Record<string, string> = {};
+    for (const param of request.queryParams.filter((p) => p.enabled)) {
+      query[param.name] = substitute(param.value, values);
+    }
+    if (Object.keys(query).length > 0) call = call.query(query);
+    const body = bodyText(request);
+    if (body !== undefined) {
+      const hasContentType = request.headers.some((h) => h.enabled && h.name.toLowerCase() === 'content-type');
+      // HTTPie Desktop sends a JSON body as application/json unless told otherwise.
+      if (!hasContentType) call = call.set('Content-Type', 'application/json');
+      call = call.send(substitute(body, values));
+    }
+    const response = await call;
+    outcomes.push({ name: request.name, status: response.status, body: response.body, headers: response.headers });
+  }
+  return outcomes;
 }
 
 describe('httpie-collection.yaml', () => {
@@ -162,31 +195,7 @@ describe('httpie-collection.yaml', () => {
     });
 
     it('answers every request with a 2xx', async () => {
-      const values = variables();
-      const outcomes: Array<{ name: string; status: number; body: unknown; headers: Record<string, string> }> = [];
-
-      for (const request of requests) {
-        const path = substitute(request.url, values);
-        expect(path).not.toMatch(/\{\{/);
-        let call = t.http()[request.method.toLowerCase() as 'get' | 'post'](path);
-        for (const header of request.headers.filter((h) => h.enabled)) {
-          call = call.set(header.name, substitute(header.value, values));
-        }
-        const query: Record<string, string> = {};
-        for (const param of request.queryParams.filter((p) => p.enabled)) {
-          query[param.name] = substitute(param.value, values);
-        }
-        if (Object.keys(query).length > 0) call = call.query(query);
-        const body = bodyText(request);
-        if (body !== undefined) {
-          const hasContentType = request.headers.some((h) => h.enabled && h.name.toLowerCase() === 'content-type');
-          // HTTPie Desktop sends a JSON body as application/json unless told otherwise.
-          if (!hasContentType) call = call.set('Content-Type', 'application/json');
-          call = call.send(substitute(body, values));
-        }
-        const response = await call;
-        outcomes.push({ name: request.name, status: response.status, body: response.body, headers: response.headers });
-      }
+      const outcomes = await sendAll(t, variables());
 
       // One line per request, so a failure names every request that broke at once.
       const summary = outcomes.map((o) => `${o.status} ${o.name}`);
@@ -210,7 +219,7 @@ describe('httpie-collection.yaml', () => {
 
       for (const duplicate of byName(/duplicate/i)) {
         expect(duplicate.status).toBe(200);
-        expect(duplicate.body).toEqual({ id: '0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10', status: 'duplicate' });
+        expect(duplicate.body).toEqual({ id: '0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10', status: 'duplicate', content_matches: true });
       }
 
       // The batch shows per-item results: the invalid item is rejected, its neighbours are not.
@@ -240,5 +249,28 @@ describe('httpie-collection.yaml', () => {
       const [openApi] = byName(/OpenAPI/);
       expect(openApi.body).toMatchObject({ openapi: expect.stringMatching(/^3\./) });
     });
+  });
+});
+
+describe('httpie-collection.yaml against a deployment that requires keys (REQUIRE_API_KEYS=true)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ REQUIRE_API_KEYS: 'true' });
+    await t.reset();
+  });
+  afterAll(async () => {
+    await t?.reset(); // the key created here must not close the service for later test files
+    await t?.close();
+  });
+
+  it('sends the API_KEY variable with every request: all 2xx with a key, and 401 without one', async () => {
+    const anonymous = await sendAll(t, variables(''));
+    const refused = anonymous.filter((o) => o.status === 401).map((o) => o.name);
+    expect(refused.length).toBeGreaterThan(requests.length / 2); // everything but the public health routes
+    await t.reset();
+
+    const { secret } = await t.app.get(CommandBus).execute(new CreateApiKeyCommand('httpie', 'admin'));
+    const outcomes = await sendAll(t, variables(secret));
+    expect(outcomes.filter((o) => o.status < 200 || o.status > 299).map((o) => `${o.status} ${o.name}`)).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import { ValidationFailedError } from '../../shared/errors';
+import { isoDay } from '../../shared/time';
 
 export type Interval = 'day' | 'week' | 'month';
 export const INTERVALS: readonly Interval[] = ['day', 'week', 'month'];
@@ -13,7 +14,7 @@ export interface Period {
   till: Date;
 }
 
-const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const dayOf = (ms: number) => isoDay(new Date(ms));
 
 function periodStart(interval: Interval, day: Date): Date {
   if (interval === 'day') return day;

@@ -1,16 +1,11 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from '../database/database-errors';
-import { DomainError, FieldError, ValidationFailedError } from '../errors';
+import { DomainError, ValidationFailedError } from '../errors';
+import { errorShapeOf, ProblemDetails } from './error-shape';
 
-export interface ProblemDetails {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  errors?: FieldError[];
-}
+export type { ProblemDetails };
 
 /** Seconds a client should wait before retrying when the database is unavailable. */
 export const RETRY_AFTER_SECONDS = 5;
@@ -22,6 +17,7 @@ const KIND_STATUS: Record<DomainError['kind'], number> = {
   rate_limited: HttpStatus.TOO_MANY_REQUESTS,
   not_found: HttpStatus.NOT_FOUND,
   conflict: HttpStatus.CONFLICT,
+  unsupported_media_type: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
   unavailable: HttpStatus.SERVICE_UNAVAILABLE,
 };
 
@@ -46,6 +42,14 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     } else if (problem.status === HttpStatus.SERVICE_UNAVAILABLE) {
       this.logger.warn(`answered 503: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    // Routes of another system (compatibility routes) word the same error their own way.
+    const request = host.switchToHttp().getRequest<FastifyRequest | undefined>();
+    const shape = errorShapeOf(request);
+    if (shape && request) {
+      const shaped = shape(problem, request);
+      void reply.status(shaped.status ?? problem.status).header('Content-Type', 'application/json').send(shaped.body);
+      return;
     }
     void reply.status(problem.status).header('Content-Type', 'application/problem+json').send(problem);
   }

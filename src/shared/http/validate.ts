@@ -77,8 +77,14 @@ function flatten(issues: ValidationError[], parent: string): FieldError[] {
       if (issue.constraints.whitelistValidation) {
         out.push({ path, message: 'is not a known field' });
       } else {
-        // One message per field: the first failed rule, phrased without the field name.
-        const message = Object.values(issue.constraints)[0];
+        // One message per field, phrased without the field name: "is required" when missing,
+        // otherwise the rule declared first. class-validator lists failed rules in the reverse
+        // of their declaration (decorators apply bottom-up), so the type check (`must be a
+        // string`, `must be an array`) comes last, not a length or size rule about a value
+        // of the wrong type.
+        const { isDefined, ...rest } = issue.constraints;
+        const rules = Object.values(rest);
+        const message = isDefined ?? rules[rules.length - 1];
         out.push({ path, message: message.replace(new RegExp(`^${escape(issue.property)} `), '') });
       }
     }

@@ -1,9 +1,9 @@
-import { registerDecorator, ValidationOptions } from 'class-validator';
-import { INSTANT_FORMAT_MESSAGE, parseDate, parseInstant } from '../time';
+import { registerDecorator, ValidationArguments, ValidationOptions } from 'class-validator';
+import { dateProblem, instantProblem } from '../time';
 
 function define(
   name: string,
-  message: string,
+  message: string | ((args: ValidationArguments) => string),
   test: (value: unknown) => boolean,
   options?: ValidationOptions,
 ): PropertyDecorator {
@@ -17,13 +17,13 @@ function define(
     });
 }
 
-/** An ISO-8601 date-time string with a zone that names a real instant. */
+/** An ISO-8601 date-time string with a zone that names a real instant in the accepted range. */
 export const IsIsoInstant = (options?: ValidationOptions) =>
-  define('isIsoInstant', INSTANT_FORMAT_MESSAGE, (v) => typeof v === 'string' && parseInstant(v) !== null, options);
+  define('isIsoInstant', (args) => instantProblem(args.value) ?? '', (v) => instantProblem(v) === null, options);
 
-/** A calendar date `YYYY-MM-DD` that exists. */
+/** A calendar date `YYYY-MM-DD` that exists, in the accepted range. */
 export const IsCalendarDate = (options?: ValidationOptions) =>
-  define('isCalendarDate', 'must be a date in the form YYYY-MM-DD', (v) => typeof v === 'string' && parseDate(v) !== null, options);
+  define('isCalendarDate', (args) => dateProblem(args.value) ?? '', (v) => dateProblem(v) === null, options);
 
 /** A user id: a string of 1–128 characters, or a safe integer (stored as its decimal string). */
 export const IsUserId = (options?: ValidationOptions) =>

@@ -21,8 +21,10 @@ describe('RecordEventsHandler', () => {
   it('reports a second send of the same event_id as a duplicate and keeps the first write', async () => {
     await handler.execute(new RecordEventsCommand([{ eventId: ID, userId: '321', action: 'first' }], now));
     const [outcome] = await handler.execute(new RecordEventsCommand([{ eventId: ID, userId: '999', action: 'second' }], now));
-    expect(outcome).toEqual({ status: 'duplicate', id: ID });
+    expect(outcome).toEqual({ status: 'duplicate', id: ID, contentMatches: false });
     expect(await events.findById(ID)).toMatchObject({ userId: '321', action: 'first' });
+    const [same] = await handler.execute(new RecordEventsCommand([{ eventId: ID, userId: '321', action: 'first' }], now));
+    expect(same).toEqual({ status: 'duplicate', id: ID, contentMatches: true });
   });
 
   it('treats a repeated event_id inside one batch as created once, then duplicate', async () => {

@@ -2,11 +2,13 @@ import { Command, CommandHandler, EventBus, ICommandHandler } from '@nestjs/cqrs
 import { FieldError } from '../../shared/errors';
 import { uuidv7 } from '../../shared/uuid';
 import { EventRepository } from '../domain/event.repository';
-import { createEvent, EventDraft, TrackedEvent } from '../domain/tracked-event';
+import { createEvent, EventDraft, sameContent, TrackedEvent } from '../domain/tracked-event';
 import { EventsRecorded } from './events-recorded.event';
 
 export type RecordOutcome =
-  | { status: 'created' | 'duplicate'; id: string }
+  | { status: 'created'; id: string }
+  /** `contentMatches` false: an event with this id is stored, saying something else; it was kept. */
+  | { status: 'duplicate'; id: string; contentMatches: boolean }
   | { status: 'rejected'; errors: FieldError[] };
 
 /**
@@ -41,10 +43,12 @@ export class RecordEventsHandler implements ICommandHandler<RecordEventsCommand,
     const outcomes: RecordOutcome[] = [];
     const toStore = new Map<string, TrackedEvent>();
     const firstOfId = new Map<string, number>();
+    const sent: Array<{ event: TrackedEvent; draft: EventDraft } | null> = [];
     drafts.forEach((draft, index) => {
       const creation = createEvent(draft, receivedAt, () => uuidv7(receivedAt.getTime()));
       if (!creation.ok) {
         outcomes.push({ status: 'rejected', errors: creation.errors });
+        sent.push(null);
         return;
       }
       const { event } = creation;
@@ -54,7 +58,8 @@ export class RecordEventsHandler implements ICommandHandler<RecordEventsCommand,
         toStore.set(event.id, event);
         firstOfId.set(event.id, index);
       }
-      outcomes.push({ status: 'duplicate', id: event.id });
+      outcomes.push({ status: 'duplicate', id: event.id, contentMatches: true });
+      sent.push({ event, draft });
     });
     if (toStore.size === 0) return outcomes;
 
@@ -62,6 +67,29 @@ export class RecordEventsHandler implements ICommandHandler<RecordEventsCommand,
     for (const id of created) {
       outcomes[firstOfId.get(id)!] = { status: 'created', id };
     }
+    await this.compareDuplicates(outcomes, sent, created, toStore);
     return outcomes;
+  }
+
+  /**
+   * A duplicate tells the client whether what it sent matches what is stored (the stored
+   * event is kept either way). Costs one read, only when a request holds duplicates.
+   */
+  private async compareDuplicates(
+    outcomes: RecordOutcome[],
+    sent: Array<{ event: TrackedEvent; draft: EventDraft } | null>,
+    created: Set<string>,
+    written: Map<string, TrackedEvent>,
+  ): Promise<void> {
+    const duplicateIds = new Set(outcomes.flatMap((o) => (o.status === 'duplicate' && !created.has(o.id) ? [o.id] : [])));
+    const stored = new Map<string, TrackedEvent>();
+    if (duplicateIds.size > 0) for (const event of await this.events.findByIds([...duplicateIds])) stored.set(event.id, event);
+    outcomes.forEach((outcome, index) => {
+      if (outcome.status !== 'duplicate') return;
+      // Stored before this request, or by an earlier item of this request.
+      const original = stored.get(outcome.id) ?? (created.has(outcome.id) ? written.get(outcome.id) : undefined);
+      const mine = sent[index]!;
+      outcome.contentMatches = original ? sameContent(original, mine.event, mine.draft) : true;
+    });
   }
 }

@@ -32,6 +32,8 @@ export abstract class EventRepository {
    */
   abstract insertNew(events: TrackedEvent[]): Promise<Set<string>>;
   abstract findById(id: string): Promise<TrackedEvent | null>;
+  /** The stored events among these ids, in no particular order. */
+  abstract findByIds(ids: string[]): Promise<TrackedEvent[]>;
   /** Events matching the filter, ordered by (occurredAt, id) in `order`, after `after`. */
   abstract list(query: EventQuery): Promise<TrackedEvent[]>;
 }

@@ -3,12 +3,13 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AnalyticsReadModel, Overview, OverviewFilter, USER_SET_ACTIONS } from '../../application/analytics.read-model';
 import { Period } from '../../application/periods';
+import { isoDay } from '../../../shared/time';
 
 const DAY_MS = 86_400_000;
 const isMidnight = (t: Date) => t.getTime() % DAY_MS === 0;
 const floorDay = (t: Date) => new Date(Math.floor(t.getTime() / DAY_MS) * DAY_MS);
 const ceilDay = (t: Date) => new Date(Math.ceil(t.getTime() / DAY_MS) * DAY_MS);
-const dayOf = (t: Date) => t.toISOString().slice(0, 10);
+const dayOf = isoDay;
 
 /**
  * Answers from the rollups that the `analytics_rollups` trigger maintains as events are

@@ -1,5 +1,5 @@
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import { FieldError } from '../../../shared/errors';
+import { FieldError, ValidationFailedError } from '../../../shared/errors';
 import { validateDto } from '../../../shared/http/validate';
 import { parseDate, parseInstant } from '../../../shared/time';
 import { GetOverviewQuery } from '../../../analytics/application/get-overview';
@@ -7,20 +7,32 @@ import { RecordEventsCommand } from '../../../tracking/application/record-events
 import { EventDraft } from '../../../tracking/domain/tracked-event';
 import { pick, SiteEventDto } from './compat.requests';
 
-/** Validates a compat body against its DTO, reading only the system's own fields. */
-export function check<T extends object>(dto: new () => T, body: unknown, fields: string[], prefix = ''): { value?: T; errors: FieldError[] } {
-  const result = validateDto(dto, pick(body, fields), prefix);
-  return result.value ? { value: result.value, errors: [] } : { errors: result.errors };
+/**
+ * Validates a compat body or query against its DTO, reading only the system's own fields;
+ * throws the validation error, which the route's error shape words the system's way.
+ */
+export function check<T extends object>(dto: new () => T, input: unknown, fields: string[]): T {
+  const result = validateDto(dto, pick(input, fields));
+  if (!result.value) throw new ValidationFailedError(result.errors);
+  return result.value;
 }
 
-/** Writes one event through the same command as the native API; errors are the domain's. */
-export async function record(commands: CommandBus, draft: EventDraft): Promise<FieldError[]> {
+/**
+ * Writes one event through the same command as the native API. The domain's errors name the
+ * native fields; `fieldNames` renames them to the system's own (`timestamp` → `login_time`).
+ */
+export async function record(commands: CommandBus, draft: EventDraft, fieldNames: Record<string, string> = {}): Promise<void> {
   const [outcome] = await commands.execute(new RecordEventsCommand([draft]));
-  return outcome.status === 'rejected' ? outcome.errors : [];
+  if (outcome.status === 'rejected') {
+    throw new ValidationFailedError(outcome.errors.map((e: FieldError) => ({ ...e, path: fieldNames[e.path] ?? e.path })));
+  }
 }
 
 export const userIdOf = (value: string | number | undefined): string | null =>
   value === undefined ? null : typeof value === 'number' ? String(value) : value;
+
+/** The fields seeds 001 and 004 define for a site event; others are ignored, as those systems do. */
+export const SITE_EVENT_FIELDS = ['site_id', 'event_type', 'path', 'user_id', 'timestamp'];
 
 /** The draft of a site event (seeds 001 and 004), its id made from that system's natural key. */
 export function siteEventDraft(

@@ -2,20 +2,17 @@ import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/commo
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { FieldError } from '../../../shared/errors';
+import { ShapeErrors } from '../../../shared/http/error-shape';
 import { Public } from '../../../shared/http/route-access';
 import { eventIdOf } from '../../application/natural-keys';
-import { check, record, siteEventDraft, siteStats } from './compat-support';
+import { jsendErrors } from './compat-errors';
+import { check, record, SITE_EVENT_FIELDS, siteEventDraft, siteStats } from './compat-support';
 import { SiteEventDto, SiteStatsQueryDto } from './compat.requests';
-
-const fail = (reply: FastifyReply, errors: FieldError[]) => {
-  void reply.status(400);
-  return { status: 'fail', errors: errors.map((e) => ({ path: e.path, message: `${e.path.split('.').pop()} ${e.message}` })) };
-};
 
 /** Seed 001: ingestion and reporting under /api. Base URL is all a client changes. */
 @ApiTags('compat: 001 ingestion and reporting')
 @Controller('api')
+@ShapeErrors(jsendErrors)
 export class IngestionReportingController {
   constructor(
     private readonly commands: CommandBus,
@@ -27,12 +24,10 @@ export class IngestionReportingController {
   @ApiOperation({ summary: 'Record a site event; the same (site_id, user_id, path, timestamp) twice is stored once' })
   @ApiResponse({ status: 202, schema: { example: { status: 'queued' } } })
   @ApiResponse({ status: 400, schema: { example: { status: 'fail', errors: [{ path: 'body.site_id', message: 'site_id is required' }] } } })
-  async ingest(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
-    const { value, errors } = check(SiteEventDto, body, ['site_id', 'event_type', 'path', 'user_id', 'timestamp'], 'body');
-    if (!value) return fail(reply, errors);
-    const draft = siteEventDraft(value, (site, _type, user, path, at) => eventIdOf.ingestion(site, user, path, at));
-    const rejected = await record(this.commands, draft);
-    return rejected.length > 0 ? fail(reply, rejected.map((e) => ({ ...e, path: `body.${e.path}` }))) : { status: 'queued' };
+  async ingest(@Body() body: unknown) {
+    const value = check(SiteEventDto, body, SITE_EVENT_FIELDS);
+    await record(this.commands, siteEventDraft(value, (site, _type, user, path, at) => eventIdOf.ingestion(site, user, path, at)));
+    return { status: 'queued' };
   }
 
   @Get('reporting/stats')
@@ -40,8 +35,7 @@ export class IngestionReportingController {
   @ApiResponse({ status: 200, description: '{"status": "success", "data": {…}}' })
   @ApiResponse({ status: 404, schema: { example: { status: 'fail', message: 'No analytics data found for the specified criteria.' } } })
   async stats(@Query() query: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
-    const { value, errors } = check(SiteStatsQueryDto, { ...(query as object) }, ['site_id', 'date'], 'query');
-    if (!value) return fail(reply, errors);
+    const value = check(SiteStatsQueryDto, { ...(query as object) }, ['site_id', 'date']);
     const { found, stats } = await siteStats(this.queries, value.site_id, value.date);
     if (!found) {
       void reply.status(404);

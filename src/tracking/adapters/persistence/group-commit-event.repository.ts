@@ -82,6 +82,10 @@ export class GroupCommitEventRepository extends EventRepository implements Event
     return this.inner.findById(id);
   }
 
+  findByIds(ids: string[]): Promise<TrackedEvent[]> {
+    return this.inner.findByIds(ids);
+  }
+
   list(query: EventQuery): Promise<TrackedEvent[]> {
     return this.inner.list(query);
   }

@@ -31,6 +31,13 @@ export class InMemoryEventRepository extends EventRepository {
     return event ? structuredClone(event) : null;
   }
 
+  async findByIds(ids: string[]): Promise<TrackedEvent[]> {
+    return ids.flatMap((id) => {
+      const event = this.events.get(id.toLowerCase());
+      return event ? [structuredClone(event)] : [];
+    });
+  }
+
   async list(query: EventQuery): Promise<TrackedEvent[]> {
     const sign = query.order === 'asc' ? 1 : -1;
     const compare = (a: { occurredAt: Date; id: string }, b: { occurredAt: Date; id: string }) =>

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { In, Repository } from 'typeorm';
 import { EventWriteProjections } from '../../application/event-write-projections';
 import { EventQuery, EventRepository } from '../../domain/event.repository';
 import { TrackedEvent } from '../../domain/tracked-event';
@@ -53,6 +53,11 @@ export class TypeOrmEventRepository extends EventRepository {
   async findById(id: string): Promise<TrackedEvent | null> {
     const row = await this.rows.findOneBy({ id });
     return row ? toEvent(row) : null;
+  }
+
+  async findByIds(ids: string[]): Promise<TrackedEvent[]> {
+    if (ids.length === 0) return [];
+    return (await this.rows.findBy({ id: In(ids) })).map(toEvent);
   }
 
   async list(query: EventQuery): Promise<TrackedEvent[]> {

@@ -67,10 +67,10 @@ export class EventsController {
     if (outcome.status === 'rejected') throw new ValidationFailedError(outcome.errors);
     if (outcome.status === 'created') {
       void reply.status(201).header('Location', `/api/events/${outcome.id}`);
-    } else {
-      void reply.status(200);
+      return { id: outcome.id, status: outcome.status };
     }
-    return { id: outcome.id, status: outcome.status };
+    void reply.status(200);
+    return { id: outcome.id, status: outcome.status, content_matches: outcome.contentMatches };
   }
 
   @Post('event/validate')
@@ -120,7 +120,9 @@ export class EventsController {
       results[index] =
         outcome.status === 'rejected'
           ? { index, status: 'rejected', errors: prefixErrors(`events[${index}]`, outcome.errors) }
-          : { index, status: outcome.status, id: outcome.id };
+          : outcome.status === 'created'
+            ? { index, status: outcome.status, id: outcome.id }
+            : { index, status: outcome.status, id: outcome.id, content_matches: outcome.contentMatches };
     });
     const count = (status: BatchItemResponse['status']) => results.filter((r) => r.status === status).length;
     return { created: count('created'), duplicates: count('duplicate'), rejected: count('rejected'), results };

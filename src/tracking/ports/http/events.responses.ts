@@ -6,6 +6,14 @@ export class EventRecordedResponse {
   id!: string;
   @ApiProperty({ enum: ['created', 'duplicate'], example: 'created' })
   status!: 'created' | 'duplicate';
+  @ApiProperty({
+    required: false,
+    description:
+      'Duplicates only: whether what was sent matches the stored event (user_id, action, site_id, path, metadata, and the ' +
+      'timestamp when one was sent without sent_at). false means the event_id was reused for different content; the ' +
+      'stored event was kept unchanged.',
+  })
+  content_matches?: boolean;
 }
 
 export class FieldErrorResponse {
@@ -22,6 +30,8 @@ export class BatchItemResponse {
   status!: 'created' | 'duplicate' | 'rejected';
   @ApiProperty({ format: 'uuid', required: false })
   id?: string;
+  @ApiProperty({ required: false, description: 'Duplicates only: whether what was sent matches the stored event (see POST /api/event).' })
+  content_matches?: boolean;
   @ApiProperty({ type: [FieldErrorResponse], required: false })
   errors?: FieldErrorResponse[];
 }

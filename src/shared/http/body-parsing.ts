@@ -1,0 +1,63 @@
+import type { FastifyInstance } from 'fastify';
+import { PassThrough, Transform } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import { DomainError } from '../errors';
+import { parseStrictJson } from './strict-json';
+
+/** A Content-Encoding we cannot decode: 415, never a body read as if it were plain. */
+export class UnsupportedContentEncodingError extends DomainError {
+  readonly code = 'unsupported-content-encoding';
+  readonly kind = 'unsupported_media_type';
+  constructor(encoding: string) {
+    super(`Content-Encoding "${encoding}" is not supported; send the body as is, or as gzip, deflate or br.`);
+  }
+}
+
+/** A compressed body that does not decompress. */
+export class MalformedContentEncodingError extends DomainError {
+  readonly code = 'malformed-content-encoding';
+  readonly kind = 'invalid';
+  constructor(encoding: string) {
+    super(`The body is not valid ${encoding} data, as its Content-Encoding says it is.`);
+  }
+}
+
+const DECODERS: Record<string, () => Transform> = {
+  gzip: createGunzip,
+  'x-gzip': createGunzip,
+  deflate: createInflate,
+  br: createBrotliDecompress,
+};
+
+/**
+ * JSON bodies only (any other media type is a 415), parsed strictly (see parseStrictJson),
+ * decompressed first when the client says `Content-Encoding: gzip`, `deflate` or `br` (SDKs
+ * compress batches). The route's body limit applies to the decompressed size too, so a small
+ * compressed bomb is a 413, not a full memory.
+ */
+export function useStrictJsonBodies(fastify: FastifyInstance): void {
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseStrictJson(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+  fastify.addHook('preParsing', (request, _reply, payload, done) => {
+    const header = request.headers['content-encoding'];
+    if (header === undefined) return done(null, payload);
+    const encoding = header.trim().toLowerCase();
+    if (encoding === '' || encoding === 'identity') return done(null, payload);
+    const decoder = DECODERS[encoding];
+    if (!decoder) return done(new UnsupportedContentEncodingError(header), payload);
+    // zlib's own errors name internals; the client gets a clear 400 instead. Fastify counts
+    // receivedEncodedLength against Content-Length, and the decoded bytes against the limit.
+    const decoded = new PassThrough() as PassThrough & { receivedEncodedLength: number };
+    decoded.receivedEncodedLength = 0;
+    const inflate = decoder();
+    inflate.on('error', () => decoded.destroy(new MalformedContentEncodingError(encoding)));
+    payload.on('data', (chunk: Buffer) => (decoded.receivedEncodedLength += chunk.length));
+    done(null, payload.pipe(inflate).pipe(decoded));
+  });
+}
