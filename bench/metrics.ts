@@ -6,6 +6,7 @@ import {
   TypeOrmActivityMetricsRepository,
   USER_ACTIVITY_SQL,
 } from '../src/metrics/adapters/persistence/typeorm-activity-metrics.repository';
+import { windowStartOf } from '../src/metrics/adapters/persistence/window-sql';
 import { ComputeActivityMetricsCommand, ComputeActivityMetricsHandler } from '../src/metrics/application/compute-activity-metrics';
 import { ActivityWindow } from '../src/metrics/domain/activity-window';
 import { benchDatabase, median, timed } from './support';
@@ -53,7 +54,7 @@ async function main() {
       );
       await dataSource.query(
         `INSERT INTO metric_windows (window_start, version)
-         SELECT date_bin('4 hours', occurred_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'), count(*)
+         SELECT ${windowStartOf('occurred_at')}, count(*)
          FROM events WHERE user_id IS NOT NULL GROUP BY 1
          ON CONFLICT (window_start) DO UPDATE SET version = metric_windows.version + EXCLUDED.version`,
       );
@@ -65,11 +66,11 @@ async function main() {
     const repo = new TypeOrmActivityMetricsRepository(dataSource);
     const now = new Date(START + (DAYS + 1) * 86_400_000);
     const busiest: Array<{ window_start: Date; n: number }> = await dataSource.query(
-      `SELECT date_bin('4 hours', occurred_at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS window_start, count(*)::int AS n
+      `SELECT ${windowStartOf('occurred_at')} AS window_start, count(*)::int AS n
        FROM events GROUP BY 1 ORDER BY 2 DESC LIMIT 3`,
     );
     const quiet: Array<{ window_start: Date; n: number }> = await dataSource.query(
-      `SELECT date_bin('4 hours', occurred_at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS window_start, count(*)::int AS n
+      `SELECT ${windowStartOf('occurred_at')} AS window_start, count(*)::int AS n
        FROM events GROUP BY 1 ORDER BY 2 ASC LIMIT 1`,
     );
 
