@@ -1,12 +1,16 @@
-/** One jest run: unit specs beside the code, contract and e2e suites under test/. */
+/**
+ * One jest run, two projects: `unit` (specs beside the code, no database) and `integration`
+ * (contract and e2e suites under test/, against the throw-away PostgreSQL that its global
+ * setup starts). `npm test` runs both; `npm run test:unit` only the first, in seconds.
+ */
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }];
 
 // ES-module-only dependencies that jest (CommonJS, Node 20) must compile before loading.
 const esmOnly = ['content-disposition'];
 
-module.exports = {
+const common = {
+  rootDir: __dirname,
   testEnvironment: 'node',
-  rootDir: '.',
   transform: {
     '^.+\\.ts$': tsJest,
     [`/node_modules/(${esmOnly.join('|')})/.+\\.js$`]: [
@@ -16,8 +20,19 @@ module.exports = {
   },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
   moduleFileExtensions: ['ts', 'js', 'json'],
-  testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
-  globalSetup: '<rootDir>/test/support/global-setup.ts',
-  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+};
+
+module.exports = {
   testTimeout: 30000,
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/**/*.spec.ts'],
+      // A project's global setup runs only when one of its tests does.
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    },
+  ],
 };

@@ -1,29 +1,40 @@
 import 'reflect-metadata';
 import autocannon from 'autocannon';
 import { ChildProcess, spawn } from 'node:child_process';
-import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { availableParallelism, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { EVENTS, loadDataSet } from './data-set';
-import { benchDatabase, freePort, postgresCpuSeconds, processCpuSeconds } from './support';
+import { benchDatabase, freePort, median, postgresCpuSeconds, processCpuSeconds } from './support';
 
 /**
- * npm run bench:ingest — ingestion throughput and latency, all in one run on one database:
- *  (a) POST /api/event, single events (group commit)
- *  (b) POST /api/events/batch with 100 and 1000 events
- *  (c) the no-op ceiling: POST /api/event/validate (same validation, no database)
+ * npm run bench:ingest — ingestion throughput and latency, all in one run on one database.
+ * First the targets' scenarios, interleaved over ROUNDS (default 3) rounds:
+ *  (a) bare Fastify validating the same body with a JSON schema, no database (bench/bare)
+ *  (b) the service's POST /api/event/validate: the whole pipeline, no database
+ *  (c) POST /api/event, durable single events (group commit)
  *  (d) the naive baseline: NestJS + Express + TypeORM save() per request (bench/naive)
- *  and the raw COPY rate into the events table. autocannon, 50 connections, about DURATION s each.
- * Every acknowledged event is checked against the rows stored.
+ * Then (unless ONLY_TARGETS=1) POST /api/event and /api/events/batch ×100 and ×1000 with the
+ * rollup trigger off, then on, and the raw COPY rate into the events table.
+ * autocannon, 50 connections, about DURATION s each. Every acknowledged event is checked
+ * against the rows stored. COMPARE=other/dist/src/main.js adds another build's (b) and (c) to
+ * the rounds, for A/B measurements in one run.
  * PRELOAD=1 first loads bench:analytics's data set (5 million events, 200,000 users), so that
  * the write path, and the rollups it maintains, are measured on a database of realistic size.
  */
 const ROOT = join(__dirname, '..', '..');
 const DURATION = Number(process.env.DURATION ?? 10);
 const CONNECTIONS = 50;
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const ONLY_TARGETS = Boolean(process.env.ONLY_TARGETS);
+const COMPARE = process.env.COMPARE ? resolve(process.env.COMPARE) : null;
+const BARE = 'bare Fastify + JSON schema, no database';
+const VALIDATE = 'POST /api/event/validate, no database';
+const SINGLE = 'POST /api/event, durable single events';
+const NAIVE = 'naive NestJS+Express+TypeORM save()';
 
 async function startNode(script: string, env: Record<string, string>): Promise<ChildProcess> {
   const child = spawn(process.execPath, [script], {
@@ -176,89 +187,160 @@ async function main() {
     console.log(`PRELOAD: loading ${EVENTS.toLocaleString()} events first…`);
     await loadDataSet(db.dataSource);
   }
-  const [port, naivePort] = await Promise.all([freePort(), freePort()]);
-  const service = await startNode('dist/src/main.js', {
+  console.log(`load average at the start: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (${availableParallelism()} cores, shared)`);
+  const [port, naivePort, barePort, comparePort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const serviceEnv = (listen: number) => ({
     DATABASE_URL: db.url,
-    PORT: String(port),
+    PORT: String(listen),
     LOG_LEVEL: 'error',
     METRICS_CRON_ENABLED: 'false',
     RATE_LIMIT_WRITE: '0', // one load generator on one address: measure the service, not the limit
   });
+  const service = await startNode('dist/src/main.js', serviceEnv(port));
   const naive = await startNode('dist-bench/bench/naive/main.js', { DATABASE_URL: db.url, PORT: String(naivePort) });
+  const bare = await startNode('dist-bench/bench/bare/main.js', { PORT: String(barePort) });
+  // COMPARE=path/to/other/dist/src/main.js: a second build of the service (the A of an A/B),
+  // loaded in the same rounds on the same database.
+  const compare = COMPARE ? await startNode(COMPARE, serviceEnv(comparePort)) : null;
+  const children = [service, naive, bare, ...(compare ? [compare] : [])];
   const count = (table: string) => async () => Number((await db.dataSource.query(`SELECT count(*) AS n FROM ${table}`))[0].n);
   const base = `http://127.0.0.1:${port}`;
   try {
-    const outcomes: Outcome[] = [];
     const cpu = { serverPid: service.pid!, postmasterPid: db.postmasterPid };
-    outcomes.push(await load('no-op ceiling (validate only)', `${base}/api/event/validate`, event, 1, async () => null, cpu));
-    const batch = (n: number) => ({ events: Array.from({ length: n }, (_, i) => event(i)) });
-    // Each write scenario with the analytics rollup trigger off, then on: what maintaining the
-    // rollups costs the write path end to end. "Off" runs first on the smaller table, so the
-    // cost shown is if anything too high.
-    const writes: Array<[string, string, unknown, number]> = [
-      ['POST /api/event (single)', '/api/event', event, 1],
-      ['POST /api/events/batch ×100', '/api/events/batch', batch(100), 100],
-      ['POST /api/events/batch ×1000', '/api/events/batch', batch(1000), 1000],
+    // The targets' scenarios, interleaved: ROUNDS rounds, each loading every scenario once in
+    // turn, so that whatever else the shared machine does falls on all of them alike.
+    type Scenario = { name: string; run: () => Promise<Outcome> };
+    const scenarios: Scenario[] = [
+      { name: BARE, run: () => load(BARE, `http://127.0.0.1:${barePort}/api/event/validate`, event, 1, async () => null, { ...cpu, serverPid: bare.pid! }) },
+      { name: VALIDATE, run: () => load(VALIDATE, `${base}/api/event/validate`, event, 1, async () => null, cpu) },
+      { name: SINGLE, run: () => load(SINGLE, `${base}/api/event`, event, 1, count('events'), cpu) },
+      {
+        name: NAIVE,
+        run: () => load(NAIVE, `http://127.0.0.1:${naivePort}/api/event`, event, 1, count('naive_events'), { ...cpu, serverPid: naive.pid! }),
+      },
     ];
-    const pairs: Array<{ on: Outcome; off: Outcome }> = [];
-    for (const [name, path, body, size] of writes) {
-      await db.dataSource.query('ALTER TABLE events DISABLE TRIGGER analytics_rollups');
-      let off: Outcome;
-      try {
-        off = await load(`${name}, rollups off`, base + path, body, size, count('events'), cpu);
-      } finally {
-        await db.dataSource.query('ALTER TABLE events ENABLE TRIGGER analytics_rollups');
-      }
-      const on = await load(name, base + path, body, size, count('events'), cpu);
-      outcomes.push(off, on);
-      pairs.push({ on, off });
+    if (compare) {
+      const other = `http://127.0.0.1:${comparePort}`;
+      const compareCpu = { ...cpu, serverPid: compare.pid! };
+      scenarios.splice(2, 0, { name: `${VALIDATE} [COMPARE]`, run: () => load(`${VALIDATE} [COMPARE]`, `${other}/api/event/validate`, event, 1, async () => null, compareCpu) });
+      scenarios.push({ name: `${SINGLE} [COMPARE]`, run: () => load(`${SINGLE} [COMPARE]`, `${other}/api/event`, event, 1, count('events'), compareCpu) });
     }
-    outcomes.push(
-      await load('naive NestJS+Express+TypeORM save()', `http://127.0.0.1:${naivePort}/api/event`, event, 1, count('naive_events'), {
-        ...cpu,
-        serverPid: naive.pid!,
-      }),
-    );
-    const copy = await copyRate(db.url, 300_000);
+    const rounds: Array<Map<string, Outcome>> = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const round = new Map<string, Outcome>();
+      for (const scenario of scenarios) round.set(scenario.name, await scenario.run());
+      rounds.push(round);
+      console.log(`round ${r + 1}/${ROUNDS}: ${scenarios.map((s) => `${s.name} ${Math.round(round.get(s.name)!.rps).toLocaleString()}`).join(', ')} req/s`);
+    }
 
-    console.log(`\ningestion, ${CONNECTIONS} connections, ${DURATION} s each (autocannon); raw COPY into events: ${Math.round(copy).toLocaleString()} rows/s\n`);
-    console.log('| scenario | requests/s | events/s | p50 ms | p99 ms | acknowledged | stored | CPU µs/request: server / PostgreSQL / load generator | machine busy |');
-    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+    const outcomes: Outcome[] = [];
+    const pairs: Array<{ on: Outcome; off: Outcome }> = [];
+    let copy: number | null = null;
+    if (!ONLY_TARGETS) {
+      const batch = (n: number) => ({ events: Array.from({ length: n }, (_, i) => event(i)) });
+      // Each write scenario with the analytics rollup trigger off, then on: what maintaining the
+      // rollups costs the write path end to end. "Off" runs first on the smaller table, so the
+      // cost shown is if anything too high.
+      const writes: Array<[string, string, unknown, number]> = [
+        ['POST /api/event (single)', '/api/event', event, 1],
+        ['POST /api/events/batch ×100', '/api/events/batch', batch(100), 100],
+        ['POST /api/events/batch ×1000', '/api/events/batch', batch(1000), 1000],
+      ];
+      for (const [name, path, body, size] of writes) {
+        await db.dataSource.query('ALTER TABLE events DISABLE TRIGGER analytics_rollups');
+        let off: Outcome;
+        try {
+          off = await load(`${name}, rollups off`, base + path, body, size, count('events'), cpu);
+        } finally {
+          await db.dataSource.query('ALTER TABLE events ENABLE TRIGGER analytics_rollups');
+        }
+        const on = await load(name, base + path, body, size, count('events'), cpu);
+        outcomes.push(off, on);
+        pairs.push({ on, off });
+      }
+      copy = await copyRate(db.url, 300_000);
+    }
+
     const us = (v: number | null) => (v === null ? '?' : String(Math.round(v)));
-    for (const o of outcomes) {
+    const row = (o: Outcome, label = o.name) =>
+      `| ${label} | ${Math.round(o.rps).toLocaleString()} | ${Math.round(o.eventsPerSec).toLocaleString()} | ${o.p50} | ${o.p99} | ${o.acked.toLocaleString()} | ${o.stored === null ? '—' : o.stored.toLocaleString()} ` +
+      `| ${us(o.cpu.server)} / ${us(o.cpu.postgres)} / ${us(o.cpu.loadGenerator)} | ${o.busy === null ? '?' : `${Math.round(100 * o.busy)}%`} |`;
+    const header = () => {
+      console.log('| scenario | requests/s | events/s | p50 ms | p99 ms | acknowledged | stored | CPU µs/request: server / PostgreSQL / load generator | machine busy |');
+      console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+    };
+    console.log(`\ningestion, ${CONNECTIONS} connections, ${DURATION} s each (autocannon), ${ROUNDS} interleaved rounds of:\n`);
+    header();
+    for (const [r, round] of rounds.entries()) for (const o of round.values()) console.log(row(o, `${o.name} (round ${r + 1})`));
+    if (!ONLY_TARGETS) {
+      console.log(`\nwrite paths, rollup trigger off then on; raw COPY into events: ${Math.round(copy!).toLocaleString()} rows/s\n`);
+      header();
+      for (const o of outcomes) console.log(row(o));
+    }
+
+    // The targets, from each round's own ratios (the median round shown), so that a noisy
+    // round moves both sides of its ratio together.
+    const medianOf = (name: string, of: (o: Outcome) => number) => median(rounds.map((r) => of(r.get(name)!)));
+    const ratioOf = (a: string, b: string) => median(rounds.map((r) => r.get(a)!.rps / r.get(b)!.rps));
+    const noDb = ratioOf(VALIDATE, BARE);
+    const durable = ratioOf(SINGLE, NAIVE);
+    const p99 = medianOf(SINGLE, (o) => o.p99);
+    const verdict = (met: boolean) => (met ? 'PASS' : 'FAIL');
+    const perRound = (a: string, b: string, format: (x: number) => string) =>
+      rounds.map((r) => format(r.get(a)!.rps / r.get(b)!.rps)).join(', ');
+    const pct = (x: number) => `${Math.round(100 * x)}%`;
+    const times = (x: number) => `${x.toFixed(1)}×`;
+    console.log('\ntargets (median of the rounds; each round\'s own figure in brackets):');
+    console.log(
+      `- no-database route (POST /api/event/validate) ≥ 70% of bare Fastify + JSON schema: ${pct(noDb)} [${perRound(VALIDATE, BARE, pct)}] ` +
+        `(${Math.round(medianOf(VALIDATE, (o) => o.rps)).toLocaleString()} vs ${Math.round(medianOf(BARE, (o) => o.rps)).toLocaleString()} req/s) ${verdict(noDb >= 0.7)}`,
+    );
+    console.log(
+      `- durable single events ≥ 4× the naive baseline: ${times(durable)} [${perRound(SINGLE, NAIVE, times)}] ` +
+        `(${Math.round(medianOf(SINGLE, (o) => o.rps)).toLocaleString()} vs ${Math.round(medianOf(NAIVE, (o) => o.rps)).toLocaleString()} req/s) ${verdict(durable >= 4)}`,
+    );
+    console.log(`- single-event p99 ≤ 25 ms: ${p99} ms [${rounds.map((r) => r.get(SINGLE)!.p99).join(', ')}] ${verdict(p99 <= 25)}`);
+    console.log(`- (for reference) durable single events / no-database route: ${pct(ratioOf(SINGLE, VALIDATE))}`);
+    if (compare) {
+      console.log(`- COMPARE: this build / the other, no-database route: ${pct(ratioOf(VALIDATE, `${VALIDATE} [COMPARE]`))} [${perRound(VALIDATE, `${VALIDATE} [COMPARE]`, pct)}]`);
+      console.log(`- COMPARE: this build / the other, durable single events: ${pct(ratioOf(SINGLE, `${SINGLE} [COMPARE]`))} [${perRound(SINGLE, `${SINGLE} [COMPARE]`, pct)}]`);
+    }
+    if (!ONLY_TARGETS) {
+      const batch1000 = pairs[2].on;
+      console.log(`- batch ×1000: ${Math.round(batch1000.eventsPerSec).toLocaleString()} events/s (≥ 60,000) ${verdict(batch1000.eventsPerSec >= 60_000)}, ${pct(batch1000.eventsPerSec / copy!)} of COPY (≥ 60%) ${verdict(batch1000.eventsPerSec >= 0.6 * copy!)}`);
+      const cost = ({ on, off }: { on: Outcome; off: Outcome }) => 1 - on.eventsPerSec / off.eventsPerSec;
+      const costs = pairs.map(cost);
       console.log(
-        `| ${o.name} | ${Math.round(o.rps).toLocaleString()} | ${Math.round(o.eventsPerSec).toLocaleString()} | ${o.p50} | ${o.p99} | ${o.acked.toLocaleString()} | ${o.stored === null ? '—' : o.stored.toLocaleString()} ` +
-          `| ${us(o.cpu.server)} / ${us(o.cpu.postgres)} / ${us(o.cpu.loadGenerator)} | ${o.busy === null ? '?' : `${Math.round(100 * o.busy)}%`} |`,
+        `- rollup maintenance cost ≤ 30%: single ${pct(costs[0])}, batch ×100 ${pct(costs[1])}, batch ×1000 ${pct(costs[2])} ${verdict(costs.every((c) => c <= 0.3))}`,
       );
     }
-    const noop = outcomes[0];
-    const naiveOutcome = outcomes[outcomes.length - 1];
-    const [single, , batch1000] = pairs.map((p) => p.on);
-    console.log('\ntargets:');
-    console.log(`- single vs naive: ${(single.rps / naiveOutcome.rps).toFixed(1)}× (≥ 5×)`);
-    console.log(`- single p99: ${single.p99} ms (≤ 15 ms)`);
-    console.log(`- single vs no-op ceiling: ${((100 * single.rps) / noop.rps).toFixed(0)}% (≥ 50%)`);
-    console.log(`- batch ×1000: ${Math.round(batch1000.eventsPerSec).toLocaleString()} events/s (≥ 60,000), ${((100 * batch1000.eventsPerSec) / copy).toFixed(0)}% of COPY (≥ 60%)`);
     // Everything shares this machine's cores: the CPU a request costs the three processes bounds
     // the rate any design can reach here, whatever it overlaps or batches.
     const cores = availableParallelism();
-    const need = 5 * naiveOutcome.rps;
-    const spent = single.cpu.server === null ? null : single.cpu.server + (single.cpu.postgres ?? 0) + single.cpu.loadGenerator;
-    if (spent !== null) {
+    const spentOn = (name: string) => {
+      const parts = rounds.map((r) => r.get(name)!.cpu);
+      if (parts.some((c) => c.server === null)) return null;
+      return {
+        server: median(parts.map((c) => c.server!)),
+        postgres: median(parts.map((c) => c.postgres ?? 0)),
+        loadGenerator: median(parts.map((c) => c.loadGenerator)),
+      };
+    };
+    for (const name of [BARE, VALIDATE, SINGLE]) {
+      const c = spentOn(name);
+      if (c === null) continue;
+      const total = c.server + c.postgres + c.loadGenerator;
       console.log(
-        `- CPU budget: 5× naive is ${Math.round(need).toLocaleString()} req/s, at which ${cores} cores allow ${Math.round((cores * 1e6) / need)} µs ` +
-          `of CPU per request (server + PostgreSQL + load generator); single events used ${Math.round(spent)} µs ` +
-          `(${Math.round(single.cpu.server!)} + ${single.cpu.postgres === null ? '?' : Math.round(single.cpu.postgres)} + ` +
-          `${Math.round(single.cpu.loadGenerator)}), which caps them near ${Math.round((cores * 1e6) / spent).toLocaleString()} req/s here`,
+        `- CPU per request, ${name}: ${Math.round(total)} µs (server ${Math.round(c.server)} + PostgreSQL ${Math.round(c.postgres)} + load generator ` +
+          `${Math.round(c.loadGenerator)}): ${cores} cores allow ${Math.round((cores * 1e6) / total).toLocaleString()} req/s, one core for the server ` +
+          `${Math.round(1e6 / c.server).toLocaleString()} req/s`,
       );
     }
-    const cost = ({ on, off }: { on: Outcome; off: Outcome }) => `${(100 * (1 - on.eventsPerSec / off.eventsPerSec)).toFixed(0)}%`;
-    console.log(`- rollup maintenance cost: single ${cost(pairs[0])}, batch ×100 ${cost(pairs[1])}, batch ×1000 ${cost(pairs[2])} (≤ 30%)`);
-    const lost = outcomes.filter((o) => o.stored !== null && o.stored !== o.acked);
+    const lost = [...rounds.flatMap((r) => [...r.values()]), ...outcomes].filter((o) => o.stored !== null && o.stored !== o.acked);
     console.log(`- acknowledged = stored: ${lost.length === 0 ? 'yes, in every scenario' : `NO: ${lost.map((o) => o.name).join(', ')}`}`);
+    console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   } finally {
-    service.kill('SIGTERM');
-    naive.kill('SIGTERM');
+    for (const child of children) child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 1500));
     await db.close();
   }

@@ -1,10 +1,12 @@
 import 'reflect-metadata';
+import { cpus, loadavg } from 'node:os';
 import { DataSource } from 'typeorm';
 import {
   COMPUTE_PLAN_SETTINGS,
   TypeOrmActivityMetricsRepository,
   USER_ACTIVITY_SQL,
 } from '../src/metrics/adapters/persistence/typeorm-activity-metrics.repository';
+import { windowStartOf } from '../src/metrics/adapters/persistence/window-sql';
 import { ComputeActivityMetricsCommand, ComputeActivityMetricsHandler } from '../src/metrics/application/compute-activity-metrics';
 import { ActivityWindow } from '../src/metrics/domain/activity-window';
 import { benchDatabase, median, timed } from './support';
@@ -15,8 +17,13 @@ import { benchDatabase, median, timed } from './support';
  * PostgreSQL with a skewed (power-law) user distribution and a day/night traffic curve, stored
  * in time order as live traffic is.
  * Measures, in the same run: each of a few single windows (production computation vs the
- * plain `SELECT user_id, count(*) … GROUP BY user_id` over the same window), and a 30-day
- * backfill of all 180 windows through the command handler.
+ * plain `SELECT user_id, count(*) … GROUP BY user_id` over the same window, interleaved), and
+ * a 30-day backfill of all 180 windows through the command handler, and prints each target
+ * with its verdict:
+ * - the computing SELECT ≤ 6× the plain GROUP BY (busy windows);
+ * - the whole command ≤ 20× (busy windows, back to back and after a checkpoint, as production runs it);
+ * - a busy window's whole command under 1 s (the slower of back to back and after a checkpoint);
+ * - the 30-day backfill under 60 s.
  */
 const EVENTS = Number(process.env.EVENTS ?? 5_000_000);
 const USERS = 200_000;
@@ -27,6 +34,7 @@ async function main() {
   const db = await benchDatabase('bench_metrics');
   const { dataSource } = db;
   try {
+    console.log(`load average at the start: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (${cpus().length} cores, shared)`);
     console.log(`loading ${EVENTS.toLocaleString()} events over ${DAYS} days, ${USERS.toLocaleString()} users…`);
     const load = await timed(async () => {
       // Power-law users (a few very active, a long tail) and more traffic by day than by night.
@@ -46,7 +54,7 @@ async function main() {
       );
       await dataSource.query(
         `INSERT INTO metric_windows (window_start, version)
-         SELECT date_bin('4 hours', occurred_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'), count(*)
+         SELECT ${windowStartOf('occurred_at')}, count(*)
          FROM events WHERE user_id IS NOT NULL GROUP BY 1
          ON CONFLICT (window_start) DO UPDATE SET version = metric_windows.version + EXCLUDED.version`,
       );
@@ -58,11 +66,11 @@ async function main() {
     const repo = new TypeOrmActivityMetricsRepository(dataSource);
     const now = new Date(START + (DAYS + 1) * 86_400_000);
     const busiest: Array<{ window_start: Date; n: number }> = await dataSource.query(
-      `SELECT date_bin('4 hours', occurred_at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS window_start, count(*)::int AS n
+      `SELECT ${windowStartOf('occurred_at')} AS window_start, count(*)::int AS n
        FROM events GROUP BY 1 ORDER BY 2 DESC LIMIT 3`,
     );
     const quiet: Array<{ window_start: Date; n: number }> = await dataSource.query(
-      `SELECT date_bin('4 hours', occurred_at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS window_start, count(*)::int AS n
+      `SELECT ${windowStartOf('occurred_at')} AS window_start, count(*)::int AS n
        FROM events GROUP BY 1 ORDER BY 2 ASC LIMIT 1`,
     );
 
@@ -77,7 +85,7 @@ async function main() {
     const [{ rows }] = await dataSource.query('SELECT count(*)::int AS rows FROM user_activity_metrics');
     console.log(
       `\n30-day backfill: ${backfill.value.windows.length} windows, ${rows.toLocaleString()} metric rows in ${(backfill.ms / 1000).toFixed(1)} s` +
-        ` (target < 60 s)`,
+        ` (target < 60 s) ${verdict(backfill.ms < 60_000)}`,
     );
 
     console.log('\nsingle windows, recomputed (median of 5 runs each, interleaved):');
@@ -88,6 +96,7 @@ async function main() {
     const ratios: number[] = [];
     const checkpointRatios: number[] = [];
     const selectRatios: number[] = [];
+    const busiestCommandMs: number[] = [];
     for (const { window_start, n } of [...busiest, ...quiet]) {
       const window = ActivityWindow.startingAt(new Date(window_start));
       const [compute, afterCheckpoint, select, plain]: number[][] = [[], [], [], []];
@@ -107,21 +116,37 @@ async function main() {
       }
       const ms = (values: number[]) => `${median(values).toFixed(1)} ms`;
       const ratio = (values: number[]) => median(values) / median(plain);
-      ratios.push(ratio(compute));
-      checkpointRatios.push(ratio(afterCheckpoint));
-      selectRatios.push(ratio(select));
+      // The targets are about busy windows, where the work grows with the events; a quiet
+      // window's ratios (a few ms of fixed round trips over a ~2 ms plain query) are shown only.
+      if (busiest.some((b) => b.window_start === window_start)) {
+        ratios.push(ratio(compute));
+        checkpointRatios.push(ratio(afterCheckpoint));
+        selectRatios.push(ratio(select));
+        busiestCommandMs.push(Math.max(median(compute), median(afterCheckpoint)));
+      }
       console.log(
         `${window.start.toISOString()}  ${String(n).padStart(7)}   ${ms(compute).padStart(11)}   ${ms(afterCheckpoint).padStart(18)}   ` +
           `${ms(select).padStart(8)}   ${ms(plain).padStart(14)}   ${[compute, afterCheckpoint, select].map((v) => `${ratio(v).toFixed(2)}×`).join(' / ')}`,
       );
     }
-    console.log(
-      `single-window ratio to plain GROUP BY: max ${Math.max(...ratios).toFixed(2)}× with writes (target ≤ 3×), ` +
-        `${Math.max(...checkpointRatios).toFixed(2)}× after a checkpoint, ${Math.max(...selectRatios).toFixed(2)}× for the computing SELECT alone`,
-    );
+    const maxOf = (values: number[]) => Math.max(...values);
+    const targets: Array<[string, string, boolean]> = [
+      ['computing SELECT ≤ 6× the plain GROUP BY', `${maxOf(selectRatios).toFixed(2)}×`, maxOf(selectRatios) <= 6],
+      ['whole command ≤ 20× (back to back)', `${maxOf(ratios).toFixed(2)}×`, maxOf(ratios) <= 20],
+      ['whole command ≤ 20× (after a checkpoint)', `${maxOf(checkpointRatios).toFixed(2)}×`, maxOf(checkpointRatios) <= 20],
+      ['busy window\'s whole command under 1 s', `${maxOf(busiestCommandMs).toFixed(0)} ms`, maxOf(busiestCommandMs) < 1000],
+      ['30-day backfill under 60 s', `${(backfill.ms / 1000).toFixed(1)} s`, backfill.ms < 60_000],
+    ];
+    console.log('\ntargets (worst of the 3 busiest windows; each window\'s figure is the median of its 5 runs):');
+    for (const [name, measured, met] of targets) console.log(`  ${name.padEnd(58)} ${measured.padStart(9)}  ${verdict(met)}`);
+    console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (${cpus().length} cores)`);
   } finally {
     await db.close();
   }
+}
+
+function verdict(met: boolean): string {
+  return met ? 'PASS' : 'FAIL';
 }
 
 /** One forced recomputation of a window through the repository, as a backfill does it. */

@@ -47,10 +47,13 @@ export async function benchDatabase(
       postgresFlags: ['-c', 'shared_buffers=1GB', '-c', 'work_mem=64MB', '-c', 'maintenance_work_mem=512MB', '-c', 'max_wal_size=4GB'],
     });
     url = server.url;
-    postmasterPid = postmasterPidOf(dir);
+    // Not `dir` when user postgres cannot reach it (a project under /root): see dataLocation().
+    const dataDir = server.dataDir ?? dir;
+    postmasterPid = postmasterPidOf(dataDir);
     stop = async () => {
       if (process.env.BENCH_KEEP) return console.log(`BENCH_KEEP: database left running at ${url}`);
       await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
       rmSync(dir, { recursive: true, force: true });
     };
   }

@@ -1,7 +1,7 @@
 import { CommandBus } from '@nestjs/cqrs';
 import { ComputeActivityMetricsCommand } from '../src/metrics/application/compute-activity-metrics';
 import { parseCliArgs, USAGE } from '../src/metrics/ports/cli/cli-args';
-import { ComputedWindowResponse } from '../src/metrics/ports/http/metrics.responses';
+import { formatRun } from '../src/metrics/ports/cli/cli-output';
 import { runCli, withAppContext } from './cli-context';
 
 /**
@@ -21,15 +21,7 @@ async function main(argv: string[]): Promise<number> {
   return withAppContext('tracking-metrics-cli', async (app) => {
     const started = Date.now();
     const result = await app.get(CommandBus).execute(new ComputeActivityMetricsCommand('cli', args.range));
-    const windows = result.windows.map(ComputedWindowResponse.from);
-    if (args.json) {
-      console.log(JSON.stringify({ windows }));
-    } else if (windows.length === 0) {
-      console.log('Nothing to compute: every ended window is up to date.');
-    } else {
-      console.log(`Computed ${windows.length} window(s) in ${Date.now() - started} ms:`);
-      for (const w of windows) console.log(`  ${w.window_start} – ${w.window_end}  ${w.users} users, ${w.events} events`);
-    }
+    for (const line of formatRun(result.windows, { json: args.json, elapsedMs: Date.now() - started })) console.log(line);
     return 0;
   });
 }

@@ -9,7 +9,7 @@ import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { Telemetry } from './observability/telemetry';
 import { AppConfig, LogLevel } from './config';
-import { fastifyLoggerOptions, requestIdOf } from './shared/logging';
+import { bindRequestLogger, fastifyLoggerOptions, requestIdOf } from './shared/logging';
 import { applyRouteBodyLimits, DEFAULT_BODY_LIMIT } from './shared/http/body-limit';
 import { buildOpenApiDocument } from './shared/http/openapi';
 import { useStrictJsonBodies } from './shared/http/body-parsing';
@@ -63,6 +63,7 @@ export async function createHttpApp(config: AppConfig, options: { requestTimeout
   });
   app.useLogger(app.get(PinoLogger));
   const fastify = app.getHttpAdapter().getInstance();
+  bindRequestLogger(fastify);
   // Security headers on every response. Swagger UI (at /docs) needs inline styles and
   // scripts, so the content security policy allows exactly those; the API answers JSON only.
   const headers = securityHeaders({

@@ -8,9 +8,14 @@ const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main(): Promise<void> {
   const logger = new Logger('Main');
+  const embeddedLogger = new Logger('EmbeddedPostgres');
   const initial = loadConfig();
   Logger.overrideLogger(nestLogLevels(initial.logLevel)); // until the JSON logger takes over
-  const database = await resolveDatabase(initial, (line) => logger.debug(line, 'EmbeddedPostgres'));
+  const database = await resolveDatabase(
+    initial,
+    (line) => embeddedLogger.debug(line),
+    (line) => embeddedLogger.log(line),
+  );
   const { config } = database;
 
   let app: Awaited<ReturnType<typeof createHttpApp>>;
@@ -21,7 +26,8 @@ async function main(): Promise<void> {
     await database.stop();
     throw error;
   }
-  logger.log(`${database.embedded ? 'embedded PostgreSQL' : 'database'}: ${redactUrl(config.databaseUrl!)}`);
+  const where = database.dataDir ? ` (data in ${database.dataDir})` : '';
+  logger.log(`${database.embedded ? 'embedded PostgreSQL' : 'database'}: ${redactUrl(config.databaseUrl!)}${where}`);
   logger.log(`listening on http://localhost:${config.port} (API docs at /docs)`);
 
   // Our own signal handling instead of enableShutdownHooks(): Nest re-raises the signal after

@@ -57,6 +57,16 @@ describe('architecture', () => {
     },
   );
 
+  it.each(sources.map((f) => [relative(ROOT, f), f]))("%s imports no other module's adapters", (_name, file) => {
+    // A module reaches another only through what that one publishes (its domain and
+    // application layers, its module file); its adapters stay its own business. This keeps,
+    // e.g., metrics off tracking's persistence adapters.
+    for (const target of imports(file).filter((t) => t.startsWith('.'))) {
+      const [module, layer] = relative(SRC, join(file, '..', target)).split(sep);
+      if (module !== moduleOf(file)) expect(`${target}: ${layer}`).not.toMatch(/: adapters$/);
+    }
+  });
+
   it('throws HTTP exceptions nowhere below ports', () => {
     for (const file of sources.filter((f) => ['domain', 'application', 'adapters'].includes(layerOf(f)))) {
       expect(`${relative(ROOT, file)}: ${/\b\w*(Http|NotFound|BadRequest)Exception\b/.test(readFileSync(file, 'utf8'))}`).toBe(

@@ -1,5 +1,5 @@
 import { Module, OnModuleInit } from '@nestjs/common';
-import { EventWriteProjections } from '../tracking/adapters/persistence/event-write-projections';
+import { EventWriteProjections } from '../tracking/application/event-write-projections';
 import { TrackingModule } from '../tracking/tracking.module';
 import { TypeOrmActivityMetricsRepository } from './adapters/persistence/typeorm-activity-metrics.repository';
 import { WINDOW_MARKING_PROJECTION } from './adapters/persistence/window-marking.projection';

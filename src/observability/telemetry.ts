@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { EventRepository } from '../tracking/domain/event.repository';
+import { EventWriteQueue } from '../tracking/application/event-write-queue';
 
 /** The Prometheus registry of this process and every metric the service exports. */
 @Injectable()
@@ -62,7 +62,7 @@ export class Telemetry {
 
   constructor(
     @InjectDataSource() dataSource: DataSource,
-    events: EventRepository,
+    writeQueue: EventWriteQueue,
   ) {
     collectDefaultMetrics({ register: this.registry });
     new Gauge({
@@ -70,7 +70,7 @@ export class Telemetry {
       help: 'Events accepted and not yet committed (queued or being written by group commit).',
       registers: [this.registry],
       collect() {
-        this.set((events as { depth?: number }).depth ?? 0);
+        this.set(writeQueue.depth);
       },
     });
     new Gauge({

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import type { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage } from 'node:http';
+import { dirname, join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import type { Params } from 'nestjs-pino';
 import { AppConfig } from '../config';
 
@@ -86,6 +89,28 @@ export function fastifyLoggerOptions(config: AppConfig) {
 }
 
 export function loggingParams(config: AppConfig): Params {
-  // The root logger, for lines written outside any request (start-up, cron).
-  return { useExisting: true, pinoHttp: { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' } } };
+  // The root logger, for lines written outside any request (start-up, cron). No middleware
+  // (`forRoutes: []`): bindRequestLogger does its work natively.
+  return {
+    useExisting: true,
+    pinoHttp: { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' } },
+    forRoutes: [],
+  };
+}
+
+/**
+ * What nestjs-pino's middleware does with `useExisting` — run the rest of the request inside
+ * its AsyncLocalStorage store holding the request's logger, so that Nest `Logger` calls made
+ * while handling it carry its `reqId` — as a Fastify hook instead of a middleware: a
+ * middleware runs through @fastify/middie's Express emulation, which sanitises the URL and
+ * copies nine request properties (parsing the query string) on every request.
+ * nestjs-pino does not export its store, so its module is reached by file; the e2e logging
+ * test fails if that ever stops working.
+ */
+export function bindRequestLogger(fastify: FastifyInstance): void {
+  const { storage, Store } = require(join(dirname(require.resolve('nestjs-pino')), 'storage.js')) as {
+    storage: AsyncLocalStorage<unknown>;
+    Store: new (logger: unknown) => unknown;
+  };
+  fastify.addHook('onRequest', (request, _reply, done) => void storage.run(new Store(request.log), done));
 }

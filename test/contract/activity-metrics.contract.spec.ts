@@ -9,9 +9,9 @@ import { computeUserActivity, UserActivity } from '../../src/metrics/domain/user
 import { windowStatus } from '../../src/metrics/domain/window-ledger';
 import { uuidv7 } from '../../src/shared/uuid';
 import { EventOrmEntity } from '../../src/tracking/adapters/persistence/event.orm-entity';
-import { EventWriteProjections } from '../../src/tracking/adapters/persistence/event-write-projections';
 import { InMemoryEventRepository } from '../../src/tracking/adapters/persistence/in-memory-event.repository';
 import { TypeOrmEventRepository } from '../../src/tracking/adapters/persistence/typeorm-event.repository';
+import { EventWriteProjections } from '../../src/tracking/application/event-write-projections';
 import { EventRepository } from '../../src/tracking/domain/event.repository';
 import { TrackedEvent } from '../../src/tracking/domain/tracked-event';
 import { openTestDataSource } from '../support/database';
@@ -44,8 +44,11 @@ const adapters: Array<[string, () => Promise<Stores>]> = [
   [
     'in-memory',
     async () => {
-      const events = new InMemoryEventRepository();
-      return { events, metrics: new InMemoryActivityMetricsRepository(events) };
+      const projections = new EventWriteProjections();
+      const events = new InMemoryEventRepository(projections);
+      const metrics = new InMemoryActivityMetricsRepository(events);
+      projections.register(metrics.windowMarking);
+      return { events, metrics };
     },
   ],
   [

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { openTestDataSource } from '../support/database';
 import { freePort, ROOT, spawnNode, terminate, waitForReady } from '../support/process';
+import { sharedDataDir } from '../../src/shared/database/embedded-postgres-location';
 
 /** `npm run metrics:calculate` (the compiled CLI, built by pretest): output and exit codes. */
 jest.setTimeout(90_000);
@@ -92,7 +93,11 @@ describe('calculate-metrics CLI against DATABASE_URL', () => {
 describe('calculate-metrics CLI without DATABASE_URL', () => {
   const dir = mkdtempSync(join(ROOT, '.data', 'cli-test-'));
   chmodSync(dir, 0o755);
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+    // Where the data went if OS user postgres could not reach dir (a checkout under /root).
+    rmSync(sharedDataDir(join(dir, 'pg')), { recursive: true, force: true });
+  });
 
   it('uses the embedded database of npm start, whether or not the server is running', async () => {
     const [port, pgPort] = await Promise.all([freePort(), freePort()]);

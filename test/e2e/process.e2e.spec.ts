@@ -2,6 +2,7 @@ import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { freePort, ROOT, spawnNode, Spawned, terminate, waitForReady } from '../support/process';
+import { sharedDataDir } from '../../src/shared/database/embedded-postgres-location';
 
 /**
  * The compiled service as `npm start` runs it (built by `pretest`): embedded PostgreSQL by
@@ -23,7 +24,11 @@ function start(env: Record<string, string | undefined>): Spawned {
 describe('npm start without DATABASE_URL', () => {
   const dir = mkdtempSync(join(ROOT, '.data', 'start-test-'));
   chmodSync(dir, 0o755); // the embedded server runs as user postgres when we are root
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+    // Where the data went if OS user postgres could not reach dir (a checkout under /root).
+    rmSync(sharedDataDir(join(dir, 'pg')), { recursive: true, force: true });
+  });
 
   it('runs an embedded PostgreSQL that keeps its data across restarts and stops with the service', async () => {
     const [port, pgPort] = await Promise.all([freePort(), freePort()]);

@@ -1,15 +1,12 @@
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { Client } from 'pg';
-import { startEmbeddedPostgres } from '../../src/shared/database/embedded-postgres';
-import { TEST_PG_FLAGS } from './test-postgres';
+import { EmbeddedPostgresError } from '../../src/shared/database/embedded-postgres';
+import { startTestCluster } from './test-postgres';
 
 /**
  * Gives the test run its own PostgreSQL database and exports its URL as DATABASE_URL for
  * every test file and every child process (CLI, server) the tests start:
  * - with DATABASE_URL set, a fresh database `tracking_test_<n>` on that server (dropped after);
- * - otherwise a throw-away embedded PostgreSQL cluster on a free port.
+ * - otherwise a throw-away embedded PostgreSQL cluster on a free port (see startTestCluster).
  */
 export default async function globalSetup(): Promise<void> {
   const given = process.env.DATABASE_URL;
@@ -26,36 +23,22 @@ export default async function globalSetup(): Promise<void> {
     state.__testDb = { kind: 'server', adminUrl: given, name };
     return;
   }
-  mkdirSync(join(process.cwd(), '.data'), { recursive: true });
-  const dir = mkdtempSync(join(process.cwd(), '.data', 'test-pg-'));
-  const port = await freePort();
-  const server = await startEmbeddedPostgres({
-    dir,
-    port,
-    database: 'tracking_test',
-    // Throw-away cluster: durability across an OS crash is not what these tests check.
-    postgresFlags: TEST_PG_FLAGS,
-  });
-  process.env.DATABASE_URL = server.url;
-  process.env.TEST_PG_DIR = dir;
-  process.env.TEST_PG_PORT = String(port);
-  state.__testDb = { kind: 'embedded', stop: server.stop, dir };
+  let cluster;
+  try {
+    cluster = await startTestCluster(process.cwd());
+  } catch (error) {
+    if (!(error instanceof EmbeddedPostgresError)) throw error;
+    // One line saying what to do, not a stack trace of the test harness.
+    console.error(`\nnpm test: ${error.message}`);
+    process.exit(1);
+  }
+  process.env.DATABASE_URL = cluster.url;
+  process.env.TEST_PG_DIR = cluster.dataDir;
+  process.env.TEST_PG_PORT = String(cluster.port);
+  process.env.TEST_PG_BIN = cluster.binDir;
+  state.__testDb = { kind: 'embedded', stop: cluster.stop };
 }
 
 export type TestDatabaseState = {
-  __testDb?:
-    | { kind: 'server'; adminUrl: string; name: string }
-    | { kind: 'embedded'; stop: () => Promise<void>; dir: string };
+  __testDb?: { kind: 'server'; adminUrl: string; name: string } | { kind: 'embedded'; stop: () => Promise<void> };
 };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -1,5 +1,6 @@
 import { ValidationFailedError } from '../../shared/errors';
 import { InMemoryEventRepository } from '../../tracking/adapters/persistence/in-memory-event.repository';
+import { EventWriteProjections } from '../../tracking/application/event-write-projections';
 import { RecordEventsCommand, RecordEventsHandler } from '../../tracking/application/record-events';
 import { EventDraft } from '../../tracking/domain/tracked-event';
 import { InMemoryActivityMetricsRepository } from '../adapters/persistence/in-memory-activity-metrics.repository';
@@ -14,8 +15,10 @@ describe('ComputeActivityMetricsHandler', () => {
   let metrics: InMemoryActivityMetricsRepository;
   let windows: ListWindowsHandler;
   beforeEach(() => {
-    const events = new InMemoryEventRepository();
+    const projections = new EventWriteProjections();
+    const events = new InMemoryEventRepository(projections);
     metrics = new InMemoryActivityMetricsRepository(events);
+    projections.register(metrics.windowMarking);
     const recorder = new RecordEventsHandler(events);
     record = (drafts, receivedAt) => recorder.execute(new RecordEventsCommand(drafts, receivedAt));
     compute = new ComputeActivityMetricsHandler(metrics);

@@ -1,7 +1,6 @@
 import { ActivityWindow } from './activity-window';
 
 export type Trigger = 'cron' | 'http' | 'cli';
-export const TRIGGERS: readonly Trigger[] = ['cron', 'http', 'cli'];
 export type WindowStatus = 'open' | 'pending' | 'computed' | 'stale';
 export const WINDOW_STATUSES: readonly WindowStatus[] = ['open', 'pending', 'computed', 'stale'];
 

@@ -1,4 +1,6 @@
-import { InMemoryEventRepository } from '../../../tracking/adapters/persistence/in-memory-event.repository';
+import { EventWriteProjection } from '../../../tracking/application/event-write-projections';
+import { EventRepository } from '../../../tracking/domain/event.repository';
+import { TrackedEvent } from '../../../tracking/domain/tracked-event';
 import {
   ActivityMetricsRepository,
   ComputeOptions,
@@ -12,25 +14,38 @@ import { compareBytes, computeUserActivity } from '../../domain/user-activity';
 import { needsComputation, WindowCandidate, WindowLedgerEntry, windowStatus } from '../../domain/window-ledger';
 
 /**
- * Unit-test double: computes with the pure reference function over an in-memory event
- * store. The contract suite runs the same scenarios against PostgreSQL.
+ * Unit-test double: computes with the pure reference function over the events it reads through
+ * the tracking port. Its ledger is marked by `windowMarking`, the in-memory form of the window
+ * marking projection, which whoever composes it registers with the event store's projections.
+ * The contract suite runs the same scenarios against PostgreSQL.
  */
 export class InMemoryActivityMetricsRepository extends ActivityMetricsRepository {
   private readonly ledger = new Map<number, WindowLedgerEntry>();
   private readonly metrics = new Map<number, StoredUserActivity[]>();
   private readonly locks = new Map<number, Promise<unknown>>();
 
-  constructor(private readonly events: InMemoryEventRepository) {
-    super();
-    events.onInserted((created) => {
-      for (const event of created) {
+  /** Marks the windows of newly stored events: a new window becomes pending, a computed one stale. */
+  readonly windowMarking: EventWriteProjection = {
+    name: 'marked_windows',
+    apply: (stored) => {
+      for (const event of stored) {
         if (event.userId === null) continue;
         const window = ActivityWindow.containing(event.occurredAt);
         const entry = this.ledger.get(window.start.getTime()) ?? emptyEntry(window);
         entry.version += 1;
         this.ledger.set(window.start.getTime(), entry);
       }
-    });
+    },
+  };
+
+  constructor(private readonly events: EventRepository) {
+    super();
+  }
+
+  /** The events of users (not anonymous ones) that occurred in [from, till). */
+  private async userEvents(from: Date, till: Date): Promise<TrackedEvent[]> {
+    const events = await this.events.list({ from, till, order: 'asc', limit: Number.MAX_SAFE_INTEGER });
+    return events.filter((e) => e.userId !== null);
   }
 
   async findWindowsToCompute(now: Date): Promise<WindowCandidate[]> {
@@ -41,10 +56,14 @@ export class InMemoryActivityMetricsRepository extends ActivityMetricsRepository
   }
 
   async findWindowsInRange(from: Date, till: Date, now: Date): Promise<WindowCandidate[]> {
+    const windows = ActivityWindow.overlapping(from, till);
+    if (windows.length === 0) return [];
     const withEvents = new Set(
-      this.events.all().filter((e) => e.userId !== null).map((e) => ActivityWindow.containing(e.occurredAt).start.getTime()),
+      (await this.userEvents(windows[0].start, windows[windows.length - 1].end)).map((e) =>
+        ActivityWindow.containing(e.occurredAt).start.getTime(),
+      ),
     );
-    return ActivityWindow.overlapping(from, till)
+    return windows
       .filter((w) => {
         const key = w.start.getTime();
         return w.hasEnded(now) && (this.ledger.has(key) || this.metrics.has(key) || withEvents.has(key));
@@ -66,10 +85,7 @@ export class InMemoryActivityMetricsRepository extends ActivityMetricsRepository
     const version = entry?.version ?? 0;
     const computedAt = new Date();
     const rows = computeUserActivity(
-      this.events
-        .all()
-        .filter((e) => e.userId !== null && window.contains(e.occurredAt))
-        .map((e) => ({ userId: e.userId!, action: e.action, occurredAt: e.occurredAt })),
+      (await this.userEvents(window.start, window.end)).map((e) => ({ userId: e.userId!, action: e.action, occurredAt: e.occurredAt })),
     ).map((activity) => ({ ...activity, window, computedAt }));
     const events = rows.reduce((sum, row) => sum + row.eventCount, 0);
     if (rows.length === 0) {

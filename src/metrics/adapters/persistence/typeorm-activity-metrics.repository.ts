@@ -11,6 +11,7 @@ import {
 } from '../../domain/activity-metrics.repository';
 import { ActivityWindow } from '../../domain/activity-window';
 import { needsComputation, Trigger, WindowCandidate, WindowLedgerEntry } from '../../domain/window-ledger';
+import { WINDOW_INTERVAL, windowEndOf } from './window-sql';
 
 /** First key of the two-part advisory locks taken per window (the second is the window index). */
 const WINDOW_LOCK_NAMESPACE = 0x74726b; // "trk"
@@ -87,7 +88,7 @@ export class TypeOrmActivityMetricsRepository extends ActivityMetricsRepository 
     const rows: Array<{ window_start: Date; computations: number }> = await this.db.query(
       `SELECT window_start, computations FROM metric_windows
        WHERE (computed_version IS NULL OR computed_version < version)
-         AND window_start + interval '4 hours' <= $1
+         AND ${windowEndOf('window_start')} <= $1
        ORDER BY window_start`,
       [now],
     );
@@ -99,11 +100,11 @@ export class TypeOrmActivityMetricsRepository extends ActivityMetricsRepository 
     // probe per candidate window also finds events written around the ledger (bulk imports).
     const rows: Array<{ window_start: Date; computations: number }> = await this.db.query(
       `SELECT w AS window_start, coalesce((SELECT computations FROM metric_windows m WHERE m.window_start = w), 0) AS computations
-       FROM generate_series($1::timestamptz, $2::timestamptz - interval '1 microsecond', interval '4 hours') AS w
-       WHERE w + interval '4 hours' <= $3
+       FROM generate_series($1::timestamptz, $2::timestamptz - interval '1 microsecond', ${WINDOW_INTERVAL}) AS w
+       WHERE ${windowEndOf('w')} <= $3
          AND (EXISTS (SELECT 1 FROM metric_windows m WHERE m.window_start = w)
            OR EXISTS (SELECT 1 FROM user_activity_metrics u WHERE u.window_start = w)
-           OR EXISTS (SELECT 1 FROM events e WHERE e.occurred_at >= w AND e.occurred_at < w + interval '4 hours'
+           OR EXISTS (SELECT 1 FROM events e WHERE e.occurred_at >= w AND e.occurred_at < ${windowEndOf('w')}
                                               AND e.user_id IS NOT NULL))
        ORDER BY w`,
       [ActivityWindow.containing(from).start, till, now],
@@ -162,7 +163,7 @@ export class TypeOrmActivityMetricsRepository extends ActivityMetricsRepository 
   async listMetrics(query: MetricsQuery): Promise<StoredUserActivity[]> {
     const { where, params, param } = sqlFilter();
     if (query.userId !== undefined) where.push(`user_id = ${param(query.userId)}`);
-    if (query.from) where.push(`window_start > ${param(query.from)}::timestamptz - interval '4 hours'`);
+    if (query.from) where.push(`window_start > ${param(query.from)}::timestamptz - ${WINDOW_INTERVAL}`);
     if (query.till) where.push(`window_start < ${param(query.till)}`);
     if (query.after) where.push(`(window_start, user_id) > (${param(query.after.windowStart)}, ${param(query.after.userId)})`);
     const rows: Array<{
@@ -199,11 +200,11 @@ export class TypeOrmActivityMetricsRepository extends ActivityMetricsRepository 
 
   async listWindows(query: WindowsQuery): Promise<WindowLedgerEntry[]> {
     const { where, params, param } = sqlFilter();
-    if (query.from) where.push(`window_start > ${param(query.from)}::timestamptz - interval '4 hours'`);
+    if (query.from) where.push(`window_start > ${param(query.from)}::timestamptz - ${WINDOW_INTERVAL}`);
     if (query.till) where.push(`window_start < ${param(query.till)}`);
     if (query.afterWindowStart) where.push(`window_start > ${param(query.afterWindowStart)}`);
     if (query.status) {
-      where.push(`CASE WHEN window_start + interval '4 hours' > ${param(query.now)} THEN 'open'
+      where.push(`CASE WHEN ${windowEndOf('window_start')} > ${param(query.now)} THEN 'open'
                        WHEN computed_version IS NULL THEN 'pending'
                        WHEN computed_version < version THEN 'stale'
                        ELSE 'computed' END = ${param(query.status)}`);

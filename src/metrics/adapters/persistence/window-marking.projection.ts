@@ -1,7 +1,5 @@
-import { EventWriteProjection } from '../../../tracking/adapters/persistence/event-write-projections';
-
-/** SQL form of ActivityWindow.containing(): 4-hour bins counted from the Unix epoch (UTC). */
-export const WINDOW_OF = (column: string) => `date_bin('4 hours', ${column}, TIMESTAMPTZ '1970-01-01 00:00:00+00')`;
+import { EventWriteProjection } from '../../../tracking/application/event-write-projections';
+import { windowStartOf } from './window-sql';
 
 /**
  * Marks the windows of newly stored events in the ledger, in the statement that stores them:
@@ -13,6 +11,6 @@ export const WINDOW_MARKING_PROJECTION: EventWriteProjection = {
   name: 'marked_windows',
   sql: `
     INSERT INTO metric_windows AS w (window_start, version)
-    SELECT ${WINDOW_OF('occurred_at')}, count(*) FROM inserted WHERE user_id IS NOT NULL GROUP BY 1 ORDER BY 1
+    SELECT ${windowStartOf('occurred_at')}, count(*) FROM inserted WHERE user_id IS NOT NULL GROUP BY 1 ORDER BY 1
     ON CONFLICT (window_start) DO UPDATE SET version = w.version + EXCLUDED.version`,
 };

@@ -1,5 +1,6 @@
 import { isDatabaseUnavailable } from '../../../shared/database/database-errors';
 import { DatabaseUnavailableError, DomainError } from '../../../shared/errors';
+import { EventWriteQueue } from '../../application/event-write-queue';
 import { EventQuery, EventRepository } from '../../domain/event.repository';
 import { TrackedEvent } from '../../domain/tracked-event';
 
@@ -46,7 +47,7 @@ interface PendingWrite {
  * Backpressure: the queue is bounded, and while the database is unreachable writes are
  * refused at once instead of piling up; both answer 503 with Retry-After.
  */
-export class GroupCommitEventRepository extends EventRepository {
+export class GroupCommitEventRepository extends EventRepository implements EventWriteQueue {
   private readonly queue: PendingWrite[] = [];
   private queuedEvents = 0;
   private inFlight = 0;

@@ -1,19 +1,13 @@
+import { EventWriteProjections } from '../../application/event-write-projections';
 import { EventQuery, EventRepository } from '../../domain/event.repository';
 import { TrackedEvent } from '../../domain/tracked-event';
 
 /** Unit-test double of the event store; the contract suite keeps it honest against PostgreSQL. */
 export class InMemoryEventRepository extends EventRepository {
   private readonly events = new Map<string, TrackedEvent>();
-  private readonly listeners: Array<(created: TrackedEvent[]) => void> = [];
 
-  /** The in-memory counterpart of write projections: told of every batch of new events. */
-  onInserted(listener: (created: TrackedEvent[]) => void): void {
-    this.listeners.push(listener);
-  }
-
-  /** Every stored event (test support for in-memory read models). */
-  all(): TrackedEvent[] {
-    return [...this.events.values()].map((e) => structuredClone(e));
+  constructor(private readonly projections: EventWriteProjections = new EventWriteProjections()) {
+    super();
   }
 
   async insertNew(events: TrackedEvent[]): Promise<Set<string>> {
@@ -25,7 +19,10 @@ export class InMemoryEventRepository extends EventRepository {
       created.add(id);
     }
     const stored = [...created].map((id) => structuredClone(this.events.get(id)!));
-    for (const listener of this.listeners) listener(stored);
+    for (const projection of this.projections.all()) {
+      if (!projection.apply) throw new Error(`write projection ${projection.name} has no in-memory form`);
+      projection.apply(stored);
+    }
     return created;
   }
 

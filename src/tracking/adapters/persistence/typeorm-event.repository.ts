@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, Repository } from 'typeorm';
+import { EventWriteProjections } from '../../application/event-write-projections';
 import { EventQuery, EventRepository } from '../../domain/event.repository';
 import { TrackedEvent } from '../../domain/tracked-event';
 import { EventOrmEntity } from './event.orm-entity';
-import { EventWriteProjections } from './event-write-projections';
 
 @Injectable()
 export class TypeOrmEventRepository extends EventRepository {
@@ -27,7 +27,10 @@ export class TypeOrmEventRepository extends EventRepository {
     // they commit atomically with the events. Autocommit: durable when the promise resolves.
     const projections = this.projections
       .all()
-      .map((p) => `, ${p.name} AS (${p.sql})`)
+      .map((p) => {
+        if (p.sql === undefined) throw new Error(`write projection ${p.name} has no PostgreSQL form`);
+        return `, ${p.name} AS (${p.sql})`;
+      })
       .join('');
     // The whole set travels as one JSON document: one native JSON.stringify in Node and one
     // json_to_recordset in PostgreSQL (measured: clearly cheaper in Node than eight arrays

@@ -1,0 +1,43 @@
+import { Injectable } from '@nestjs/common';
+import { TrackedEvent } from '../domain/tracked-event';
+
+/**
+ * The port through which another module keeps something derived from the events in step with
+ * every event write — the metrics window ledger. Every event store applies every registered
+ * projection to the events it newly stored, inside the same write, so the events and what is
+ * derived from them commit together or not at all; a duplicate never counts twice. (The
+ * analytics rollups use a trigger on `events` instead, so that they also count events inserted
+ * by other code: see their migration.)
+ *
+ * A projection comes in the form of the store it is written for, as repositories do:
+ */
+export interface EventWriteProjection {
+  /** Unique; the PostgreSQL store also names its CTE with it, so `[a-z_]+`. */
+  readonly name: string;
+  /**
+   * PostgreSQL store: a data-modifying statement run as a CTE of the one INSERT statement,
+   * reading the rows just stored from `inserted (id, user_id, action, occurred_at, site_id, path)`.
+   */
+  readonly sql?: string;
+  /** In-memory store: called with the events just stored, before the write returns. */
+  apply?(stored: readonly TrackedEvent[]): void;
+}
+
+/**
+ * The registry of write projections. Modules register theirs at start (in their module file,
+ * the one place that knows which adapter implements the port); the event stores apply them all.
+ */
+@Injectable()
+export class EventWriteProjections {
+  private readonly projections: EventWriteProjection[] = [];
+
+  register(projection: EventWriteProjection): void {
+    if (!/^[a-z_]+$/.test(projection.name)) throw new Error(`invalid projection name ${projection.name}`);
+    if (this.projections.some((p) => p.name === projection.name)) return;
+    this.projections.push(projection);
+  }
+
+  all(): readonly EventWriteProjection[] {
+    return this.projections;
+  }
+}
