@@ -1,14 +1,32 @@
 import { loadConfig } from '../../config';
-import { InMemoryApiKeyRepository } from '../adapters/persistence/in-memory-api-key.repository';
-import { hashSecret, newSecret } from '../domain/api-key';
+import { ApiKey, hashSecret, newSecret, Scope } from '../domain/api-key';
+import { ApiKeyRepository } from '../domain/api-key.repository';
 import { ApiKeyAuthenticator, MAX_CACHED_KEYS } from './api-key-authenticator';
 
-/** Counts the lookups that reach the repository (the database in production). */
-class CountingRepository extends InMemoryApiKeyRepository {
+/**
+ * The lookups that reach the repository (the database in production), counted. Only what the
+ * authenticator calls is real here; the key store itself is tested against PostgreSQL (e2e).
+ */
+class CountingRepository extends ApiKeyRepository {
   lookups = 0;
-  override async findActiveByHash(secretHash: string) {
+  private readonly keys = new Map<string, ApiKey>();
+  async create(key: { id: string; name: string; scope: Scope; secretHash: string }): Promise<ApiKey> {
+    const stored = { id: key.id, name: key.name, scope: key.scope, createdAt: new Date(), revokedAt: null };
+    this.keys.set(key.secretHash, stored);
+    return stored;
+  }
+  async findActiveByHash(secretHash: string): Promise<ApiKey | null> {
     this.lookups += 1;
-    return super.findActiveByHash(secretHash);
+    return this.keys.get(secretHash) ?? null;
+  }
+  async anyActive(): Promise<boolean> {
+    return this.keys.size > 0;
+  }
+  list(): Promise<ApiKey[]> {
+    throw new Error('not used by the authenticator');
+  }
+  revoke(): Promise<boolean> {
+    throw new Error('not used by the authenticator');
   }
 }
 
