@@ -96,7 +96,7 @@ export async function createHttpApp(config: AppConfig, options: { requestTimeout
   if (config.corsOrigins.length > 0) {
     app.enableCors({ origin: config.corsOrigins.includes('*') ? true : config.corsOrigins });
   }
-  setupSwagger(app);
+  setupSwagger(app, config);
   await app.init();
   return app;
 }
@@ -130,8 +130,8 @@ function recordHttpMetrics(fastify: FastifyInstance, telemetry: Telemetry): void
   });
 }
 
-function setupSwagger(app: NestFastifyApplication): void {
-  SwaggerModule.setup('docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+function setupSwagger(app: NestFastifyApplication, config: AppConfig): void {
+  SwaggerModule.setup('docs', app, buildOpenApiDocument(app, { openWriteRoutes: config.openWriteRoutes }), { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
 }
 
 /**

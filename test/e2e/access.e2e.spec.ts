@@ -270,6 +270,10 @@ describe('OPEN_WRITE_ROUTES', () => {
       }
       // A key sent to an open route is checked all the same.
       expect((await from(app, '198.51.100.3', 'POST', '/event', { 'X-API-Key': 'tsk_wrong' }, seed004)).status).toBe(401);
+      // The served OpenAPI document says so too: no key needed there, a key still accepted.
+      const doc = (await app.http().get('/docs-json')).body;
+      expect(doc.paths['/event'].post.security).toEqual([{}, { bearer: [] }, { 'api-key': [] }]);
+      expect(doc.paths['/api/ingestion/event'].post.security).toBeUndefined(); // the global requirement: a key
       // Readiness says which routes are open.
       expect((await app.http().get('/health/ready')).body.info.access).toEqual({
         status: 'up',

@@ -35,7 +35,7 @@ const RATE_LIMIT_HEADERS = {
  * for the served /docs-json and for `npm run openapi` (which lints it), so the linted
  * document is the served one.
  */
-export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+export function buildOpenApiDocument(app: INestApplication, options: { openWriteRoutes?: readonly string[] } = {}): OpenAPIObject {
   const builder = new DocumentBuilder()
     .setTitle('Tracking Service')
     .setDescription(
@@ -56,6 +56,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   for (const [name, description] of TAGS) builder.addTag(name, description);
   const document = SwaggerModule.createDocument(app, builder.build());
   markPublicOperations(document);
+  markOpenWriteRoutes(document, options.openWriteRoutes ?? []);
   for (const name of CLOSED_SCHEMAS) {
     const schema = document.components?.schemas?.[name];
     if (schema && !('$ref' in schema)) schema.additionalProperties = false;
@@ -64,6 +65,20 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   // Self-hosted: whoever runs it decides who may reach it; the API itself is meant for clients.
   for (const server of document.servers ?? []) Object.assign(server, { 'x-internal': false });
   return document;
+}
+
+/**
+ * Routes left open by OPEN_WRITE_ROUTES accept a request without a key (the empty requirement
+ * `{}`), and still check a key that is sent.
+ */
+function markOpenWriteRoutes(document: OpenAPIObject, routes: readonly string[]): void {
+  for (const route of routes) {
+    const [method, path] = route.split(' ');
+    const operation = (document.paths[path] as Record<string, Record<string, unknown>> | undefined)?.[method.toLowerCase()];
+    if (!operation) continue;
+    operation.security = [{}, { bearer: [] }, { 'api-key': [] }];
+    operation.description = `${String(operation.description ?? '')} Open without a key on this deployment (OPEN_WRITE_ROUTES), limited per client address; a key that is sent is still checked.`.trim();
+  }
 }
 
 /** Routes marked by @Public() need no key: `security: []` overrides the global requirement. */
