@@ -15,6 +15,7 @@ describe('loadConfig', () => {
       writeQueueMaxEvents: 50_000,
       authFailureLimit: 20,
       openWriteRoutes: [],
+      trustProxy: false,
     });
     expect(config.embeddedPgDir).toMatch(/\.data\/postgres$/);
   });
@@ -63,6 +64,16 @@ describe('loadConfig', () => {
       expect((error as ConfigError).problems[0]).toContain(`(got "${entry}")`);
     }
     expect(() => loadConfig({ AUTH_FAILURE_LIMIT: '-1' })).toThrow(/AUTH_FAILURE_LIMIT/);
+  });
+
+  it('reads TRUST_PROXY as a boolean, a number of hops or proxy addresses, and refuses anything else', () => {
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: 'FALSE' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1, ::1, fd00::/8' }).trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1', '::1', 'fd00::/8']);
+    for (const bad of ['yes', '0', '10.0.0.0/33', '10.0.0/8', 'proxy.local', '1.2.3.4/8/1']) {
+      expect(() => loadConfig({ TRUST_PROXY: bad })).toThrow(/TRUST_PROXY must be/);
+    }
   });
 
   it('names every bad variable at once and never echoes the database URL', () => {

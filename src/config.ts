@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
@@ -36,6 +37,11 @@ export class AppConfig {
   readonly authFailureLimit!: number;
   /** Compatibility write routes served without a key (rate-limited per client address), as "POST /event". */
   readonly openWriteRoutes!: OpenableWriteRoute[];
+  /**
+   * Which proxies' X-Forwarded-For to believe for the client address (rate limits, the
+   * failed-authentication budget): false = none, true = all, a number of hops, or addresses/CIDRs.
+   */
+  readonly trustProxy!: boolean | number | string[];
 }
 
 export class ConfigError extends Error {
@@ -133,6 +139,25 @@ export function loadConfig(env: Env = process.env): AppConfig {
     } else if (!openWriteRoutes.includes(known)) openWriteRoutes.push(known);
   }
 
+  let trustProxy: boolean | number | string[] = false;
+  const rawTrust = read('TRUST_PROXY');
+  if (rawTrust !== undefined) {
+    if (/^(true|false)$/i.test(rawTrust)) trustProxy = rawTrust.toLowerCase() === 'true';
+    else if (/^\d{1,2}$/.test(rawTrust) && Number(rawTrust) >= 1) trustProxy = Number(rawTrust);
+    else {
+      const entries = rawTrust.split(',').map((e) => e.trim()).filter(Boolean);
+      const bad = entries.filter((e) => {
+        const [address, prefix, extra] = e.split('/');
+        const family = isIP(address);
+        const bits = family === 4 ? 32 : 128;
+        return family === 0 || extra !== undefined || (prefix !== undefined && !(/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits));
+      });
+      if (bad.length > 0 || entries.length === 0) {
+        problems.push(`TRUST_PROXY must be true, false, a number of proxy hops (1-99), or proxy addresses/CIDRs like 10.0.0.0/8 (got "${rawTrust}")`);
+      } else trustProxy = entries;
+    }
+  }
+
   const config: AppConfig = {
     port: port('PORT', 8080),
     databaseUrl,
@@ -152,6 +177,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     authFailureLimit: count('AUTH_FAILURE_LIMIT', 20),
     openWriteRoutes,
+    trustProxy,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

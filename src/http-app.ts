@@ -49,6 +49,8 @@ export async function createHttpApp(config: AppConfig, options: { requestTimeout
     http: { requestTimeout: requestTimeoutMs, connectionsCheckingInterval: 1000, requireHostHeader: false } as never,
     clientErrorHandler: answerClientError,
     requestIdHeader: false,
+    // The client address (rate limits, failed-authentication budget) behind a load balancer.
+    trustProxy: config.trustProxy,
     genReqId: requestIdOf,
     logger: fastifyLoggerOptions(config),
   });

@@ -237,6 +237,34 @@ describe('failed authentications', () => {
   });
 });
 
+describe('TRUST_PROXY: the client address behind a load balancer', () => {
+  it('budgets each forwarded client on its own only when the proxy is trusted', async () => {
+    await t.db.query('TRUNCATE api_keys');
+    const proxy = '10.1.2.3';
+    const guess = (app: TestApp, client: string, i: number) =>
+      from(app, proxy, 'GET', '/api/events', { 'X-API-Key': `tsk_guess-${i}`, 'X-Forwarded-For': client }).then((r) => r.status);
+    const trusting = await startTestApp({ REQUIRE_API_KEYS: 'true', AUTH_FAILURE_LIMIT: '3', TRUST_PROXY: '10.0.0.0/8' });
+    try {
+      const first = [];
+      for (let i = 0; i < 4; i++) first.push(await guess(trusting, '198.51.100.20', i));
+      expect(first).toEqual([401, 401, 401, 429]);
+      // Another client behind the same proxy keeps its own budget.
+      expect(await guess(trusting, '198.51.100.21', 9)).toBe(401);
+    } finally {
+      await trusting.close();
+    }
+    // Not trusted (the default): X-Forwarded-For is ignored, so every client is the proxy.
+    const plain = await startTestApp({ REQUIRE_API_KEYS: 'true', AUTH_FAILURE_LIMIT: '3' });
+    try {
+      const statuses = [];
+      for (let i = 0; i < 4; i++) statuses.push(await guess(plain, `198.51.100.${30 + i}`, i));
+      expect(statuses).toEqual([401, 401, 401, 429]);
+    } finally {
+      await plain.close();
+    }
+  });
+});
+
 describe('OPEN_WRITE_ROUTES', () => {
   const seed004 = { site_id: 's', event_type: 'page_view', path: '/p', user_id: 'u', timestamp: '2025-11-12T19:30:01Z' };
   const seed000 = { user_id: 'u', login_time: '2025-08-09T16:30:00Z' };
