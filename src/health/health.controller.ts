@@ -1,6 +1,7 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiProblems } from '../shared/http/api-problems';
+import { RETRY_AFTER_SECONDS } from '../shared/http/problem-details.filter';
 import { HealthReportResponse, LiveResponse } from './health.responses';
 import {
   HealthCheck,
@@ -79,7 +80,7 @@ export class HealthController {
       });
     }
     const { status, report } = await this.readiness.answer;
-    if (status === 503) void reply.status(503).header('Retry-After', '5');
+    if (status === 503) void reply.status(503).header('Retry-After', String(RETRY_AFTER_SECONDS));
     return report;
   }
 

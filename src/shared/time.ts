@@ -32,18 +32,19 @@ export const INSTANT_RANGE_MESSAGE = 'must be between 1970-01-01T00:00:00Z and 9
 export const DATE_RANGE_MESSAGE = 'must be between 1970-01-01 and 9999-12-31';
 
 const inRange = (date: Date) => date >= EARLIEST_INSTANT && date <= LATEST_INSTANT;
+/** The readers below answer a Date, or the message saying why there is none. */
+const dateOf = (read: Date | string) => (read instanceof Date ? read : null);
+const problemOf = (read: Date | string) => (read instanceof Date ? null : read);
 
 /** Parses an ISO-8601 date-time with a zone; null when malformed, impossible or out of range. */
 export function parseInstant(value: string): Date | null {
-  const parsed = readInstant(value);
-  return parsed instanceof Date ? parsed : null;
+  return dateOf(readInstant(value));
 }
 
 /** Why `value` is not an accepted instant, worded for a client; null when it is one. */
 export function instantProblem(value: unknown): string | null {
   if (typeof value !== 'string') return 'must be a string holding an ISO-8601 date-time with a time zone';
-  const parsed = readInstant(value);
-  return parsed instanceof Date ? null : parsed;
+  return problemOf(readInstant(value));
 }
 
 function readInstant(value: string): Date | string {
@@ -71,15 +72,13 @@ function readInstant(value: string): Date | string {
 
 /** Parses a calendar date `YYYY-MM-DD` as UTC midnight; null when malformed, impossible or out of range. */
 export function parseDate(value: string): Date | null {
-  const parsed = readDate(value);
-  return parsed instanceof Date ? parsed : null;
+  return dateOf(readDate(value));
 }
 
 /** Why `value` is not an accepted calendar date, worded for a client; null when it is one. */
 export function dateProblem(value: unknown): string | null {
   if (typeof value !== 'string') return 'must be a date in the form YYYY-MM-DD, given once';
-  const parsed = readDate(value);
-  return parsed instanceof Date ? null : parsed;
+  return problemOf(readDate(value));
 }
 
 function readDate(value: string): Date | string {
