@@ -248,11 +248,11 @@ function ComputeActions(props: { onDone: () => void; defaultRange?: { from: stri
           }}
         >
           <div class="field">
-            <label for="backfill-from">First day (UTC)</label>
+            <label for="backfill-from">Backfill from day (UTC)</label>
             <input id="backfill-from" type="date" required value={days.from} onInput={(e) => setDays({ ...days, from: (e.target as HTMLInputElement).value })} />
           </div>
           <div class="field">
-            <label for="backfill-to">Last day (UTC)</label>
+            <label for="backfill-to">Backfill to day (UTC)</label>
             <input id="backfill-to" type="date" required value={days.to} onInput={(e) => setDays({ ...days, to: (e.target as HTMLInputElement).value })} />
           </div>
           <div class="field actions">
