@@ -49,7 +49,9 @@ function knownEvents(): { events: SeedEvent[]; firstDay: string; lastDay: string
   return { events, firstDay: dayOf(twoDaysAgo), lastDay: dayOf(twoDaysAgo + DAY) };
 }
 
+/** The page asks for the newest first unless its URL says order=asc. */
 async function allFromApi(service: BrowserService, query: Record<string, string>, key?: string): Promise<ApiWindow[]> {
+  query = { order: 'desc', ...query };
   const rows: ApiWindow[] = [];
   let cursor: string | null = null;
   do {
@@ -173,11 +175,17 @@ describeBrowser('Metric windows page in Chromium', () => {
   it('shows the ledger as the API lists it, with status badges in words, paged by cursor', async () => {
     await p.goto('/windows?limit=2');
     const api = await expectLedger(p.page, service, {});
-    expect(api.map((w) => w.status)).toEqual(['pending', 'pending', 'pending', 'pending', 'pending', 'open']);
+    expect(api.map((w) => w.status)).toEqual(['open', 'pending', 'pending', 'pending', 'pending', 'pending']);
     // Three pages of two: the list asked for each once.
     expect(await p.page.locator('[data-pages]').getAttribute('data-pages')).toBe('3');
     expect(await p.page.getByText('pending', { exact: true }).count()).toBeGreaterThanOrEqual(5);
     await p.check('windows-ledger');
+
+    // Oldest first, through the control: the same windows the other way round.
+    await p.page.getByLabel('Order', { exact: true }).selectOption({ label: 'Oldest first' });
+    await p.page.waitForURL((url) => url.searchParams.get('order') === 'asc');
+    const oldestFirst = await expectLedger(p.page, service, { order: 'asc' });
+    expect(oldestFirst.map((w) => w.window_start)).toEqual(api.map((w) => w.window_start).reverse());
   });
 
   it('filters by status and by a custom range of days through the controls', async () => {

@@ -25,13 +25,14 @@ const STATUS_MEANING: Record<Status, string> = {
 
 const TRIGGER_LABELS: Record<NonNullable<Window['trigger']>, string> = { cron: 'cron', http: 'HTTP', cli: 'CLI' };
 
-/** The ledger's query from the page URL: a range preset (or all windows), a status, a page size. */
+/** The ledger's query from the page URL: a range preset (or all windows), a status, the order (newest first unless asc), a page size. */
 function ledgerQuery(query: Record<string, string>, now: Date) {
   const range = isPreset(query.range) ? resolveRange(query.range, now, { from: query.from, to: query.to }) : undefined;
   const status = STATUSES.find((s) => s === query.status);
   return {
     ...(range ? { from: range.from.toISOString(), till: range.till.toISOString() } : {}),
     ...(status ? { status } : {}),
+    order: query.order === 'asc' ? ('asc' as const) : ('desc' as const),
     ...(pageSize(query.limit) !== undefined ? { limit: pageSize(query.limit) } : {}),
   };
 }
@@ -112,6 +113,13 @@ export function Windows() {
                 {status}
               </option>
             ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="windows-order">Order</label>
+          <select id="windows-order" value={query.order === 'asc' ? 'asc' : 'desc'} onChange={(e) => set({ order: (e.target as HTMLSelectElement).value === 'asc' ? 'asc' : undefined })}>
+            <option value="desc">Newest first</option>
+            <option value="asc">Oldest first</option>
           </select>
         </div>
       </form>
