@@ -37,6 +37,8 @@ export class AppConfig {
   readonly authFailureLimit!: number;
   /** Compatibility write routes served without a key (rate-limited per client address), as "POST /event". */
   readonly openWriteRoutes!: OpenableWriteRoute[];
+  /** Serve the web dashboard at `/` (when it is built). */
+  readonly dashboardEnabled!: boolean;
   /**
    * Which proxies' X-Forwarded-For to believe for the client address (rate limits, the
    * failed-authentication budget): false = none, true = all, a number of hops, or addresses/CIDRs.
@@ -178,6 +180,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     authFailureLimit: count('AUTH_FAILURE_LIMIT', 20),
     openWriteRoutes,
     trustProxy,
+    dashboardEnabled: bool('DASHBOARD_ENABLED', true),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
