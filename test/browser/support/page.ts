@@ -81,7 +81,9 @@ export class CheckedPage {
    */
   async settle(timeoutMs = 10_000): Promise<void> {
     await this.page.getByRole('main').first().waitFor({ timeout: timeoutMs });
-    await this.page.waitForFunction(`document.querySelectorAll('[aria-busy="true"]').length === 0`, undefined, { timeout: timeoutMs });
+    // A function, not a string: a string predicate is eval()ed in the page, which the UI's policy refuses.
+    const idle = () => (globalThis as unknown as { document: { querySelector(s: string): unknown } }).document.querySelector('[aria-busy="true"]') === null;
+    await this.page.waitForFunction(idle, undefined, { timeout: timeoutMs });
   }
 
   /**
