@@ -112,11 +112,14 @@ describeBrowser('access in Chromium', () => {
 
   /** Why a control is disabled, as a person or a screen reader finds it: its description, its title, or the text beside it. */
   async function reasonFor(control: ReturnType<typeof p.page.getByRole>): Promise<string> {
-    return control.evaluate(`(el) => {
-      const described = (el.getAttribute('aria-describedby') || '').split(/\\s+/).filter(Boolean)
-        .map((id) => document.getElementById(id)?.textContent || '').join(' ');
+    // A function, not a string: a string is evaluated as an expression, and a function value comes back undefined.
+    // (The test tsconfig has no DOM types, hence the loose ones.)
+    return control.evaluate((el: any) => {
+      const doc = (globalThis as any).document;
+      const described = (el.getAttribute('aria-describedby') || '').split(/\s+/).filter(Boolean)
+        .map((id: string) => doc.getElementById(id)?.textContent || '').join(' ');
       const beside = (el.parentElement?.textContent || '').replace(el.textContent || '', '');
       return [described, el.getAttribute('title') || '', beside].join(' | ');
-    }`);
+    });
   }
 });

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import { api, ApiError, call, type Schemas } from '../api/client';
 import { missingScope, useAccess } from '../access/access';
 import { Card } from '../components/card';
@@ -60,8 +60,8 @@ function WindowSpan(props: { start: string; end: string }) {
  */
 export function Windows() {
   const { query, set } = useUrlState();
-  // The preset is resolved once per URL, so "last 24 hours" does not move under the pages being read.
-  const [now] = useState(() => new Date());
+  // A preset is resolved when it is chosen, so "last 24 hours" does not move under the pages being read.
+  const now = useMemo(() => new Date(), [query.range, query.from, query.to]);
   const filter = ledgerQuery(query, now);
   const paging = useCursorPages<Window>(
     (cursor, signal) => call(api.GET('/api/metrics/windows', { params: { query: { ...filter, cursor } }, signal })),
