@@ -4,6 +4,7 @@ import addFormats from 'ajv-formats';
 import { CommandBus } from '@nestjs/cqrs';
 import type { Response } from 'supertest';
 import { CreateApiKeyCommand } from '../../src/access/application/manage-api-keys';
+import { untilFirstMessage } from '../support/sse';
 import { TcpProxy } from '../support/tcp-proxy';
 import { startTestApp, TestApp, truncateAll } from '../support/test-app';
 
@@ -137,36 +138,13 @@ async function send(o: Op, call: Call): Promise<Response> {
   let req = t.http()[o.method.toLowerCase() as 'get' | 'post'](url).query(call.query ?? {});
   for (const [name, value] of Object.entries(call.headers ?? {})) req = req.set(name, value);
   if (call.raw) return req.set('Content-Type', call.raw.type).send(call.raw.data);
-  if (isEventStream(o)) return readStreamStart(req);
+  if (isEventStream(o)) return untilFirstMessage(req);
   return call.body === undefined ? req : req.send(call.body as object);
 }
 
 /** An operation whose success is a server-sent event stream, which never ends by itself. */
 function isEventStream(o: Op): boolean {
   return Boolean(resolve(o.op.responses['200'])?.content?.['text/event-stream']);
-}
-
-/** The response with its body up to the end of the first message (the whole body of an error), then hangs up. */
-async function readStreamStart(req: ReturnType<ReturnType<TestApp['http']>['get']>): Promise<Response> {
-  const res = await req.buffer(true).parse((stream, done) => {
-    let text = '';
-    let finished = false;
-    const finish = () => {
-      if (finished) return;
-      finished = true;
-      done(null, text);
-    };
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => {
-      text += chunk;
-      if (/^text\/event-stream/.test(String(stream.headers['content-type'])) && text.includes('\n\n')) {
-        finish();
-        (stream as unknown as { destroy(): void }).destroy();
-      }
-    });
-    stream.on('end', finish);
-  });
-  return Object.assign(res, { text: res.body as string });
 }
 
 /** Every way the response differs from the document (empty when it matches). */

@@ -1,4 +1,5 @@
 import { get, IncomingHttpHeaders, IncomingMessage, ClientRequest } from 'node:http';
+import type { Response, Test } from 'supertest';
 
 export interface SseMessage {
   event?: string;
@@ -96,4 +97,31 @@ export class SseClient {
       if (data.length > 0) this.messages.push({ ...message, data: data.join('\n') });
     }
   }
+}
+
+/**
+ * Sends a supertest request to a route whose success is an endless event stream: reads the
+ * body up to the end of its first message (an error's whole body), then hangs up. The text
+ * read is the response's `text` and `body`.
+ */
+export async function untilFirstMessage(request: Test): Promise<Response> {
+  const response = await request.buffer(true).parse((stream, done) => {
+    let text = '';
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      done(null, text);
+    };
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      text += chunk;
+      if (/^text\/event-stream/.test(String(stream.headers['content-type'])) && text.includes('\n\n')) {
+        finish();
+        (stream as unknown as { destroy(): void }).destroy();
+      }
+    });
+    stream.on('end', finish);
+  });
+  return Object.assign(response, { text: response.body as string });
 }
