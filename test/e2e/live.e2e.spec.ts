@@ -44,7 +44,7 @@ async function metric(t: TestApp, name: string, key?: string): Promise<number> {
 describe('GET /api/events/live', () => {
   let t: Listening;
   beforeAll(async () => {
-    t = await startListening({ LIVE_HEARTBEAT_MS: '300' });
+    t = await startListening({ LIVE_HEARTBEAT_MS: '300', CORS_ORIGINS: 'https://dashboard.example.com' });
   });
   afterAll(async () => {
     await t.close();
@@ -65,6 +65,9 @@ describe('GET /api/events/live', () => {
     expect(stream.headers['content-security-policy']).toMatch(/default-src 'self'/);
     expect(stream.retry).toBe(3000);
     expect(stream.raw.startsWith('retry: 3000\n\n')).toBe(true);
+    // A browser's fetch from an allowed origin may read it (CORS headers kept as well).
+    const cors = await open(t.url, '', { Origin: 'https://dashboard.example.com' });
+    expect(cors.headers['access-control-allow-origin']).toBe('https://dashboard.example.com');
 
     const posted = Date.now();
     const created = await t.http().post('/api/event').send({ user_id: 42, action: 'live_one', metadata: { a: [1, 'two'] }, site_id: 's', path: '/p' }).expect(201);
@@ -105,6 +108,13 @@ describe('GET /api/events/live', () => {
     await stream.until(() => stream.comments.filter((c) => c === 'heartbeat').length >= 2, 2000, 'two heartbeats');
     expect(stream.raw).toContain('\n: heartbeat\n\n');
     expect(stream.messages).toEqual([]);
+  });
+
+  it('answers HEAD with the headers and ends, rather than holding a body-less stream open', async () => {
+    const head = await t.http().head('/api/events/live').timeout(5000);
+    expect(head.status).toBe(200);
+    expect(head.headers['content-type']).toBe('text/event-stream');
+    await waitFor(async () => (await metric(t, 'live_clients')) === 0, 2000, 'the HEAD stream to be released');
   });
 
   it('refuses bad filters with a 400 naming the field', async () => {

@@ -113,6 +113,9 @@ export class LiveEventsController {
       },
     });
     raw.on('close', () => stream!.closed());
+    raw.on('error', () => stream!.closed());
+    // HEAD (which Fastify routes here too) gets the headers only: no body ever follows.
+    if (request.method === 'HEAD') return stream.end();
     stream.start(LIVE_RETRY_MS);
     for (const events of early) this.send(stream, events, query);
     if (interrupted) stream.end();
