@@ -22,6 +22,8 @@ COPY nest-cli.json tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY cmd ./cmd
 COPY migrations ./migrations
+# The dashboard (Vite builds it into dist/web, which the runtime stage copies with the rest).
+COPY web ./web
 RUN npm run build
 
 # ---- deps: production dependencies only -------------------------------------------------

@@ -37,6 +37,8 @@ export class AppConfig {
   readonly authFailureLimit!: number;
   /** Compatibility write routes served without a key (rate-limited per client address), as "POST /event". */
   readonly openWriteRoutes!: OpenableWriteRoute[];
+  /** Serve the web dashboard at `/` (when it is built). */
+  readonly dashboardEnabled!: boolean;
   /**
    * Which proxies' X-Forwarded-For to believe for the client address (rate limits, the
    * failed-authentication budget): false = none, true = all, a number of hops, or addresses/CIDRs.
@@ -187,6 +189,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     liveMaxClients: positive('LIVE_MAX_CLIENTS', 100),
     liveHeartbeatMs: positive('LIVE_HEARTBEAT_MS', 15_000),
     liveMaxBufferBytes: positive('LIVE_MAX_BUFFER_BYTES', 1024 * 1024),
+    dashboardEnabled: bool('DASHBOARD_ENABLED', true),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -14,6 +14,7 @@ import { applyRouteBodyLimits, DEFAULT_BODY_LIMIT } from './shared/http/body-lim
 import { buildOpenApiDocument } from './shared/http/openapi';
 import { useStrictJsonBodies } from './shared/http/body-parsing';
 import { answerClientError, MissingHostError } from './shared/http/client-errors';
+import { dashboardDir, serveDashboard } from './dashboard/serve-dashboard';
 
 /** How long a client may take to send a whole request (the README promises 30 s). */
 export const REQUEST_TIMEOUT_MS = 30_000;
@@ -66,20 +67,17 @@ export async function createHttpApp(config: AppConfig, options: { requestTimeout
   app.useLogger(app.get(PinoLogger));
   const fastify = app.getHttpAdapter().getInstance();
   bindRequestLogger(fastify);
-  // Security headers on every response. Swagger UI (at /docs) needs inline styles and
-  // scripts, so the content security policy allows exactly those; the API answers JSON only.
-  const headers = securityHeaders({
+  // Security headers on every response. The API and the dashboard get a strict content
+  // security policy (scripts and styles only from this origin, no inline code). Swagger UI
+  // (/docs) needs inline styles and scripts, so its pages alone allow exactly those.
+  const strictHeaders = securityHeaders({ contentSecurityPolicy: { directives: STRICT_CSP } });
+  const docsHeaders = securityHeaders({
     contentSecurityPolicy: {
-      directives: {
-        defaultSrc: [`'self'`],
-        styleSrc: [`'self'`, `'unsafe-inline'`],
-        imgSrc: [`'self'`, 'data:'],
-        scriptSrc: [`'self'`, `'unsafe-inline'`],
-      },
+      directives: { ...STRICT_CSP, styleSrc: [`'self'`, `'unsafe-inline'`], scriptSrc: [`'self'`, `'unsafe-inline'`] },
     },
   });
   fastify.addHook('onRequest', (request, reply, done) => {
-    reply.headers(headers);
+    reply.headers(request.url.startsWith('/docs') ? docsHeaders : strictHeaders);
     // Node would answer a bare 400 itself (requireHostHeader); we answer a problem instead.
     if (request.headers.host === undefined && request.raw.httpVersion === '1.1') {
       void reply.header('Connection', 'close');
@@ -99,6 +97,7 @@ export async function createHttpApp(config: AppConfig, options: { requestTimeout
     app.enableCors({ origin: config.corsOrigins.includes('*') ? true : config.corsOrigins });
   }
   setupSwagger(app, config);
+  await setupDashboard(app, config);
   await app.init();
   return app;
 }
@@ -130,6 +129,33 @@ function recordHttpMetrics(fastify: FastifyInstance, telemetry: Telemetry): void
     }
     done();
   });
+}
+
+/** The policy of every response but Swagger UI's: nothing inline, nothing from elsewhere. */
+const STRICT_CSP = {
+  defaultSrc: [`'self'`],
+  scriptSrc: [`'self'`],
+  styleSrc: [`'self'`],
+  imgSrc: [`'self'`, 'data:'],
+  connectSrc: [`'self'`],
+  objectSrc: [`'none'`],
+  baseUri: [`'self'`],
+  formAction: [`'self'`],
+  frameAncestors: [`'none'`],
+  // Helmet adds upgrade-insecure-requests by default: a browser would then fetch the
+  // dashboard's scripts over https from a service reached at http://10.0.0.5:8080, and fail.
+  upgradeInsecureRequests: null,
+};
+
+/** The web dashboard at `/`, when built (npm run build) and not switched off (DASHBOARD_ENABLED). */
+async function setupDashboard(app: NestFastifyApplication, config: AppConfig): Promise<void> {
+  if (!config.dashboardEnabled) return;
+  const root = dashboardDir();
+  if (root === null) {
+    app.get(PinoLogger).warn('The dashboard is not built (dist/web is missing): run `npm run build` to serve it at /.', 'Dashboard');
+    return;
+  }
+  await serveDashboard(app.getHttpAdapter().getInstance(), root);
 }
 
 function setupSwagger(app: NestFastifyApplication, config: AppConfig): void {

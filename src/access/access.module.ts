@@ -5,10 +5,12 @@ import { TypeOrmApiKeyRepository } from './adapters/persistence/typeorm-api-key.
 import { ApiKeyAuthenticator } from './application/api-key-authenticator';
 import { CreateApiKeyHandler, ListApiKeysHandler, RevokeApiKeyHandler } from './application/manage-api-keys';
 import { ApiKeyRepository } from './domain/api-key.repository';
+import { AccessController } from './ports/http/access.controller';
 import { ApiKeyGuard } from './ports/http/api-key.guard';
 
 /** API keys with scopes and rate limits: the CLI manages keys, a global guard enforces both on every route. */
 @Module({
+  controllers: [AccessController],
   providers: [
     CreateApiKeyHandler,
     ListApiKeysHandler,

@@ -79,6 +79,19 @@ export class ApiKeyAuthenticator implements OnApplicationBootstrap {
     return key;
   }
 
+  /**
+   * Who a secret belongs to, whatever its scope (the dashboard asks this to know which actions
+   * to offer): the key, or null in open mode; 401 for an unknown or revoked secret, with the
+   * same failure budget as every other lookup.
+   */
+  async identify(secret: string | undefined, client = 'unknown'): Promise<ApiKey | null> {
+    if ((await this.mode()) === 'open') return null;
+    if (!secret) throw new MissingApiKeyError();
+    const key = await this.lookup(secret, client);
+    if (!key) throw new MissingApiKeyError('The API key is unknown or revoked.');
+    return key;
+  }
+
   private async lookup(secret: string, client: string): Promise<ApiKey | null> {
     const hash = hashSecret(secret);
     const now = Date.now();

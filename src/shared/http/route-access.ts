@@ -1,4 +1,4 @@
-import { SetMetadata } from '@nestjs/common';
+import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiExtension } from '@nestjs/swagger';
 
 export const PUBLIC_ROUTE = 'access:public';
@@ -28,3 +28,9 @@ export const Public = (): ClassDecorator & MethodDecorator =>
  * `admin` keys may use every route.
  */
 export const RequireScope = (scope: 'read' | 'write' | 'admin') => SetMetadata(ROUTE_SCOPE, scope);
+
+/** Any valid key, whatever its scope (rate-limited as a read): for a key to learn what it may do. */
+export const ANY_SCOPE = 'any';
+export const AnyScope = () => applyDecorators(SetMetadata(ROUTE_SCOPE, ANY_SCOPE), ApiExtension(ANY_SCOPE_EXTENSION, true));
+/** Marks such an operation in the document: no key scope is "wrong" for it. */
+export const ANY_SCOPE_EXTENSION = 'x-any-scope';

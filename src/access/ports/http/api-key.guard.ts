@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { ThrottlerStorageService } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from '../../../config';
-import { PUBLIC_ROUTE, ROUTE_SCOPE } from '../../../shared/http/route-access';
+import { ANY_SCOPE, PUBLIC_ROUTE, ROUTE_SCOPE } from '../../../shared/http/route-access';
 import { ApiKeyAuthenticator } from '../../application/api-key-authenticator';
 import { ApiKey, RateLimitedError, Scope } from '../../domain/api-key';
 
@@ -38,13 +38,18 @@ export class ApiKeyGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
     const request = context.switchToHttp().getRequest<RequestWithKey>();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
-    const required: Scope =
-      this.reflector.getAllAndOverride<Scope>(ROUTE_SCOPE, targets) ??
+    const required: Scope | typeof ANY_SCOPE =
+      this.reflector.getAllAndOverride<Scope | typeof ANY_SCOPE>(ROUTE_SCOPE, targets) ??
       (request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'write');
     const secret = secretOf(request);
     if (secret === undefined && this.openRoutes.size > 0 && this.openRoutes.has(`${request.method} ${request.routeOptions.url}`)) {
       request.apiKey = null;
       await this.limitRate(request, reply, 'write');
+      return true;
+    }
+    if (required === ANY_SCOPE) {
+      request.apiKey = await this.authenticator.identify(secret, request.ip);
+      await this.limitRate(request, reply, 'read');
       return true;
     }
     request.apiKey = await this.authenticator.authorize(secret, required, request.ip);
@@ -66,7 +71,8 @@ export class ApiKeyGuard implements CanActivate {
   }
 }
 
-function secretOf(request: FastifyRequest): string | undefined {
+/** The secret a request carries: `Authorization: Bearer …`, else `X-API-Key`. */
+export function secretOf(request: FastifyRequest): string | undefined {
   const authorization = request.headers.authorization;
   if (typeof authorization === 'string') {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
