@@ -94,6 +94,7 @@ export class LiveEventsController {
     const headers: OutgoingHttpHeaders = {};
     for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) headers[name] = value;
     reply.hijack();
+    const opened = Date.now();
     raw.writeHead(200, {
       ...headers,
       'content-type': 'text/event-stream',
@@ -106,10 +107,12 @@ export class LiveEventsController {
     stream = new SseStream(raw, {
       maxBufferBytes: this.config.liveMaxBufferBytes,
       heartbeatMs: this.config.liveHeartbeatMs,
-      onDropped: () => this.bus.publish(new LiveClientDropped()),
-      onEnd: () => {
+      onEnd: (why) => {
         unsubscribe();
         release();
+        if (why === 'dropped') this.bus.publish(new LiveClientDropped());
+        // Fastify logs no "request completed" for a response written by hand: this line is it.
+        request.log.info({ durationMs: Date.now() - opened, end: why }, 'live stream ended');
       },
     });
     raw.on('close', () => stream!.closed());

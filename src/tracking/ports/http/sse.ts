@@ -26,6 +26,9 @@ export interface SseSink {
   readonly writableLength: number;
 }
 
+/** Why a stream ended: the client was too slow, the server ended it, or the client went away. */
+export type SseEnd = 'dropped' | 'ended' | 'closed';
+
 /**
  * One open stream. Nothing is buffered without bound: once more than `maxBufferBytes` wait to
  * be sent (the client reads slower than events come), the stream is closed at once instead.
@@ -36,7 +39,7 @@ export class SseStream {
 
   constructor(
     private readonly sink: SseSink,
-    private readonly options: { maxBufferBytes: number; heartbeatMs: number; onDropped: () => void; onEnd: () => void },
+    private readonly options: { maxBufferBytes: number; heartbeatMs: number; onEnd: (why: SseEnd) => void },
   ) {}
 
   get open(): boolean {
@@ -54,9 +57,8 @@ export class SseStream {
     if (this.ended) return false;
     this.sink.write(chunk);
     if (this.sink.writableLength > this.options.maxBufferBytes) {
-      this.finish();
+      this.finish('dropped');
       this.sink.destroy();
-      this.options.onDropped();
       return false;
     }
     return true;
@@ -68,20 +70,20 @@ export class SseStream {
    */
   end(graceMs = 2000): void {
     if (this.ended) return;
-    this.finish();
+    this.finish('ended');
     this.sink.end();
     setTimeout(() => this.sink.destroy(), graceMs).unref();
   }
 
   /** The client went away. */
   closed(): void {
-    this.finish();
+    this.finish('closed');
   }
 
-  private finish(): void {
+  private finish(why: SseEnd): void {
     if (this.ended) return;
     this.ended = true;
     clearInterval(this.timer);
-    this.options.onEnd();
+    this.options.onEnd(why);
   }
 }
