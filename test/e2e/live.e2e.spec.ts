@@ -53,8 +53,16 @@ describe('GET /api/events/live', () => {
     await t.reset();
   });
 
+  const listeners = async () =>
+    Number(
+      (await t.db.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'tracking-service live' AND datname = current_database()`))[0].n,
+    );
+
   it('streams an event recorded by POST /api/event within 2 s, as GET /api/events/{id} shows it', async () => {
+    // A process nobody watches holds no LISTEN connection; the first stream opens it.
+    expect(await listeners()).toBe(0);
     const stream = await open(t.url);
+    expect(await listeners()).toBe(1);
     expect(stream.status).toBe(200);
     expect(stream.headers['content-type']).toBe('text/event-stream');
     expect(stream.headers['cache-control']).toMatch(/no-cache/);

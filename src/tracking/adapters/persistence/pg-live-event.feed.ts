@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Logger } from '@nestjs/common';
 import { Client } from 'pg';
 import { AppConfig } from '../../../config';
 import { isDatabaseUnavailable } from '../../../shared/database/database-errors';
@@ -38,7 +38,6 @@ export interface PgLiveEventFeedOptions {
  * missed: every subscriber is interrupted, so its client reconnects and catches up, and the
  * connection is re-established in the background with backoff.
  */
-@Injectable()
 export class PgLiveEventFeed extends LiveEventFeed implements BeforeApplicationShutdown {
   private readonly logger = new Logger('LiveEvents');
   private readonly subscribed = new Set<LiveSubscriber>();
@@ -63,11 +62,6 @@ export class PgLiveEventFeed extends LiveEventFeed implements BeforeApplicationS
 
   get subscribers(): number {
     return this.subscribed.size;
-  }
-
-  /** True while the LISTEN connection is up. */
-  get listening(): boolean {
-    return this.client !== undefined;
   }
 
   async subscribe(subscriber: LiveSubscriber): Promise<() => void> {
