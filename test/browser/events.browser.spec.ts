@@ -84,7 +84,8 @@ async function shownRows(page: Page): Promise<Shown[]> {
 /** Waits until no page of the list is on its way. */
 async function idle(page: Page): Promise<void> {
   // A locator, not waitForFunction: the page's CSP forbids the eval that a string predicate needs.
-  await page.locator('[data-paging="loading"]').waitFor({ state: 'detached' });
+  // The list's end marker, present (the page's lazy chunk has loaded) and not loading.
+  await page.locator('[data-paging]:not([data-paging="loading"])').waitFor();
 }
 
 /** Clicks "Load more" until the list has no next page; returns how many clicks it took. */
@@ -122,6 +123,8 @@ describeBrowser('Events page in Chromium', () => {
   let p: CheckedPage;
   beforeAll(async () => {
     service = await startBrowserService();
+    // Open, whatever an earlier file left: the key cache of a fresh app may still remember its keys.
+    await service.dropKeys();
     await service.seed(knownEvents());
   });
   afterAll(async () => {

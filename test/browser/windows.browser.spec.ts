@@ -97,7 +97,8 @@ async function shownRows(page: Page) {
 
 async function idle(page: Page): Promise<void> {
   // A locator, not waitForFunction: the page's CSP forbids the eval that a string predicate needs.
-  await page.locator('[data-paging="loading"]').waitFor({ state: 'detached' });
+  // The list's end marker, present (the page's lazy chunk has loaded) and not loading.
+  await page.locator('[data-paging]:not([data-paging="loading"])').waitFor();
 }
 
 async function loadAll(page: Page): Promise<void> {
@@ -158,6 +159,8 @@ describeBrowser('Metric windows page in Chromium', () => {
   let days: { firstDay: string; lastDay: string };
   beforeAll(async () => {
     service = await startBrowserService();
+    // Open, whatever an earlier file left: the key cache of a fresh app may still remember its keys.
+    await service.dropKeys();
     const known = knownEvents();
     days = known;
     await service.seed(known.events);
@@ -231,6 +234,9 @@ describeBrowser('Metric windows page in Chromium', () => {
     beforeAll(async () => {
       readKey = await service.createKey('read', 'dashboard-read');
       adminKey = await service.createKey('admin', 'dashboard-admin');
+    });
+    afterAll(async () => {
+      await service.dropKeys(); // the next file finds the service open
     });
 
     async function signIn(key: string) {
