@@ -85,6 +85,12 @@ describeBrowser('dashboard pages in Chromium', () => {
     const url = new URL(p.page.url());
     expect({ path: url.pathname, user: url.searchParams.get('user_id') }).toEqual({ path: '/events', user: USER });
     expect(await p.page.getByRole('heading', { level: 1, name: /events/i }).count()).toBe(1);
+    // The filter survives the reload: the field shows it and every row is that user's.
+    expect(await p.page.getByRole('search', { name: 'Filter events' }).getByLabel('User').inputValue()).toBe(USER);
+    const userLinks = p.page.getByRole('table').getByRole('link', { name: USER, exact: true });
+    await userLinks.first().waitFor();
+    expect(await userLinks.count()).toBe(knownEvents().filter((e) => e.user_id === USER).length);
+    expect(await p.page.getByRole('table').getByRole('link', { name: /^user-\d+$/ }).count()).toBe(0);
     p.assertClean();
   });
 });
