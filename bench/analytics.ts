@@ -1,6 +1,5 @@
 import 'reflect-metadata';
-import { ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { ChildProcess } from 'node:child_process';
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../migrations';
 import { CreateAnalyticsRollups1763700003000 } from '../migrations/1763700003000-create-analytics-rollups';
@@ -9,7 +8,7 @@ import { TypeOrmEventRepository } from '../src/tracking/adapters/persistence/typ
 import { EventOrmEntity } from '../src/tracking/adapters/persistence/event.orm-entity';
 import { TrackedEvent } from '../src/tracking/domain/tracked-event';
 import { DAYS, EVENTS, loadDataSet, START, USERS } from './data-set';
-import { benchDatabase, freePort, median, percentile, timed } from './support';
+import { benchDatabase, freePort, median, percentile, startService, timed } from './support';
 
 /**
  * npm run bench:analytics — the analytics routes at scale, against the raw scans they replace.
@@ -23,26 +22,12 @@ import { benchDatabase, freePort, median, percentile, timed } from './support';
  * maintaining the rollups on the write path (the same batch writes with the trigger on and off).
  * LOAD_ONLY=1 BENCH_KEEP=1 only loads the data set and leaves its database running.
  */
-const ROOT = join(__dirname, '..', '..');
 const RUNS = Number(process.env.RUNS ?? 50);
 const RAW_BUDGET_MS = 20_000;
 
 const day = (n: number) => new Date(START + n * 86_400_000).toISOString().slice(0, 10);
 const D = 75; // "today": a day late in the data, with 74 days behind it
 const MONTH = '2025-07';
-
-async function startService(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['dist/src/main.js'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${env.PORT}/health/ready`)).ok) return child;
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('the service did not start');
-}
 
 /** The read model before the rollups: the raw scans each route replaces. */
 const raw = {

@@ -1,3 +1,4 @@
+import { ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -6,6 +7,8 @@ import { loadConfig } from '../src/config';
 import { dataSourceOptions } from '../src/shared/database/data-source-options';
 import { startEmbeddedPostgres } from '../src/shared/database/embedded-postgres';
 import { runMigrations } from '../src/shared/database/run-migrations';
+
+const ROOT = join(__dirname, '..', '..');
 
 /**
  * A fresh database for a benchmark: a new database on DATABASE_URL's server when set,
@@ -99,6 +102,20 @@ export function median(values: number[]): number {
 export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/** The built service (dist/src/main.js) with these environment changes, once /health/ready answers. */
+export async function startService(env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['dist/src/main.js'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${env.PORT}/health/ready`)).ok) return child;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the service did not start');
 }
 
 /** A TCP port free on 127.0.0.1 right now. */

@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { EmbeddedPostgresError } from '../../src/shared/database/embedded-postgres';
+import { findChromium, SKIPPED_LINE } from '../browser/support/chromium';
 import { startTestCluster } from './test-postgres';
 
 /**
@@ -9,6 +10,7 @@ import { startTestCluster } from './test-postgres';
  * - otherwise a throw-away embedded PostgreSQL cluster on a free port (see startTestCluster).
  */
 export default async function globalSetup(): Promise<void> {
+  findBrowser();
   const given = process.env.DATABASE_URL;
   const state = globalThis as unknown as TestDatabaseState;
   if (given) {
@@ -37,6 +39,16 @@ export default async function globalSetup(): Promise<void> {
   process.env.TEST_PG_PORT = String(cluster.port);
   process.env.TEST_PG_BIN = cluster.binDir;
   state.__testDb = { kind: 'embedded', stop: cluster.stop };
+}
+
+/**
+ * The browser suites (test/browser/) run in the system Chromium; without one they are skipped
+ * and the run says so once, here, rather than once per file. TEST_CHROMIUM_PATH tells them.
+ */
+function findBrowser(): void {
+  const path = findChromium();
+  process.env.TEST_CHROMIUM_PATH = path ?? '';
+  if (!path) console.log(`\n${SKIPPED_LINE}`);
 }
 
 export type TestDatabaseState = {
