@@ -3,6 +3,7 @@ import { resolveRange, type Preset } from '../../web/src/lib/date-range';
 import { formatDuration, formatExact } from '../../web/src/lib/format';
 import { formatWindow } from '../../web/src/lib/overview-data';
 import { eventually } from './support/expect-eventually';
+import { readRows } from './support/table';
 import { CheckedPage, describeBrowser, useBrowser } from './support/page';
 import { BrowserService, SeedEvent, startBrowserService } from './support/service';
 
@@ -91,12 +92,7 @@ describeBrowser('User page in Chromium', () => {
       const q = new URLSearchParams({ user_id: USER, from, till, limit: '1000' });
       const metrics = await service.api<{ data: Metric[] }>(`/api/metrics?${q}`);
       expect(metrics.data.length).toBeGreaterThan(0);
-      const windows = await page.locator('#main table[aria-label="Windows of this user"] tbody tr').evaluateAll((trs) =>
-        trs.map((tr) => [
-          tr.getAttribute('data-window-start'),
-          ...Array.from(tr.querySelectorAll('th, td')).map((cell) => cell.querySelector('time')?.getAttribute('datetime') ?? (cell.textContent ?? '').trim()),
-        ]),
-      );
+      const windows = await readRows(page.locator('#main table[aria-label="Windows of this user"] tbody tr'), 'data-window-start');
       expect(windows).toEqual(
         metrics.data.map((m) => [
           m.window_start,
@@ -114,12 +110,7 @@ describeBrowser('User page in Chromium', () => {
       expect(chartRows).toBe(metrics.data.length);
 
       const events = await service.api<{ data: Event[]; next_cursor: string | null }>(`/api/events?${new URLSearchParams({ user_id: USER, order: 'desc', limit: '20' })}`);
-      const shownEvents = await page.locator('#main table[aria-label="Recent events of this user"] tbody tr').evaluateAll((trs) =>
-        trs.map((tr) => {
-          const cells = Array.from(tr.querySelectorAll('td'));
-          return [tr.getAttribute('data-event-id'), cells[0].querySelector('time')?.getAttribute('datetime'), ...cells.slice(1).map((c) => (c.textContent ?? '').trim())];
-        }),
-      );
+      const shownEvents = await readRows(page.locator('#main table[aria-label="Recent events of this user"] tbody tr'), 'data-event-id');
       expect(shownEvents).toEqual(events.data.map((e) => [e.id, e.timestamp, e.action, e.site_id ?? 'none', e.path ?? 'none']));
       expect(events.next_cursor).not.toBeNull();
     });

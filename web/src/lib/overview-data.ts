@@ -104,13 +104,3 @@ export function activeUserSeries(
 export function activeMinutes(activeSeconds: number): number {
   return Math.round((activeSeconds / 60) * 100) / 100;
 }
-
-/**
- * A CSS custom property's value (for the chart's canvas, which cannot resolve `var(--x)`
- * itself); `fallback` when it is not set. Read at draw time, so it follows the colour scheme
- * the page starts in.
- */
-export function cssColor(property: string, fallback: string): string {
-  if (typeof document === 'undefined') return fallback;
-  return getComputedStyle(document.documentElement).getPropertyValue(property).trim() || fallback;
-}

@@ -5,7 +5,8 @@ import { TimeChart } from '../components/time-chart';
 import { RangeControls, useUrlRange } from '../components/range-controls';
 import { previousRange, type DateRange, type Preset } from '../lib/date-range';
 import { formatChange, formatCompact, formatExact, formatPercent } from '../lib/format';
-import { actionRows, activeUserSeries, coversPartialDays, formatRange, siteLabel, siteOptions, cssColor } from '../lib/overview-data';
+import { actionRows, activeUserSeries, coversPartialDays, formatRange, siteLabel, siteOptions } from '../lib/overview-data';
+import { cssColor } from '../lib/css-color';
 import { useAsync, type AsyncState } from '../lib/use-async';
 import { useUrlState } from '../lib/url-state';
 

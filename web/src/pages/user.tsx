@@ -4,7 +4,8 @@ import { Card } from '../components/card';
 import { RangeControls, useUrlRange } from '../components/range-controls';
 import { TimeChart } from '../components/time-chart';
 import { formatDateTime, formatDuration, formatExact } from '../lib/format';
-import { activeMinutes, formatRange, formatWindow, cssColor } from '../lib/overview-data';
+import { activeMinutes, formatRange, formatWindow } from '../lib/overview-data';
+import { cssColor } from '../lib/css-color';
 import { useAsync } from '../lib/use-async';
 
 type MetricRow = Schemas['UserMetricsResponse'];
