@@ -205,8 +205,8 @@ export function Overview() {
                       <Figure value={row.events} />
                     </td>
                     <td class="number share">
-                      <span class="bar-track" aria-hidden="true">
-                        <span class="bar" style={{ width: `${Math.round(row.share * 100)}%` }} />
+                      <span class="share-track" aria-hidden="true">
+                        <span class="share-bar" style={{ width: `${Math.round(row.share * 100)}%` }} />
                       </span>
                       {formatPercent(row.share)}
                     </td>
@@ -252,7 +252,7 @@ export function Overview() {
 
         <Card title="Sites" state={sites} isEmpty={(rows) => rows.length === 0} empty="No events in this range." minHeight={220}>
           {(rows) => (
-            <table>
+            <table class="site-split">
               <thead>
                 <tr>
                   <th scope="col">Site</th>

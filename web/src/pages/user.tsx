@@ -30,7 +30,7 @@ function MetricCharts(props: { rows: MetricRow[] }) {
     };
   }, [rows]);
   return (
-    <div class="split">
+    <div class="chart-pair">
       <TimeChart caption="Events and sessions per 4-hour window" times={chart.times} series={chart.counts} height={200} formatTime={windowTime} />
       <TimeChart caption="Active minutes per 4-hour window" times={chart.times} series={chart.minutes} height={200} formatTime={windowTime} />
     </div>
