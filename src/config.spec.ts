@@ -16,6 +16,9 @@ describe('loadConfig', () => {
       authFailureLimit: 20,
       openWriteRoutes: [],
       trustProxy: false,
+      liveMaxClients: 100,
+      liveHeartbeatMs: 15_000,
+      liveMaxBufferBytes: 1024 * 1024,
     });
     expect(config.embeddedPgDir).toMatch(/\.data\/postgres$/);
   });
@@ -34,6 +37,9 @@ describe('loadConfig', () => {
       WRITE_QUEUE_MAX_EVENTS: '500',
       AUTH_FAILURE_LIMIT: '0',
       OPEN_WRITE_ROUTES: 'POST /event, post /v1/user/login/ ,POST  /api/ingestion/event,POST /event',
+      LIVE_MAX_CLIENTS: '3',
+      LIVE_HEARTBEAT_MS: '250',
+      LIVE_MAX_BUFFER_BYTES: '65536',
     });
     expect(config).toMatchObject({
       port: 9000,
@@ -48,6 +54,9 @@ describe('loadConfig', () => {
       writeQueueMaxEvents: 500,
       authFailureLimit: 0,
       openWriteRoutes: ['POST /event', 'POST /v1/user/login', 'POST /api/ingestion/event'],
+      liveMaxClients: 3,
+      liveHeartbeatMs: 250,
+      liveMaxBufferBytes: 65536,
     });
   });
 
@@ -88,16 +97,19 @@ describe('loadConfig', () => {
         DATABASE_URL: 'mysql://user:secret@db/x',
         CORS_ORIGINS: 'not an origin',
         WRITE_QUEUE_MAX_EVENTS: '0',
+        LIVE_MAX_CLIENTS: '0',
+        LIVE_HEARTBEAT_MS: 'soon',
+        LIVE_MAX_BUFFER_BYTES: '-1',
       });
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const message = (error as ConfigError).message;
-    for (const name of ['PORT', 'EMBEDDED_PG_PORT', 'METRICS_CRON_ENABLED', 'LOG_LEVEL', 'METRICS_CRON', 'DATABASE_URL', 'CORS_ORIGINS', 'WRITE_QUEUE_MAX_EVENTS']) {
+    for (const name of ['PORT', 'EMBEDDED_PG_PORT', 'METRICS_CRON_ENABLED', 'LOG_LEVEL', 'METRICS_CRON', 'DATABASE_URL', 'CORS_ORIGINS', 'WRITE_QUEUE_MAX_EVENTS', 'LIVE_MAX_CLIENTS', 'LIVE_HEARTBEAT_MS', 'LIVE_MAX_BUFFER_BYTES']) {
       expect(message).toContain(name);
     }
-    expect((error as ConfigError).problems).toHaveLength(8);
+    expect((error as ConfigError).problems).toHaveLength(11);
     expect(message).not.toContain('secret');
   });
 });

@@ -44,6 +44,12 @@ export class AppConfig {
    * failed-authentication budget): false = none, true = all, a number of hops, or addresses/CIDRs.
    */
   readonly trustProxy!: boolean | number | string[];
+  /** Open streams of GET /api/events/live per process, at most; beyond, 503 + Retry-After. */
+  readonly liveMaxClients!: number;
+  /** Milliseconds between the heartbeat comments of a live stream. */
+  readonly liveHeartbeatMs!: number;
+  /** Bytes a live stream may hold unsent for a client that does not read; beyond, the stream is closed. */
+  readonly liveMaxBufferBytes!: number;
 }
 
 export class ConfigError extends Error {
@@ -180,6 +186,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     authFailureLimit: count('AUTH_FAILURE_LIMIT', 20),
     openWriteRoutes,
     trustProxy,
+    liveMaxClients: positive('LIVE_MAX_CLIENTS', 100),
+    liveHeartbeatMs: positive('LIVE_HEARTBEAT_MS', 15_000),
+    liveMaxBufferBytes: positive('LIVE_MAX_BUFFER_BYTES', 1024 * 1024),
     dashboardEnabled: bool('DASHBOARD_ENABLED', true),
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -1,6 +1,7 @@
 import { EventsHandler, IEventHandler } from '@nestjs/cqrs';
 import { ActivityMetricsComputed } from '../metrics/application/activity-metrics-computed.event';
 import { EventsRecorded } from '../tracking/application/events-recorded.event';
+import { LiveClientDropped } from '../tracking/application/live-event-feed';
 import { Telemetry } from './telemetry';
 
 @EventsHandler(EventsRecorded)
@@ -22,5 +23,14 @@ export class CountMetricComputations implements IEventHandler<ActivityMetricsCom
     this.telemetry.computations.inc({ trigger });
     this.telemetry.computedWindows.inc({ trigger }, windows);
     this.telemetry.computationDuration.observe({ trigger }, durationMs / 1000);
+  }
+}
+
+@EventsHandler(LiveClientDropped)
+export class CountDroppedLiveClients implements IEventHandler<LiveClientDropped> {
+  constructor(private readonly telemetry: Telemetry) {}
+
+  handle(): void {
+    this.telemetry.liveDropped.inc();
   }
 }

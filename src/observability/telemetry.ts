@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { EventWriteQueue } from '../tracking/application/event-write-queue';
+import { LiveEventFeed } from '../tracking/application/live-event-feed';
 
 /** The Prometheus registry of this process and every metric the service exports. */
 @Injectable()
@@ -60,9 +61,16 @@ export class Telemetry {
     registers: [this.registry],
   });
 
+  readonly liveDropped = new Counter({
+    name: 'live_dropped_total',
+    help: 'Live event streams closed because their client read too slowly (more than LIVE_MAX_BUFFER_BYTES unsent).',
+    registers: [this.registry],
+  });
+
   constructor(
     @InjectDataSource() dataSource: DataSource,
     writeQueue: EventWriteQueue,
+    liveFeed: LiveEventFeed,
   ) {
     collectDefaultMetrics({ register: this.registry });
     new Gauge({
@@ -71,6 +79,14 @@ export class Telemetry {
       registers: [this.registry],
       collect() {
         this.set(writeQueue.depth);
+      },
+    });
+    new Gauge({
+      name: 'live_clients',
+      help: 'Open live event streams (GET /api/events/live) on this process.',
+      registers: [this.registry],
+      collect() {
+        this.set(liveFeed.subscribers);
       },
     });
     new Gauge({

@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Module, OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { TypeOrmEventRepository } from './adapters/persistence/typeorm-event.repository';
 import { EventOrmEntity } from './adapters/persistence/event.orm-entity';
@@ -12,10 +12,14 @@ import { RecordEventsHandler } from './application/record-events';
 import { ValidateEventHandler } from './application/validate-event';
 import { EventRepository } from './domain/event.repository';
 import { EventsController } from './ports/http/events.controller';
+import { LiveEventsController } from './ports/http/live-events.controller';
+import { LiveEventFeed } from './application/live-event-feed';
+import { LIVE_NOTIFY_PROJECTION } from './adapters/persistence/live-notify.projection';
+import { PgLiveEventFeed } from './adapters/persistence/pg-live-event.feed';
 
 @Module({
   imports: [TypeOrmModule.forFeature([EventOrmEntity])],
-  controllers: [EventsController],
+  controllers: [EventsController, LiveEventsController],
   providers: [
     RecordEventsHandler,
     GetEventHandler,
@@ -32,7 +36,16 @@ import { EventsController } from './ports/http/events.controller';
     },
     { provide: EventRepository, useExisting: GroupCommitEventRepository },
     { provide: EventWriteQueue, useExisting: GroupCommitEventRepository },
+    // One LISTEN connection per process, opened by the first live stream.
+    { provide: LiveEventFeed, useFactory: PgLiveEventFeed.fromConfig, inject: [EventRepository, AppConfig] },
   ],
-  exports: [EventRepository, EventWriteQueue, EventWriteProjections],
+  exports: [EventRepository, EventWriteQueue, EventWriteProjections, LiveEventFeed],
 })
-export class TrackingModule {}
+export class TrackingModule implements OnModuleInit {
+  constructor(private readonly projections: EventWriteProjections) {}
+
+  onModuleInit(): void {
+    // Every event write announces the ids it stored to the live feeds of all replicas.
+    this.projections.register(LIVE_NOTIFY_PROJECTION);
+  }
+}

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { CommandBus } from '@nestjs/cqrs';
 import { CreateApiKeyCommand } from '../../src/access/application/manage-api-keys';
+import { untilFirstMessage } from '../support/sse';
 import { startTestApp, TestApp } from '../support/test-app';
 
 /**
@@ -110,7 +111,8 @@ async function sendAll(t: TestApp, values: Record<string, string>): Promise<Outc
       if (!hasContentType) call = call.set('Content-Type', 'application/json');
       call = call.send(substitute(body, values));
     }
-    const response = await call;
+    const streams = request.headers.some((h) => h.enabled && h.name.toLowerCase() === 'accept' && h.value === 'text/event-stream');
+    const response = streams ? await untilFirstMessage(call) : await call;
     outcomes.push({ name: request.name, status: response.status, body: response.body, headers: response.headers });
   }
   return outcomes;

@@ -4,6 +4,7 @@ import addFormats from 'ajv-formats';
 import { CommandBus } from '@nestjs/cqrs';
 import type { Response } from 'supertest';
 import { CreateApiKeyCommand } from '../../src/access/application/manage-api-keys';
+import { untilFirstMessage } from '../support/sse';
 import { TcpProxy } from '../support/tcp-proxy';
 import { startTestApp, TestApp, truncateAll } from '../support/test-app';
 
@@ -137,7 +138,13 @@ async function send(o: Op, call: Call): Promise<Response> {
   let req = t.http()[o.method.toLowerCase() as 'get' | 'post'](url).query(call.query ?? {});
   for (const [name, value] of Object.entries(call.headers ?? {})) req = req.set(name, value);
   if (call.raw) return req.set('Content-Type', call.raw.type).send(call.raw.data);
+  if (isEventStream(o)) return untilFirstMessage(req);
   return call.body === undefined ? req : req.send(call.body as object);
+}
+
+/** An operation whose success is a server-sent event stream, which never ends by itself. */
+function isEventStream(o: Op): boolean {
+  return Boolean(resolve(o.op.responses['200'])?.content?.['text/event-stream']);
 }
 
 /** Every way the response differs from the document (empty when it matches). */
@@ -222,7 +229,9 @@ describe('the OpenAPI document against the live service', () => {
     }
     // The chain: the event POST /api/event created is what GET /api/events/{id} reads, and the
     // backfill of POST /api/metrics is what the metrics and ledger examples list.
-    expect(exampleStatuses).toEqual(expect.arrayContaining(['POST /api/event 201', 'GET /api/events/{id} 200', 'GET /api/metrics 200']));
+    expect(exampleStatuses).toEqual(
+      expect.arrayContaining(['POST /api/event 201', 'GET /api/events/{id} 200', 'GET /api/metrics 200', 'GET /api/events/live 200']),
+    );
     const metrics = await t.http().get('/api/metrics').query({ from: '2025-10-23T00:00:00Z', till: '2025-10-24T00:00:00Z' });
     expect(metrics.body.data.length).toBeGreaterThan(0);
     const windows = await t.http().get('/api/metrics/windows').query({ from: '2025-10-23T00:00:00Z', till: '2025-10-24T00:00:00Z' });

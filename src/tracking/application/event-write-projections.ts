@@ -9,7 +9,8 @@ import { TrackedEvent } from '../domain/tracked-event';
  * analytics rollups use a trigger on `events` instead, so that they also count events inserted
  * by other code: see their migration.)
  *
- * A projection comes in the form of the store it is written for, as repositories do:
+ * A projection comes in the form of the store it is written for, as repositories do. (The
+ * live feed registers one too: a NOTIFY of the ids just stored, sent in the same transaction.)
  */
 export interface EventWriteProjection {
   /** Unique; the PostgreSQL store also names its CTE with it, so `[a-z_]+`. */
@@ -19,6 +20,12 @@ export interface EventWriteProjection {
    * reading the rows just stored from `inserted (id, user_id, action, occurred_at, site_id, path)`.
    */
   readonly sql?: string;
+  /**
+   * PostgreSQL store, instead of `sql`: a SELECT over `inserted` run for its side effect (a
+   * pg_notify). PostgreSQL evaluates a plain SELECT in WITH only as far as the statement reads
+   * it, so the store reads it to its end once rows were inserted (and skips it when none were).
+   */
+  readonly sideEffectSql?: string;
   /** In-memory store: called with the events just stored, before the write returns. */
   apply?(stored: readonly TrackedEvent[]): void;
 }

@@ -68,10 +68,22 @@ export class CheckedPage {
     return new CheckedPage(context, page, baseUrl);
   }
 
-  /** Navigates to a path of the service and waits until the network is quiet. */
+  /** Navigates to a path of the service and waits for its load event (scripts run). */
   async goto(path: string): Promise<void> {
-    const res = await this.page.goto(path, { waitUntil: 'networkidle' });
+    const res = await this.page.goto(path, { waitUntil: 'load' });
     if (!res) throw new Error(`no response for ${path}`);
+  }
+
+  /**
+   * Waits until the page has rendered its main region and nothing in it is loading any more
+   * (no aria-busy="true": the cards' loading state). Not "network idle": the live page keeps
+   * a stream open for good.
+   */
+  async settle(timeoutMs = 10_000): Promise<void> {
+    await this.page.getByRole('main').first().waitFor({ timeout: timeoutMs });
+    // A function, not a string: a string predicate is eval()ed in the page, which the UI's policy refuses.
+    const idle = () => (globalThis as unknown as { document: { querySelector(s: string): unknown } }).document.querySelector('[aria-busy="true"]') === null;
+    await this.page.waitForFunction(idle, undefined, { timeout: timeoutMs });
   }
 
   /**
@@ -105,9 +117,10 @@ export class CheckedPage {
   }
 
   /** Fails on any serious or critical axe-core violation, listing each with its elements. */
-  async assertAccessible(): Promise<void> {
+  async assertAccessible(label = this.page.url()): Promise<void> {
     const serious = (await this.axe()).filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    expect(serious.map((v) => `${v.impact} ${v.id}: ${v.help} (${v.helpUrl})\n    ${v.nodes.join('\n    ')}`)).toEqual([]);
+    const listed = serious.map((v) => `${v.impact} ${v.id}: ${v.help} (${v.helpUrl})\n    ${v.nodes.join('\n    ')}`);
+    expect({ page: label, violations: listed }).toEqual({ page: label, violations: [] });
   }
 
   /** A full-page PNG in test-output/screenshots/<name>.png (a CI artifact, not committed). */
@@ -118,11 +131,18 @@ export class CheckedPage {
     return path;
   }
 
-  /** The usual end of a page test: screenshot, then no console error and no serious axe violation. */
+  /**
+   * The usual end of a page test: no console error, and no serious axe violation in the light
+   * and in the dark colour scheme (the UI declares both), each with its screenshot.
+   */
   async check(name: string): Promise<void> {
-    await this.screenshot(name);
     this.assertClean();
-    await this.assertAccessible();
+    for (const scheme of ['light', 'dark'] as const) {
+      await this.page.emulateMedia({ colorScheme: scheme });
+      await this.screenshot(scheme === 'light' ? name : `${name}-dark`);
+      await this.assertAccessible(`${this.page.url()} (${scheme})`);
+    }
+    await this.page.emulateMedia({ colorScheme: 'light' });
     this.assertClean(); // axe itself must not make the page log errors
   }
 

@@ -49,7 +49,10 @@ export function AccessGate(props: { children: ComponentChildren }) {
         if (error.status === 401 && currentKey()) {
           forgetKey();
           setState({ status: 'ask', reason: error.message });
-        } else if (error.status === 401) setState({ status: 'ask' });
+        } else if (error.status === 401) {
+          // forgetKey() above starts this re-check: keep the refused key's explanation on the form.
+          setState((current) => (current.status === 'ask' ? current : { status: 'ask' }));
+        }
         else setState({ status: 'failed', reason: error.message });
       },
     );

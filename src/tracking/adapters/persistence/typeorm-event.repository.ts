@@ -25,13 +25,15 @@ export class TypeOrmEventRepository extends EventRepository {
     // same id: the second waits for the first to commit, then skips). The projections of
     // other modules run as CTEs of the same statement, over the rows actually inserted, so
     // they commit atomically with the events. Autocommit: durable when the promise resolves.
-    const projections = this.projections
-      .all()
-      .map((p) => {
-        if (p.sql === undefined) throw new Error(`write projection ${p.name} has no PostgreSQL form`);
-        return `, ${p.name} AS (${p.sql})`;
-      })
-      .join('');
+    const ctes: string[] = [];
+    const readToEnd: string[] = [];
+    for (const p of this.projections.all()) {
+      if (p.sql !== undefined) ctes.push(`, ${p.name} AS (${p.sql})`);
+      else if (p.sideEffectSql !== undefined) {
+        ctes.push(`, ${p.name} AS (${p.sideEffectSql})`);
+        readToEnd.push(` CROSS JOIN (SELECT count(*) FROM ${p.name}) AS ${p.name}_done`);
+      } else throw new Error(`write projection ${p.name} has no PostgreSQL form`);
+    }
     // The whole set travels as one JSON document: one native JSON.stringify in Node and one
     // json_to_recordset in PostgreSQL (measured: clearly cheaper in Node than eight arrays
     // serialised and escaped element by element by the driver).
@@ -43,8 +45,8 @@ export class TypeOrmEventRepository extends EventRepository {
                                                 "receivedAt" timestamptz, metadata jsonb, "siteId" text, path text)
          ON CONFLICT (id) DO NOTHING
          RETURNING id, user_id, action, occurred_at, site_id, path
-       )${projections}
-       SELECT id FROM inserted`,
+       )${ctes.join('')}
+       SELECT id FROM inserted${readToEnd.join('')}`,
       [JSON.stringify(events satisfies TrackedEvent[])],
     );
     return new Set(inserted.map((row) => row.id));

@@ -157,3 +157,24 @@ export class ListEventsQueryDto extends RangePageQueryDto {
   @IsIn(['asc', 'desc'], { message: 'must be asc or desc' })
   order?: 'asc' | 'desc';
 }
+
+/** The filters of GET /api/events/live: only events matching every one given are sent. */
+export class LiveEventsQueryDto {
+  @ApiPropertyOptional({ maxLength: 128, example: '321' })
+  @IsOptional()
+  @IsString({ message: 'must be given once' })
+  @MaxLength(128, { message: 'must be at most 128 characters long' })
+  user_id?: string;
+
+  @ApiPropertyOptional({ maxLength: 100, example: 'test_action' })
+  @IsOptional()
+  @IsString({ message: 'must be given once' })
+  @MaxLength(100, { message: 'must be at most 100 characters long' })
+  action?: string;
+
+  @ApiPropertyOptional({ maxLength: 128, example: 'site-abc-123' })
+  @IsOptional()
+  @IsString({ message: 'must be given once' })
+  @MaxLength(128, { message: 'must be at most 128 characters long' })
+  site_id?: string;
+}
