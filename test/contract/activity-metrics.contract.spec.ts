@@ -229,6 +229,25 @@ describe.each(adapters)('ActivityMetricsRepository contract: %s', (_name, make) 
     expect(open.map((w) => w.window.start.toISOString())).toEqual(['2025-10-22T12:00:00.000Z']);
   });
 
+  it('lists the ledger oldest or newest first, each order paged by the last window_start served', async () => {
+    await stores.events.insertNew(generateEvents(17, 300));
+    const asc = (await stores.metrics.listWindows({ now: NOW, limit: 1000 })).map((w) => w.window.start.toISOString());
+    const desc = (await stores.metrics.listWindows({ now: NOW, limit: 1000, order: 'desc' })).map((w) => w.window.start.toISOString());
+    expect(asc.length).toBeGreaterThan(3);
+    expect(desc).toEqual([...asc].reverse());
+    const walk = async (order: 'asc' | 'desc') => {
+      const seen: string[] = [];
+      for (let after: Date | undefined; ; ) {
+        const page = await stores.metrics.listWindows({ now: NOW, limit: 2, order, afterWindowStart: after });
+        if (page.length === 0) return seen;
+        seen.push(...page.map((w) => w.window.start.toISOString()));
+        after = page[page.length - 1].window.start;
+      }
+    };
+    expect(await walk('asc')).toEqual(asc);
+    expect(await walk('desc')).toEqual(desc);
+  });
+
   it('filters metrics by user and by windows overlapping a range', async () => {
     const events = generateEvents(11, 300);
     await stores.events.insertNew(events);

@@ -154,6 +154,34 @@ describe('staleness, backfill and the ledger', () => {
       expect(all.length).toBeGreaterThan(4);
     }
   });
+
+  it('lists the window ledger newest first with order=desc, paged without gaps or repeats', async () => {
+    const events = Array.from({ length: 24 }, (_, i) => ({
+      user_id: `u${i % 5}`,
+      action: 'x',
+      timestamp: new Date(Date.UTC(2025, 9, 20) + i * 3 * 3_600_000).toISOString(),
+    }));
+    await t.http().post('/api/events/batch').send({ events }).expect(200);
+    const asc = (await t.http().get('/api/metrics/windows?limit=1000')).body.data;
+    const desc = (await t.http().get('/api/metrics/windows?limit=1000&order=desc')).body.data;
+    expect(desc.length).toBeGreaterThan(4);
+    expect(desc).toEqual([...asc].reverse());
+    const walked: unknown[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { body: { data: unknown[]; next_cursor: string | null } } = await t.http().get(
+        `/api/metrics/windows?order=desc&limit=4${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      walked.push(...page.body.data);
+      cursor = page.body.next_cursor;
+    } while (cursor);
+    expect(walked).toEqual(desc);
+    // A cursor of one order is refused by the other, naming the cursor.
+    const ascCursor = (await t.http().get('/api/metrics/windows?limit=2')).body.next_cursor;
+    const mixed = await t.http().get(`/api/metrics/windows?limit=2&order=desc&cursor=${ascCursor}`);
+    expect(mixed.status).toBe(400);
+    expect(mixed.body.errors).toEqual([{ path: 'cursor', message: expect.stringContaining('order=asc') }]);
+  });
 });
 
 describe('errors', () => {
@@ -180,6 +208,7 @@ describe('errors', () => {
     ['/api/metrics?userid=1', 'userid'],
     ['/api/metrics/windows?status=done', 'status'],
     ['/api/metrics/windows?cursor=bogus', 'cursor'],
+    ['/api/metrics/windows?order=newest', 'order'],
   ])('GET %s is a 400 naming %s', async (url, path) => {
     const res = await t.http().get(url);
     expect(res.status).toBe(400);

@@ -32,6 +32,9 @@ export interface WindowsQuery {
   status?: WindowStatus;
   now: Date;
   limit: number;
+  /** By window_start: oldest first (the default) or newest first. */
+  order?: 'asc' | 'desc';
+  /** The window_start of the last row already served: only rows after it in `order`. */
   afterWindowStart?: Date;
 }
 

@@ -177,7 +177,7 @@ export interface paths {
         };
         /**
          * The window ledger
-         * @description Every window that has events, ordered by window_start. users, events, computed_at, trigger and duration_ms are null until the window is computed.
+         * @description Every window that has events, ordered by window_start (oldest first; order=desc for newest first). users, events, computed_at, trigger and duration_ms are null until the window is computed.
          */
         get: operations["MetricsController_windows"];
         put?: never;
@@ -2321,6 +2321,8 @@ export interface operations {
                 /** @description Exclusive; must be after from. */
                 till?: string;
                 status?: "open" | "pending" | "computed" | "stale";
+                /** @description By window_start: oldest first (asc) or newest first (desc). */
+                order?: "asc" | "desc";
             };
             header?: never;
             path?: never;

@@ -127,15 +127,16 @@ export class InMemoryActivityMetricsRepository extends ActivityMetricsRepository
   }
 
   async listWindows(query: WindowsQuery): Promise<WindowLedgerEntry[]> {
+    const sign = query.order === 'desc' ? -1 : 1;
     return [...this.ledger.values()]
       .filter(
         (e) =>
           (!query.from || e.window.end > query.from) &&
           (!query.till || e.window.start < query.till) &&
-          (!query.afterWindowStart || e.window.start > query.afterWindowStart) &&
+          (!query.afterWindowStart || sign * (e.window.start.getTime() - query.afterWindowStart.getTime()) > 0) &&
           (!query.status || windowStatus(e, query.now) === query.status),
       )
-      .sort((a, b) => a.window.start.getTime() - b.window.start.getTime())
+      .sort((a, b) => sign * (a.window.start.getTime() - b.window.start.getTime()))
       .slice(0, query.limit)
       .map((e) => ({ ...e }));
   }

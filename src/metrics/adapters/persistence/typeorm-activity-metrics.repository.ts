@@ -202,7 +202,8 @@ export class TypeOrmActivityMetricsRepository extends ActivityMetricsRepository 
     const { where, params, param } = sqlFilter();
     if (query.from) where.push(`window_start > ${param(query.from)}::timestamptz - ${WINDOW_INTERVAL}`);
     if (query.till) where.push(`window_start < ${param(query.till)}`);
-    if (query.afterWindowStart) where.push(`window_start > ${param(query.afterWindowStart)}`);
+    const desc = query.order === 'desc';
+    if (query.afterWindowStart) where.push(`window_start ${desc ? '<' : '>'} ${param(query.afterWindowStart)}`);
     if (query.status) {
       where.push(`CASE WHEN ${windowEndOf('window_start')} > ${param(query.now)} THEN 'open'
                        WHEN computed_version IS NULL THEN 'pending'
@@ -211,7 +212,7 @@ export class TypeOrmActivityMetricsRepository extends ActivityMetricsRepository 
     }
     const rows: LedgerRow[] = await this.db.query(
       `SELECT * FROM metric_windows ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY window_start LIMIT ${param(query.limit)}`,
+       ORDER BY window_start ${desc ? 'DESC' : 'ASC'} LIMIT ${param(query.limit)}`,
       params,
     );
     return rows.map((row) => ({

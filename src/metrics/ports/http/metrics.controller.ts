@@ -74,7 +74,8 @@ export class MetricsController {
   @Get('windows')
   @ApiOperation({
     summary: 'The window ledger',
-    description: 'Every window that has events, ordered by window_start. users, events, computed_at, trigger and duration_ms are null until the window is computed.',
+    description:
+      'Every window that has events, ordered by window_start (oldest first; order=desc for newest first). users, events, computed_at, trigger and duration_ms are null until the window is computed.',
   })
   @ApiOkResponse({ type: WindowPageResponse })
   @ApiProblems(400, 401, 403, 429, 500, 503)
@@ -84,6 +85,8 @@ export class MetricsController {
         { from: instant(query.from), till: instant(query.till), status: query.status },
         PageQueryDto.limitOf(query),
         query.cursor,
+        new Date(),
+        query.order ?? 'asc',
       ),
     );
     return { data: page.data.map(WindowResponse.from), next_cursor: page.nextCursor };

@@ -32,4 +32,9 @@ export class ListWindowsQueryDto extends RangePageQueryDto {
   @IsOptional()
   @IsIn(WINDOW_STATUSES as string[], { message: `must be one of ${WINDOW_STATUSES.join(', ')}` })
   status?: WindowStatus;
+
+  @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'asc', description: 'By window_start: oldest first (asc) or newest first (desc).' })
+  @IsOptional()
+  @IsIn(['asc', 'desc'], { message: 'must be asc or desc' })
+  order?: 'asc' | 'desc';
 }
