@@ -100,7 +100,7 @@ export function User(props: { userId?: string; params?: { userId?: string } }) {
         </Card>
         <Card title="Windows" class="wide" state={metrics} isEmpty={(page) => page.data.length === 0} empty="No windows to list." minHeight={200}>
           {(page) => (
-            <div class="table-scroll">
+            <div class="user-windows-scroll" tabIndex={0} role="region" aria-label="Windows of this user, scrollable">
               <table aria-label="Windows of this user">
                 <thead>
                   <tr>
