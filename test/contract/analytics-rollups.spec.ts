@@ -90,6 +90,18 @@ function referenceOverview(all: TrackedEvent[], from: Date | undefined, till: Da
       .sort(([pa, a], [pb, b]) => b - a || (pa < pb ? -1 : 1))
       .slice(0, top)
       .map(([path, n]) => ({ path, views: n })),
+    // Per site: busiest first, ties by site id in byte order, "no site" (null) last.
+    sites: [...new Set(inRange.map((e) => e.siteId))]
+      .map((site) => {
+        const of = inRange.filter((e) => e.siteId === site);
+        return {
+          siteId: site,
+          events: of.length,
+          uniqueUsers: new Set(of.filter((e) => e.userId !== null).map((e) => e.userId)).size,
+          pageViews: of.filter((e) => e.action === 'page_view').length,
+        };
+      })
+      .sort((a, b) => b.events - a.events || (a.siteId === null ? 1 : b.siteId === null ? -1 : a.siteId < b.siteId ? -1 : 1)),
   };
 }
 

@@ -26,6 +26,9 @@ const EVENTS: Sent[] = [
   { user_id: 'd', action: 'page_view', site_id: 's1', path: '/docs', timestamp: '2025-09-02T10:00:00Z' },
   { action: 'page_view', site_id: 's1', path: '/docs', timestamp: '2025-08-04T10:00:00Z' },
   { action: 'page_view', site_id: 's2', path: '/home', timestamp: '2025-08-11T10:00:00Z' },
+  // Without a site (site_id NULL, its own row of the per-site split), and a user of two sites.
+  { user_id: 'c', action: 'click', timestamp: '2025-08-20T11:00:00Z' },
+  { user_id: 'b', action: 'click', site_id: 's2', timestamp: '2025-09-02T06:00:00Z' },
 ];
 
 const DAY = 86_400_000;
@@ -128,6 +131,17 @@ describe('GET /api/analytics/overview', () => {
     for (const e of inRange) byAction[e.action] = (byAction[e.action] ?? 0) + 1;
     const views = new Map<string, number>();
     for (const e of inRange.filter((e) => e.action === 'page_view' && e.path)) views.set(e.path!, (views.get(e.path!) ?? 0) + 1);
+    const sites = [...new Set(inRange.map((e) => e.site_id ?? null))].map((site) => {
+      const of = inRange.filter((e) => (e.site_id ?? null) === site);
+      return {
+        site_id: site,
+        events: of.length,
+        unique_users: new Set(of.filter((e) => e.user_id).map((e) => e.user_id)).size,
+        page_views: of.filter((e) => e.action === 'page_view').length,
+      };
+    });
+    // Busiest first; ties by site id, "no site" (null) last.
+    sites.sort((a, b) => b.events - a.events || (a.site_id === null ? 1 : b.site_id === null ? -1 : a.site_id < b.site_id ? -1 : 1));
     return {
       total_events: inRange.length,
       unique_users: new Set(inRange.filter((e) => e.user_id).map((e) => e.user_id)).size,
@@ -137,6 +151,7 @@ describe('GET /api/analytics/overview', () => {
         .sort(([pa, a], [pb, b]) => b - a || (pa < pb ? -1 : 1))
         .slice(0, top)
         .map(([path, v]) => ({ path, views: v })),
+      sites,
     };
   }
 
@@ -159,6 +174,32 @@ describe('GET /api/analytics/overview', () => {
       site_id: 's1',
       ...expectedOverview('2025-08-01T00:00:00Z', '2025-08-21T00:00:00Z', 's1', 2),
     });
+  });
+
+  it("splits a range with partial days by site, each site's users exact (not summed over days or sites)", async () => {
+    // Starts and ends inside days, so each end is read from raw events: "b" is on s1 only in
+    // the first partial day and on s2 both in whole days and in the last partial day; "c" is
+    // on s1, s2 and on no site. Each site counts each of its users once; the total once overall.
+    const from = '2025-08-03T12:00:00Z';
+    const till = '2025-09-02T06:30:00Z';
+    const res = await t.http().get(`/api/analytics/overview?from=${from}&till=${till}`);
+    expect(res.status).toBe(200);
+    const expected = expectedOverview(from, till);
+    expect(res.body).toEqual({ from: '2025-08-03T12:00:00.000Z', till: '2025-09-02T06:30:00.000Z', site_id: null, ...expected });
+    expect(res.body.sites.map((s: { site_id: string | null }) => s.site_id)).toEqual(['s1', 's2', null]);
+    const total = res.body.sites.reduce((n: number, s: { unique_users: number }) => n + s.unique_users, 0);
+    expect(total).toBeGreaterThan(res.body.unique_users); // users of several sites count on each
+    // The same split with whole days only, and with no whole day at all.
+    for (const [lo, hi] of [
+      ['2025-08-01T00:00:00Z', '2025-09-03T00:00:00Z'],
+      ['2025-08-04T08:30:00Z', '2025-08-04T10:30:00Z'],
+    ]) {
+      expect((await t.http().get(`/api/analytics/overview?from=${lo}&till=${hi}`)).body.sites).toEqual(expectedOverview(lo, hi).sites);
+    }
+    // A site filter leaves only that site in the split.
+    const one = await t.http().get(`/api/analytics/overview?from=${from}&till=${till}&site_id=s2`);
+    expect(one.body.sites).toEqual(expectedOverview(from, till, 's2').sites);
+    expect(one.body.sites).toHaveLength(1);
   });
 
   it.each([

@@ -13,7 +13,20 @@ export interface Overview {
   pageViews: number;
   eventsByAction: Record<string, number>;
   topPaths: Array<{ path: string; views: number }>;
+  /** Per site (null = events without a site), busiest first (then by site id), at most MAX_SITES. */
+  sites: SiteSplit[];
 }
+
+export interface SiteSplit {
+  siteId: string | null;
+  events: number;
+  /** Distinct users of the site in the range, exact (a user active on two sites counts on each). */
+  uniqueUsers: number;
+  pageViews: number;
+}
+
+/** The overview's per-site split lists at most this many sites. */
+export const MAX_SITES = 1000;
 
 /**
  * The actions whose unique users are kept per day besides all actions (''): counting them

@@ -216,7 +216,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Totals, unique users, page views, events by action and top paths over a range or all time
+         * Totals, unique users, page views, events by action, top paths and the per-site split over a range or all time
          * @description from inclusive, till exclusive; all time without them. page_views counts page_view events; top_paths ranks paths by them (ties by path).
          */
         get: operations["AnalyticsController_overview"];
@@ -826,6 +826,29 @@ export interface components {
              */
             views: number;
         };
+        SiteSplitResponse: {
+            /**
+             * @description null: events recorded without a site.
+             * @example site-abc-123
+             */
+            site_id: string | null;
+            /**
+             * Format: int64
+             * @example 900
+             */
+            events: number;
+            /**
+             * Format: int64
+             * @description Distinct users of this site in the range (a user of two sites counts on each).
+             * @example 250
+             */
+            unique_users: number;
+            /**
+             * Format: int64
+             * @example 600
+             */
+            page_views: number;
+        };
         OverviewResponse: {
             /** Format: date-time */
             from: string | null;
@@ -860,6 +883,8 @@ export interface components {
             };
             /** @description Paths ranked by page views (ties by path). */
             top_paths: components["schemas"]["TopPathResponse"][];
+            /** @description Events, unique users and page views per site with events in the range (only the filtered site with site_id), busiest first, ties by site id, "no site" (null) last among equals; at most 1000. */
+            sites: components["schemas"]["SiteSplitResponse"][];
         };
         CompatErrorResponse: {
             /** @example date must be a date in the form YYYY-MM-DD */

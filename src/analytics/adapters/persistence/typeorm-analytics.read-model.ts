@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AnalyticsReadModel, Overview, OverviewFilter, USER_SET_ACTIONS } from '../../application/analytics.read-model';
+import { AnalyticsReadModel, MAX_SITES, Overview, OverviewFilter, USER_SET_ACTIONS } from '../../application/analytics.read-model';
 import { Period } from '../../application/periods';
 import { isoDay } from '../../../shared/time';
 
@@ -66,58 +66,96 @@ export class TypeOrmAnalyticsReadModel extends AnalyticsReadModel {
     // the whole days' bitmap: usually a few hundred ids, found by bitmap arithmetic, turned
     // into user ids, and matched against the edge events. That replaces mapping every edge
     // user to its id (a hash of the whole user table), which cost most of the time.
+    // The per-site split does the same per site: the whole days' bitmaps are OR-ed per site
+    // and chunk first (the total ORs those across sites), and a site's edge candidates are its
+    // edge-day users not in its own whole-day bitmap. Sites are matched NULL-safely ("no site"
+    // is NULL) through the pair (site_id IS NULL, coalesce(site_id, '')), which stays hashable.
+    const sameSite = (a: string, b: string) => `(${a}.site_id IS NULL, coalesce(${a}.site_id, '')) = (${b}.site_id IS NULL, coalesce(${b}.site_id, ''))`;
     const users = hasWhole
       ? `(SELECT coalesce(sum(bit_count(bits)), 0) FROM whole_users)
          + (SELECT count(DISTINCT user_id) FROM edges
-            WHERE user_id IN (SELECT u.user_id FROM candidates c JOIN analytics_users u ON u.uid = c.uid))`
+            WHERE user_id IN (SELECT u.user_id FROM candidates c JOIN analytics_users u ON u.uid = c.uid WHERE c.everywhere))`
       : `(SELECT count(DISTINCT user_id) FROM edges)`;
-    const [row]: Array<{ actions: Record<string, string | number>; paths: Array<{ path: string; views: number }>; users: string }> =
-      await this.db.query(
-        `WITH edges AS MATERIALIZED (
-           SELECT e.user_id, e.action, e.path
-           FROM unnest($4::timestamptz[], $5::timestamptz[]) AS r(lo, hi)
-           JOIN events e ON e.occurred_at >= r.lo AND e.occurred_at < r.hi
-           WHERE $6::text IS NULL OR e.site_id = $6),
-         actions AS (
-           SELECT action, sum(n) AS n FROM (
-             SELECT action, events AS n FROM analytics_daily_actions WHERE ${inWhole}
-             UNION ALL SELECT action, count(*) FROM edges GROUP BY action) a
-           GROUP BY action),
-         paths AS (
-           SELECT path, sum(n) AS views FROM (
-             SELECT path, views AS n FROM analytics_daily_paths WHERE ${inWhole}
-             UNION ALL SELECT path, count(*) FROM edges WHERE action = 'page_view' AND path IS NOT NULL GROUP BY path) x
-           GROUP BY path ORDER BY views DESC, path COLLATE "C" LIMIT $7),
-         whole_users AS MATERIALIZED (
-           SELECT chunk, bit_or(bits) AS bits FROM analytics_user_sets WHERE action = '' AND ${inWhole} GROUP BY chunk),
-         -- per chunk, the users of the edges' days not in the whole days
-         not_whole AS (
-           SELECT d.chunk, CASE WHEN w.bits IS NULL THEN d.bits ELSE d.bits & ~w.bits END AS bits
-           FROM (SELECT chunk, bit_or(bits) AS bits FROM analytics_user_sets
-                 WHERE action = '' AND day = ANY($8::date[]) AND ($6::text IS NULL OR site_id = $6) GROUP BY chunk) d
-           LEFT JOIN whole_users w ON w.chunk = d.chunk),
-         -- their ids: only the 64-bit words with a bit set are looked into
-         words AS MATERIALIZED (
-           SELECT n.chunk * 64 + k AS word, substring(n.bits FROM k * 64 + 1 FOR 64) AS bits
-           FROM not_whole n, generate_series(0, 63) AS k
-           WHERE bit_count(n.bits) > 0 AND bit_count(substring(n.bits FROM k * 64 + 1 FOR 64)) > 0),
-         candidates AS (SELECT w.word * 64 + i AS uid FROM words w, generate_series(0, 63) AS i WHERE get_bit(w.bits, i) = 1)
-         SELECT
-           (SELECT coalesce(json_object_agg(action, n ORDER BY action COLLATE "C"), '{}') FROM actions) AS actions,
-           (SELECT coalesce(json_agg(json_build_object('path', path, 'views', views) ORDER BY views DESC, path COLLATE "C"), '[]')
-            FROM paths) AS paths,
-           ${users} AS users`,
-        [
-          hasWhole,
-          wholeFrom && dayOf(wholeFrom),
-          wholeTill && dayOf(wholeTill),
-          edges.map(([lo]) => lo.toISOString()),
-          edges.map(([, hi]) => hi.toISOString()),
-          siteId ?? null,
-          top,
-          hasWhole ? edges.map(([lo]) => dayOf(lo)) : [],
-        ],
-      );
+    const edgeSiteUsers = hasWhole
+      ? `SELECT e.site_id, count(DISTINCT e.user_id) FROM edges e
+         JOIN (SELECT DISTINCT c.site_id, u.user_id FROM candidates c JOIN analytics_users u ON u.uid = c.uid WHERE NOT c.everywhere) s
+           ON ${sameSite('s', 'e')} AND s.user_id = e.user_id
+         GROUP BY e.site_id`
+      : `SELECT site_id, count(DISTINCT user_id) FROM edges GROUP BY site_id`;
+    const [row]: Array<{
+      actions: Record<string, string | number>;
+      paths: Array<{ path: string; views: number }>;
+      users: string;
+      sites: Array<{ site_id: string | null; events: string | number; unique_users: string | number; page_views: string | number }>;
+    }> = await this.db.query(
+      `WITH edges AS MATERIALIZED (
+         SELECT e.site_id, e.user_id, e.action, e.path
+         FROM unnest($4::timestamptz[], $5::timestamptz[]) AS r(lo, hi)
+         JOIN events e ON e.occurred_at >= r.lo AND e.occurred_at < r.hi
+         WHERE $6::text IS NULL OR e.site_id = $6),
+       site_actions AS MATERIALIZED (
+         SELECT site_id, action, sum(n) AS n FROM (
+           SELECT site_id, action, events AS n FROM analytics_daily_actions WHERE ${inWhole}
+           UNION ALL SELECT site_id, action, count(*) FROM edges GROUP BY site_id, action) a
+         GROUP BY site_id, action),
+       actions AS (SELECT action, sum(n) AS n FROM site_actions GROUP BY action),
+       paths AS (
+         SELECT path, sum(n) AS views FROM (
+           SELECT path, views AS n FROM analytics_daily_paths WHERE ${inWhole}
+           UNION ALL SELECT path, count(*) FROM edges WHERE action = 'page_view' AND path IS NOT NULL GROUP BY path) x
+         GROUP BY path ORDER BY views DESC, path COLLATE "C" LIMIT $7),
+       whole_site_users AS MATERIALIZED (
+         SELECT site_id, chunk, bit_or(bits) AS bits FROM analytics_user_sets WHERE action = '' AND ${inWhole} GROUP BY site_id, chunk),
+       whole_users AS MATERIALIZED (SELECT chunk, bit_or(bits) AS bits FROM whole_site_users GROUP BY chunk),
+       edge_day_users AS MATERIALIZED (
+         SELECT site_id, chunk, bit_or(bits) AS bits FROM analytics_user_sets
+         WHERE action = '' AND day = ANY($8::date[]) AND ($6::text IS NULL OR site_id = $6) GROUP BY site_id, chunk),
+       -- per chunk, the users of the edges' days not in the whole days: over all sites
+       -- (everywhere), and per site against that site's whole days
+       not_whole AS (
+         SELECT true AS everywhere, NULL::text AS site_id, d.chunk, CASE WHEN w.bits IS NULL THEN d.bits ELSE d.bits & ~w.bits END AS bits
+         FROM (SELECT chunk, bit_or(bits) AS bits FROM edge_day_users GROUP BY chunk) d
+         LEFT JOIN whole_users w ON w.chunk = d.chunk
+         UNION ALL
+         SELECT false, d.site_id, d.chunk, CASE WHEN w.bits IS NULL THEN d.bits ELSE d.bits & ~w.bits END
+         FROM edge_day_users d LEFT JOIN whole_site_users w ON ${sameSite('w', 'd')} AND w.chunk = d.chunk),
+       -- their ids: only the 64-bit words with a bit set are looked into
+       words AS MATERIALIZED (
+         SELECT n.everywhere, n.site_id, n.chunk * 64 + k AS word, substring(n.bits FROM k * 64 + 1 FOR 64) AS bits
+         FROM not_whole n, generate_series(0, 63) AS k
+         WHERE bit_count(n.bits) > 0 AND bit_count(substring(n.bits FROM k * 64 + 1 FOR 64)) > 0),
+       candidates AS MATERIALIZED (
+         SELECT w.everywhere, w.site_id, w.word * 64 + i AS uid FROM words w, generate_series(0, 63) AS i WHERE get_bit(w.bits, i) = 1),
+       site_users AS (
+         SELECT site_id, sum(n) AS n FROM (
+           SELECT site_id, sum(bit_count(bits)) AS n FROM whole_site_users GROUP BY site_id
+           UNION ALL ${edgeSiteUsers}) x
+         GROUP BY site_id),
+       sites AS (
+         SELECT site_id, sum(n) AS events, coalesce(sum(n) FILTER (WHERE action = 'page_view'), 0) AS page_views
+         FROM site_actions GROUP BY site_id
+         ORDER BY events DESC, site_id COLLATE "C" NULLS LAST LIMIT $9)
+       SELECT
+         (SELECT coalesce(json_object_agg(action, n ORDER BY action COLLATE "C"), '{}') FROM actions) AS actions,
+         (SELECT coalesce(json_agg(json_build_object('path', path, 'views', views) ORDER BY views DESC, path COLLATE "C"), '[]')
+          FROM paths) AS paths,
+         ${users} AS users,
+         (SELECT coalesce(json_agg(json_build_object('site_id', s.site_id, 'events', s.events, 'unique_users', coalesce(u.n, 0),
+                                                     'page_views', s.page_views)
+                                   ORDER BY s.events DESC, s.site_id COLLATE "C" NULLS LAST), '[]')
+          FROM sites s LEFT JOIN site_users u ON ${sameSite('u', 's')}) AS sites`,
+      [
+        hasWhole,
+        wholeFrom && dayOf(wholeFrom),
+        wholeTill && dayOf(wholeTill),
+        edges.map(([lo]) => lo.toISOString()),
+        edges.map(([, hi]) => hi.toISOString()),
+        siteId ?? null,
+        top,
+        hasWhole ? edges.map(([lo]) => dayOf(lo)) : [],
+        MAX_SITES,
+      ],
+    );
     const eventsByAction = Object.fromEntries(Object.entries(row.actions).map(([action, n]) => [action, Number(n)]));
     return {
       totalEvents: Object.values(eventsByAction).reduce((sum, n) => sum + n, 0),
@@ -125,6 +163,7 @@ export class TypeOrmAnalyticsReadModel extends AnalyticsReadModel {
       pageViews: eventsByAction.page_view ?? 0,
       eventsByAction,
       topPaths: row.paths.map((p) => ({ path: p.path, views: Number(p.views) })),
+      sites: row.sites.map((s) => ({ siteId: s.site_id, events: Number(s.events), uniqueUsers: Number(s.unique_users), pageViews: Number(s.page_views) })),
     };
   }
 }

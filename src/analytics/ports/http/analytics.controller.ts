@@ -39,7 +39,7 @@ export class AnalyticsController {
 
   @Get('overview')
   @ApiOperation({
-    summary: 'Totals, unique users, page views, events by action and top paths over a range or all time',
+    summary: 'Totals, unique users, page views, events by action, top paths and the per-site split over a range or all time',
     description: 'from inclusive, till exclusive; all time without them. page_views counts page_view events; top_paths ranks paths by them (ties by path).',
   })
   @ApiOkResponse({ type: OverviewResponse })
@@ -59,6 +59,7 @@ export class AnalyticsController {
       page_views: result.pageViews,
       events_by_action: result.eventsByAction,
       top_paths: result.topPaths,
+      sites: result.sites.map((s) => ({ site_id: s.siteId, events: s.events, unique_users: s.uniqueUsers, page_views: s.pageViews })),
     };
   }
 }

@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { MAX_SITES } from '../../application/analytics.read-model';
 import { INTERVALS, Interval } from '../../application/periods';
 
 class ActivePeriodResponse {
@@ -24,6 +25,17 @@ class TopPathResponse {
   views!: number;
 }
 
+class SiteSplitResponse {
+  @ApiProperty({ type: 'string', nullable: true, maxLength: 128, example: 'site-abc-123', description: 'null: events recorded without a site.' })
+  site_id!: string | null;
+  @ApiProperty({ type: 'integer', format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, example: 900 })
+  events!: number;
+  @ApiProperty({ type: 'integer', format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, example: 250, description: 'Distinct users of this site in the range (a user of two sites counts on each).' })
+  unique_users!: number;
+  @ApiProperty({ type: 'integer', format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, example: 600 })
+  page_views!: number;
+}
+
 export class OverviewResponse {
   @ApiProperty({ type: 'string', format: 'date-time', maxLength: 24, nullable: true })
   from!: string | null;
@@ -41,4 +53,10 @@ export class OverviewResponse {
   events_by_action!: Record<string, number>;
   @ApiProperty({ type: [TopPathResponse], maxItems: 100, description: 'Paths ranked by page views (ties by path).' })
   top_paths!: TopPathResponse[];
+  @ApiProperty({
+    type: [SiteSplitResponse],
+    maxItems: MAX_SITES,
+    description: `Events, unique users and page views per site with events in the range (only the filtered site with site_id), busiest first, ties by site id, "no site" (null) last among equals; at most ${MAX_SITES}.`,
+  })
+  sites!: SiteSplitResponse[];
 }
