@@ -1,17 +1,11 @@
+import type { operations } from '../api/schema';
+
 /**
  * The page URLs' filters, read into the API's query. Only known, non-empty parameters pass;
  * what the API validates itself (a bad time, a page size out of range) is passed on as given
  * so the page shows the API's own words about it.
  */
-export type EventsQuery = {
-  user_id?: string;
-  action?: string;
-  site_id?: string;
-  from?: string;
-  till?: string;
-  order?: 'asc' | 'desc';
-  limit?: number;
-};
+export type EventsQuery = Omit<NonNullable<operations['EventsController_list']['parameters']['query']>, 'cursor'>;
 
 const text = (value: string | undefined) => (value && value.trim() !== '' ? value.trim() : undefined);
 
