@@ -144,7 +144,7 @@ describeBrowser('Events page in Chromium', () => {
       if (url.pathname.startsWith('/api/events')) listRequests.push(url.pathname + url.search);
     });
     // A viewport short enough that the sentinel stays below the fold: the button does the paging.
-    await p.page.setViewportSize({ width: 1280, height: 500 });
+    await p.page.setViewportSize({ width: 1280, height: 400 });
     await p.goto('/events?limit=20');
     await idle(p.page);
     expect(await p.page.locator('tr[data-event-id]').count()).toBe(20);

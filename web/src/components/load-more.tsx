@@ -7,6 +7,11 @@ import type { Paging } from '../lib/cursor-pages';
  * browsers that do not scroll, and for tests. It says how many rows are shown and whether
  * more exist, and words a failed page with a way to retry.
  */
+/** How far below the fold the next page starts loading. */
+const AHEAD_PX = 300;
+
+const inReach = (element: HTMLElement) => element.getBoundingClientRect().top <= window.innerHeight + AHEAD_PX;
+
 export function LoadMore<T>(props: { paging: Paging<T> & { more: () => void }; noun: string }) {
   const { paging } = props;
   const sentinel = useRef<HTMLDivElement>(null);
@@ -20,9 +25,11 @@ export function LoadMore<T>(props: { paging: Paging<T> & { more: () => void }; n
     const observer = new IntersectionObserver(
       (entries) => {
         visible.current = entries.some((entry) => entry.isIntersecting);
-        if (visible.current) more.current();
+        // An entry can be delivered after the rows of the page it was computed before have
+        // been added (then the sentinel is far below): trust only where it is now.
+        if (visible.current && inReach(element)) more.current();
       },
-      { rootMargin: '0px 0px 300px 0px' },
+      { rootMargin: `0px 0px ${AHEAD_PX}px 0px` },
     );
     observer.observe(element);
     return () => observer.disconnect();
@@ -34,7 +41,7 @@ export function LoadMore<T>(props: { paging: Paging<T> & { more: () => void }; n
   useEffect(() => {
     const element = sentinel.current;
     if (!visible.current || !element || paging.status !== 'ready' || !paging.next) return;
-    if (element.getBoundingClientRect().top <= window.innerHeight + 300) paging.more();
+    if (inReach(element)) paging.more();
   }, [paging.status, paging.pages, paging.next]);
 
   const loadingMore = paging.status === 'loading' && paging.loaded;
