@@ -81,7 +81,12 @@ describe('npm start with DATABASE_URL', () => {
         () => ({ status: 0, body: { created: 0 } }),
       ),
     );
-    await new Promise((r) => setTimeout(r, 30));
+    // SIGTERM goes out once the first request is acknowledged, so the others are in flight or queued
+    // (a fixed delay raced the machine's load: under CI load no request had been answered yet).
+    let firstAck!: () => void;
+    const acked = new Promise<void>((r) => (firstAck = r));
+    requests.forEach((p) => void p.then((a) => a.status === 200 && firstAck()));
+    await Promise.race([acked, Promise.all(requests)]);
     const stop = terminate(server);
     const answers = await Promise.all(requests);
     const { code } = await stop;
