@@ -307,8 +307,8 @@ describe('the OpenAPI document against the live service', () => {
         const isPublic = Array.isArray(o.op.security) && o.op.security.length === 0;
         if (isPublic) continue;
         const example = exampleCall(o.op);
-        const statuses: number[] = [];
-        for (let i = 0; i < 3; i++) statuses.push((await check(o, example)).status);
+        // Sent together, so that the three fall in one second however long the route takes (Citus).
+        const statuses = (await Promise.all([0, 1, 2].map(() => check(o, example)))).map((r) => r.status);
         if (!statuses.includes(429)) mismatches.push(`${o.method} ${o.path}: no 429 within 3 requests at 1/s (${statuses.join(', ')})`);
       }
     } finally {
