@@ -27,7 +27,7 @@ export class TypeOrmApiKeyRepository extends ApiKeyRepository {
       `WITH created AS (
          INSERT INTO api_keys (id, name, scope, secret_hash) VALUES ($1, $2, $3, $4)
          RETURNING id, name, scope, created_at, revoked_at)
-       SELECT created.*, pg_notify('${API_KEYS_CHANNEL}', 'created:' || created.id) FROM created`,
+       SELECT created.*, pg_notify('${API_KEYS_CHANNEL}', 'created:' || created.id)::text AS notified FROM created`,
       [key.id, key.name, key.scope, key.secretHash],
     );
     return toKey(row);
@@ -43,7 +43,7 @@ export class TypeOrmApiKeyRepository extends ApiKeyRepository {
     // revocation commits: every process drops the key from its cache then (PgApiKeyChanges).
     const rows: unknown[] = await this.db.query(
       `WITH revoked AS (UPDATE api_keys SET revoked_at = coalesce(revoked_at, $2) WHERE id = $1 RETURNING id)
-       SELECT pg_notify('${API_KEYS_CHANNEL}', 'revoked:' || id) FROM revoked`,
+       SELECT pg_notify('${API_KEYS_CHANNEL}', 'revoked:' || id)::text AS notified FROM revoked`,
       [id, at],
     );
     return rows.length > 0;
