@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, Repository } from 'typeorm';
+import { DataSource, In, Repository } from 'typeorm';
+import { ReadDatabase } from '../../../shared/database/read-database';
 import { EventWriteProjections } from '../../application/event-write-projections';
 import { EventQuery, EventRepository } from '../../domain/event.repository';
 import { TrackedEvent } from '../../domain/tracked-event';
@@ -11,6 +12,8 @@ export class TypeOrmEventRepository extends EventRepository {
   constructor(
     @InjectRepository(EventOrmEntity) private readonly rows: Repository<EventOrmEntity>,
     private readonly projections: EventWriteProjections = new EventWriteProjections(),
+    /** Where findById and list read (a replica when healthy); without it, `rows`. Writes and findByIds stay on the primary. */
+    @Optional() private readonly reads?: ReadDatabase,
   ) {
     super();
   }
@@ -53,7 +56,9 @@ export class TypeOrmEventRepository extends EventRepository {
   }
 
   async findById(id: string): Promise<TrackedEvent | null> {
-    const row = await this.rows.findOneBy({ id });
+    // Read-your-writes: an event acknowledged a moment ago may not have reached the replica
+    // yet, so a miss there is asked again of the primary (events never change once stored).
+    const row = await this.read((repo) => repo.findOneBy({ id }), (found) => found === null);
     return row ? toEvent(row) : null;
   }
 
@@ -63,8 +68,12 @@ export class TypeOrmEventRepository extends EventRepository {
   }
 
   async list(query: EventQuery): Promise<TrackedEvent[]> {
+    return this.read((repo) => this.listOn(repo, query));
+  }
+
+  private async listOn(repo: Repository<EventOrmEntity>, query: EventQuery): Promise<TrackedEvent[]> {
     const direction = query.order === 'asc' ? 'ASC' : 'DESC';
-    const qb = this.rows.createQueryBuilder('e');
+    const qb = repo.createQueryBuilder('e');
     if (query.userId !== undefined) qb.andWhere('e.user_id = :userId', { userId: query.userId });
     if (query.action !== undefined) qb.andWhere('e.action = :action', { action: query.action });
     if (query.siteId !== undefined) qb.andWhere('e.site_id = :siteId', { siteId: query.siteId });
@@ -82,6 +91,12 @@ export class TypeOrmEventRepository extends EventRepository {
       .limit(query.limit)
       .getMany();
     return rows.map(toEvent);
+  }
+
+  /** Runs a read on ReadDatabase's choice (a replica, or the primary), or on `rows` when none is wired. */
+  private read<T>(run: (rows: Repository<EventOrmEntity>) => Promise<T>, retryOnPrimary?: (result: T) => boolean): Promise<T> {
+    if (!this.reads) return run(this.rows);
+    return this.reads.read((db: DataSource) => run(db.getRepository(EventOrmEntity)), retryOnPrimary);
   }
 }
 
