@@ -61,8 +61,7 @@ export class HealthController {
   @HealthCheck({ swaggerDocumentation: false })
   @ApiOperation({
     summary: 'Readiness: the database answers and every migration is applied',
-    description:
-      'Public. Also says whether the service is open (no API key exists yet) or needs keys, and, with DATABASE_READ_URLS, each read replica\'s state and lag (a replica down or behind never makes the service unready: reads go to the primary).',
+    description: 'Public. Also says whether the service is open (no API key exists yet) or needs keys.',
   })
   @ApiOkResponse({ type: HealthReportResponse })
   @ApiResponse({

@@ -9,12 +9,12 @@ export class LiveResponse {
 const CHECKS = {
   type: 'object' as const,
   maxProperties: 16,
-  description: 'Per check (database, schema, access, and replicas with DATABASE_READ_URLS): {"status": "up" | "down", …details}.',
+  description: 'Per check (database, schema, access): {"status": "up" | "down", …details}.',
   additionalProperties: {
     type: 'object',
     required: ['status'],
     properties: { status: { type: 'string', enum: ['up', 'down'] } },
-    // Each check adds its own details (access: mode, warning; schema: pending, message; replicas: reads_from, max_lag_ms, replicas).
+    // Each check adds its own details (access: mode, warning; schema: pending, message).
     additionalProperties: true,
     maxProperties: 16,
   },
