@@ -112,4 +112,36 @@ describe('loadConfig', () => {
     expect((error as ConfigError).problems).toHaveLength(11);
     expect(message).not.toContain('secret');
   });
+
+  it('reads DATABASE_READ_URLS, READ_MAX_LAG_MS and READ_CHECK_INTERVAL_MS, with defaults when unset', () => {
+    expect(loadConfig({})).toMatchObject({ databaseReadUrls: [], readMaxLagMs: 5000, readCheckIntervalMs: 1000 });
+    const config = loadConfig({
+      DATABASE_READ_URLS: ' postgres://u:p@replica1:5432/x ,, postgresql://replica2/x ',
+      READ_MAX_LAG_MS: '750',
+      READ_CHECK_INTERVAL_MS: '200',
+    });
+    expect(config).toMatchObject({
+      databaseReadUrls: ['postgres://u:p@replica1:5432/x', 'postgresql://replica2/x'],
+      readMaxLagMs: 750,
+      readCheckIntervalMs: 200,
+    });
+  });
+
+  it('refuses a bad DATABASE_READ_URLS entry by its position, naming the variable without echoing it', () => {
+    let error: unknown;
+    try {
+      loadConfig({ DATABASE_READ_URLS: 'postgres://u:p@ok/x, mysql://user:secret@db/x, postgres://', READ_MAX_LAG_MS: '0', READ_CHECK_INTERVAL_MS: 'often' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const { problems, message } = error as ConfigError;
+    expect(problems).toEqual([
+      expect.stringMatching(/^DATABASE_READ_URLS entry 2 of 3 must be a postgres/),
+      expect.stringMatching(/^DATABASE_READ_URLS entry 3 of 3 must be a postgres/),
+      expect.stringMatching(/^READ_MAX_LAG_MS must be a positive integer/),
+      expect.stringMatching(/^READ_CHECK_INTERVAL_MS must be a positive integer/),
+    ]);
+    expect(message).not.toContain('secret');
+  });
 });
