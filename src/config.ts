@@ -50,6 +50,11 @@ export class AppConfig {
   readonly liveHeartbeatMs!: number;
   /** Bytes a live stream may hold unsent for a client that does not read; beyond, the stream is closed. */
   readonly liveMaxBufferBytes!: number;
+  /**
+   * Secret key of the HMAC-SHA-256 that identifies an erased user in the erasure record. Unset:
+   * the record names no user at all (a plain hash of a guessable id could be reversed).
+   */
+  readonly erasureHashKey!: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -166,6 +171,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     }
   }
 
+  // Never echo the value: it is a secret.
+  const erasureHashKey = read('ERASURE_HASH_KEY');
+  if (erasureHashKey !== undefined && Buffer.byteLength(erasureHashKey, 'utf8') < 32) {
+    problems.push('ERASURE_HASH_KEY must be at least 32 bytes long (e.g. openssl rand -hex 32)');
+  }
+
   const config: AppConfig = {
     port: port('PORT', 8080),
     databaseUrl,
@@ -190,6 +201,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     liveHeartbeatMs: positive('LIVE_HEARTBEAT_MS', 15_000),
     liveMaxBufferBytes: positive('LIVE_MAX_BUFFER_BYTES', 1024 * 1024),
     dashboardEnabled: bool('DASHBOARD_ENABLED', true),
+    erasureHashKey,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
