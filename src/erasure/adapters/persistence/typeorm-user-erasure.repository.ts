@@ -128,10 +128,11 @@ async function removeMetrics(
     ...stored.map((r) => r.window_start.getTime()),
   ]);
   if (starts.size === 0) return { metricRows: 0, windows: 0 };
-  // In window order, one at a time, as computations take them: no deadlock between the two.
-  for (const start of [...starts].sort((a, b) => a - b)) {
-    await tx.query('SELECT pg_advisory_xact_lock($1, $2)', [WINDOW_LOCK_NAMESPACE, ActivityWindow.startingAt(new Date(start)).index]);
-  }
+  // All in one statement (one round trip per window cost a user of 180 windows 90 ms of held
+  // writers). No deadlock: a computation holds one window lock at a time and takes no other
+  // lock the erasure holds; erasures are serialised by the table lock.
+  const indexes = [...starts].sort((a, b) => a - b).map((start) => ActivityWindow.startingAt(new Date(start)).index);
+  await tx.query('SELECT count(pg_advisory_xact_lock($1, w)) FROM unnest($2::int[]) AS w', [WINDOW_LOCK_NAMESPACE, indexes]);
   // Read under the locks: a computation that ran meanwhile may have written a row for the user.
   const removed = await returning<{ window_start: Date; event_count: number }>(
     tx,
