@@ -196,14 +196,15 @@ describe('DELETE /api/users/{user_id}', () => {
     const { secret: read } = await commands.execute(new CreateApiKeyCommand('reader', 'read'));
     const { key, secret: admin } = await commands.execute(new CreateApiKeyCommand('dpo', 'admin'));
     try {
-      await waitFor(async () => (await t.http().delete('/api/users/x')).status === 401, 10_000, 'keys to be required');
+      // The service learns within seconds that keys exist (probed with a read: a DELETE would erase).
+      await waitFor(async () => (await t.http().get('/api/access')).status === 401, 10_000, 'keys to be required');
       expect((await t.http().delete('/api/users/x').set('X-API-Key', write)).status).toBe(403);
       expect((await t.http().delete('/api/users/x').set('X-API-Key', read)).status).toBe(403);
       await t.http().delete('/api/users/x').set('X-API-Key', admin).expect(200);
       expect(await t.db.query('SELECT requested_by FROM user_erasures')).toEqual([{ requested_by: `api-key ${key.id} (dpo)` }]);
     } finally {
       await t.reset();
-      await waitFor(async () => (await t.http().delete('/api/users/x')).status === 200, 10_000, 'the service to be open again');
+      await waitFor(async () => (await t.http().get('/api/access')).status === 200, 10_000, 'the service to be open again');
     }
   });
 
