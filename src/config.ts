@@ -39,6 +39,8 @@ export class AppConfig {
   readonly openWriteRoutes!: OpenableWriteRoute[];
   /** Serve the web dashboard at `/` (when it is built). */
   readonly dashboardEnabled!: boolean;
+  /** Days of events kept (whole weekly partitions are dropped past it); null keeps them all. */
+  readonly eventsRetentionDays!: number | null;
   /**
    * Which proxies' X-Forwarded-For to believe for the client address (rate limits, the
    * failed-authentication budget): false = none, true = all, a number of hops, or addresses/CIDRs.
@@ -201,6 +203,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     liveHeartbeatMs: positive('LIVE_HEARTBEAT_MS', 15_000),
     liveMaxBufferBytes: positive('LIVE_MAX_BUFFER_BYTES', 1024 * 1024),
     dashboardEnabled: bool('DASHBOARD_ENABLED', true),
+    eventsRetentionDays: count('EVENTS_RETENTION_DAYS', 0) || null,
     erasureHashKey,
   };
   if (problems.length > 0) throw new ConfigError(problems);

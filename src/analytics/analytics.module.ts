@@ -1,13 +1,24 @@
-import { Module } from '@nestjs/common';
+import { Module, OnModuleInit } from '@nestjs/common';
+import { EventWriteProjections } from '../tracking/application/event-write-projections';
+import { TrackingModule } from '../tracking/tracking.module';
+import { ANALYTICS_ROLLUP_PROJECTION } from './adapters/persistence/rollups.projection';
 import { TypeOrmAnalyticsReadModel } from './adapters/persistence/typeorm-analytics.read-model';
 import { AnalyticsReadModel } from './application/analytics.read-model';
 import { GetActiveUsersHandler } from './application/get-active-users';
 import { GetOverviewHandler } from './application/get-overview';
 import { AnalyticsController } from './ports/http/analytics.controller';
 
-/** Read-only analytics: active users and the overview. */
+/** Analytics: active users and the overview, answered from rollups kept in step with every event write. */
 @Module({
+  imports: [TrackingModule],
   controllers: [AnalyticsController],
   providers: [GetActiveUsersHandler, GetOverviewHandler, { provide: AnalyticsReadModel, useClass: TypeOrmAnalyticsReadModel }],
 })
-export class AnalyticsModule {}
+export class AnalyticsModule implements OnModuleInit {
+  constructor(private readonly projections: EventWriteProjections) {}
+
+  onModuleInit(): void {
+    // Every event write updates the rollups, in the same statement.
+    this.projections.register(ANALYTICS_ROLLUP_PROJECTION);
+  }
+}

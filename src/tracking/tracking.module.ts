@@ -1,5 +1,9 @@
 import { Module, OnModuleInit } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { EventPartitions } from './adapters/persistence/event-partitions';
+import { EventPartitionUpkeep } from './adapters/persistence/event-partition-upkeep';
+import { EventRetention } from './application/event-retention';
 import { TypeOrmEventRepository } from './adapters/persistence/typeorm-event.repository';
 import { EventOrmEntity } from './adapters/persistence/event.orm-entity';
 import { AppConfig } from '../config';
@@ -26,6 +30,9 @@ import { PgLiveEventFeed } from './adapters/persistence/pg-live-event.feed';
     ListEventsHandler,
     ValidateEventHandler,
     EventWriteProjections,
+    { provide: EventRetention, useFactory: (config: AppConfig) => new EventRetention(config.eventsRetentionDays), inject: [AppConfig] },
+    { provide: EventPartitions, useFactory: (db: DataSource) => new EventPartitions(db), inject: [getDataSourceToken()] },
+    { provide: EventPartitionUpkeep, useFactory: (p: EventPartitions, r: EventRetention) => new EventPartitionUpkeep(p, r), inject: [EventPartitions, EventRetention] },
     TypeOrmEventRepository,
     // Every write goes through group commit; reads go straight to PostgreSQL.
     {
@@ -39,7 +46,7 @@ import { PgLiveEventFeed } from './adapters/persistence/pg-live-event.feed';
     // One LISTEN connection per process, opened by the first live stream.
     { provide: LiveEventFeed, useFactory: PgLiveEventFeed.fromConfig, inject: [EventRepository, AppConfig] },
   ],
-  exports: [EventRepository, EventWriteQueue, EventWriteProjections, LiveEventFeed],
+  exports: [EventRepository, EventWriteQueue, EventWriteProjections, LiveEventFeed, EventPartitions, EventPartitionUpkeep],
 })
 export class TrackingModule implements OnModuleInit {
   constructor(private readonly projections: EventWriteProjections) {}

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { DataSource } from 'typeorm';
-import { CreateAnalyticsRollups1763700003000 } from '../../migrations/1763700003000-create-analytics-rollups';
-import { AnalyticsTriggerDenseIds1763700004000 } from '../../migrations/1763700004000-analytics-trigger-dense-ids';
+import { ANALYTICS_ROLLUP_PROJECTION } from '../../src/analytics/adapters/persistence/rollups.projection';
+import { EventWriteProjections } from '../../src/tracking/application/event-write-projections';
 import { TypeOrmAnalyticsReadModel } from '../../src/analytics/adapters/persistence/typeorm-analytics.read-model';
 import { Overview } from '../../src/analytics/application/analytics.read-model';
 import { Period, periodsOf } from '../../src/analytics/application/periods';
@@ -10,10 +10,15 @@ import { EventOrmEntity } from '../../src/tracking/adapters/persistence/event.or
 import { TypeOrmEventRepository } from '../../src/tracking/adapters/persistence/typeorm-event.repository';
 import { TrackedEvent } from '../../src/tracking/domain/tracked-event';
 import { openTestDataSource } from '../support/database';
+import { MIGRATIONS } from '../../migrations';
+import { dataSourceOptions } from '../../src/shared/database/data-source-options';
+import { runMigrations } from '../../src/shared/database/run-migrations';
+import { EventPartitions } from '../../src/tracking/adapters/persistence/event-partitions';
 import { truncateAll } from '../support/test-app';
 
 /**
- * The analytics rollups (maintained by a trigger on events, backfilled by their migration)
+ * The analytics rollups (maintained by the write projection of every event write; the upgrade
+ * that backfills them is tested in upgrade-to-partitioned.spec.ts)
  * against a reference computed here from the events themselves: every read must be exact,
  * whatever the batches, duplicates, sites, anonymous events and range edges.
  */
@@ -22,7 +27,9 @@ let events: TypeOrmEventRepository;
 let analytics: TypeOrmAnalyticsReadModel;
 beforeAll(async () => {
   db = await openTestDataSource([EventOrmEntity]);
-  events = new TypeOrmEventRepository(db.getRepository(EventOrmEntity));
+  const projections = new EventWriteProjections();
+  projections.register(ANALYTICS_ROLLUP_PROJECTION);
+  events = new TypeOrmEventRepository(db.getRepository(EventOrmEntity), projections);
   analytics = new TypeOrmAnalyticsReadModel(db);
 });
 afterAll(async () => {
@@ -252,35 +259,78 @@ describe('analytics rollups', () => {
     const [ids] = await db.query(`SELECT count(*)::int AS count, min(uid) AS min, max(uid) AS max FROM analytics_users`);
     expect(ids).toEqual({ count: 60, min: 0, max: 59 });
   });
+});
 
-  it('are backfilled from the events stored before their migration, then maintained', async () => {
-    // Events written while the rollups did not exist yet: drop them, write, migrate again.
-    // Then events written by the first trigger (which burnt an id per known user): the next
-    // migration closes the gaps up and the answers stay exact.
-    const create = new CreateAnalyticsRollups1763700003000();
-    const dense = new AnalyticsTriggerDenseIds1763700004000();
-    const runner = db.createQueryRunner();
+describe('the upgrade to partitioned events (migration 1763700005000)', () => {
+  it('keeps every event, makes their ids duplicates, and leaves the rollups exact for old and new events', async () => {
+    // The schema as it was: migrations up to the analytics trigger, events written by plain
+    // INSERTs (the trigger kept the rollups), then the upgrade.
+    await dropEverything(db);
+    const old = new DataSource({ ...dataSourceOptions(process.env.DATABASE_URL!, 'tracking-test-upgrade'), migrations: MIGRATIONS.slice(0, 5) });
+    await old.initialize();
+    const before = fc.sample(eventArb, { numRuns: 300, seed: 21 }).map(toEvent);
     try {
-      await dense.down(runner);
-      await create.down(runner);
-      const before = fc.sample(eventArb, { numRuns: 300, seed: 11 }).map(toEvent);
-      await events.insertNew(before);
-      await create.up(runner);
-      const middle = fc.sample(eventArb, { numRuns: 100, seed: 12 }).map(toEvent);
-      middle.push(toEvent({ userId: 'new-after-burnt-ids', action: 'login', at: 5 * DAY, siteId: 's1', path: null }));
-      await store(middle, [7, 30]);
-      const [burnt] = await db.query(`SELECT max(uid) + 1 - count(*) AS gaps FROM analytics_users`);
-      expect(Number(burnt.gaps)).toBeGreaterThan(0);
-      await runner.startTransaction(); // as migrations run
-      await dense.up(runner);
-      await runner.commitTransaction();
-      const after = fc.sample(eventArb, { numRuns: 100, seed: 14 }).map(toEvent);
-      await store(after, [5, 20]);
-      const [ids] = await db.query(`SELECT count(*)::int AS count, max(uid) AS max FROM analytics_users`);
-      expect(ids.max).toBe(ids.count - 1);
-      await checkAgainstReference([...before, ...middle, ...after], fc.sample(question, { numRuns: 30, seed: 13 }));
+      await old.runMigrations({ transaction: 'all' });
+      await old.query(
+        `INSERT INTO events (id, user_id, action, occurred_at, received_at, metadata, site_id, path)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::jsonb[], $7::text[], $8::text[])`,
+        [
+          before.map((e) => e.id), before.map((e) => e.userId), before.map((e) => e.action), before.map((e) => e.occurredAt),
+          before.map((e) => e.receivedAt), before.map(() => '{}'), before.map((e) => e.siteId), before.map((e) => e.path),
+        ],
+      );
     } finally {
-      await runner.release();
+      await old.destroy();
     }
+    expect(await runMigrations(db)).toEqual(['DistributableEvents1763700005000']);
+
+    const [counts] = await db.query(`SELECT (SELECT count(*)::int FROM events) AS events, (SELECT count(*)::int FROM event_ids) AS ids,
+                                            (SELECT count(*)::int FROM events WHERE user_id IS NULL AND user_key = E'\\x01' || id::text) AS anonymous`);
+    expect(counts).toEqual({ events: 300, ids: 300, anonymous: before.filter((e) => e.userId === null).length });
+    expect((await events.findByIds(before.slice(0, 20).map((e) => e.id))).map((e) => e.id).sort()).toEqual(before.slice(0, 20).map((e) => e.id).sort());
+    // Written again after the upgrade: every one is a duplicate; new events are counted once.
+    expect(await events.insertNew(before)).toEqual(new Set());
+    const after = fc.sample(eventArb, { numRuns: 100, seed: 22 }).map(toEvent);
+    await store(after, [9, 31]);
+    await checkAgainstReference([...before, ...after], fc.sample(question, { numRuns: 30, seed: 23 }));
   });
 });
+
+describe('weekly partitions and retention', () => {
+  beforeEach(async () => {
+    await truncateAll(db);
+  });
+
+  it('drop whole old weeks: their events and ids go, every figure over whole days stays', async () => {
+    // Twelve days from Monday T0: weeks T0 and T0 + 7 days. The first week is dropped.
+    const all = fc.sample(eventArb, { numRuns: 250, seed: 31 }).map(toEvent);
+    await store(all, [25]);
+    const wholeDays = fc.sample(question, { numRuns: 25, seed: 32 }).map((q) => ({
+      ...q,
+      from: q.from === undefined ? undefined : Math.round(q.from / DAY) * DAY,
+      till: q.till === undefined ? undefined : Math.round(q.till / DAY) * DAY,
+    }));
+    const partitions = new EventPartitions(db);
+    const dropped = await partitions.dropEndingBy(new Date(T0 + 7 * DAY));
+    expect(dropped.map((p) => p.name)).toEqual(['events_p20250728']);
+
+    const kept = all.filter((e) => e.occurredAt.getTime() >= T0 + 7 * DAY);
+    const [counts] = await db.query(`SELECT (SELECT count(*)::int FROM events) AS events, (SELECT count(*)::int FROM event_ids) AS ids`);
+    expect(counts).toEqual({ events: kept.length, ids: kept.length });
+    // The rollups the dropped events fed stay: whole-day figures are those of all events.
+    await checkAgainstReference(all, wholeDays);
+    // A week written again after its partition went is created again on demand.
+    const late = toEvent({ userId: 'late', action: 'click', at: DAY, siteId: null, path: null });
+    expect(await events.insertNew([late])).toEqual(new Set([late.id]));
+  });
+});
+
+/** Every table of the test database, partitions and migration ledger included. */
+async function dropEverything(source: DataSource): Promise<void> {
+  const tables: Array<{ name: string }> = await source.query(
+    `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition`,
+  );
+  if (tables.length > 0) await source.query(`DROP TABLE ${tables.map((t) => `"${t.name}"`).join(', ')} CASCADE`);
+  await source.query('DROP FUNCTION IF EXISTS analytics_events_inserted() CASCADE');
+}

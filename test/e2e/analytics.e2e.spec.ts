@@ -1,3 +1,5 @@
+import { uuidv7 } from '../../src/shared/uuid';
+import { TypeOrmEventRepository } from '../../src/tracking/adapters/persistence/typeorm-event.repository';
 import { startTestApp, TestApp } from '../support/test-app';
 
 /** The "Analytics" section of API.md, against expectations computed here from the events sent. */
@@ -47,16 +49,20 @@ function users(lo: number, hi: number, site?: string): number {
 beforeAll(async () => {
   t = await startTestApp();
   await t.reset();
-  await t.db.query(
-    `INSERT INTO events (id, user_id, action, occurred_at, received_at, site_id, path)
-     SELECT gen_random_uuid(), u, a, o, now(), s, p FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[]) AS x(u, a, o, s, p)`,
-    [
-      EVENTS.map((e) => e.user_id ?? null),
-      EVENTS.map((e) => e.action),
-      EVENTS.map((e) => e.timestamp),
-      EVENTS.map((e) => e.site_id ?? null),
-      EVENTS.map((e) => e.path ?? null),
-    ],
+  // Through the service's own event store (the write that maintains the rollups), with the
+  // timestamps and anonymous events the native API would not take as they are.
+  const receivedAt = new Date();
+  await t.app.get(TypeOrmEventRepository).insertNew(
+    EVENTS.map((e) => ({
+      id: uuidv7(),
+      userId: e.user_id ?? null,
+      action: e.action,
+      occurredAt: new Date(e.timestamp),
+      receivedAt,
+      metadata: {},
+      siteId: e.site_id ?? null,
+      path: e.path ?? null,
+    })),
   );
 });
 afterAll(async () => {

@@ -2,6 +2,12 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { openTestDataSource } from '../support/database';
+import { truncateAll } from '../support/test-app';
+import { WINDOW_MARKING_PROJECTION } from '../../src/metrics/adapters/persistence/window-marking.projection';
+import { uuidv7 } from '../../src/shared/uuid';
+import { EventOrmEntity } from '../../src/tracking/adapters/persistence/event.orm-entity';
+import { TypeOrmEventRepository } from '../../src/tracking/adapters/persistence/typeorm-event.repository';
+import { EventWriteProjections } from '../../src/tracking/application/event-write-projections';
 import { freePort, ROOT, spawnNode, terminate, waitForReady } from '../support/process';
 import { sharedDataDir } from '../../src/shared/database/embedded-postgres-location';
 
@@ -28,20 +34,23 @@ async function run(args: string[], env: Record<string, string | undefined> = {})
 
 describe('calculate-metrics CLI against DATABASE_URL', () => {
   beforeAll(async () => {
-    await (await openTestDataSource([])).destroy(); // migrated, whichever test file runs first
     // Events of two past windows, stored the way the service stores them (ledger included).
-    await withDb(async (db) => {
-      await db.query('TRUNCATE events, metric_windows, user_activity_metrics, analytics_users, analytics_user_sets, analytics_daily_actions, analytics_daily_paths');
-      await db.query(`
-        WITH inserted AS (
-          INSERT INTO events (id, user_id, action, occurred_at, received_at)
-          VALUES (gen_random_uuid(), 'cli-1', 'a', '2025-10-23T09:00:00Z', now()),
-                 (gen_random_uuid(), 'cli-2', 'a', '2025-10-23T09:10:00Z', now()),
-                 (gen_random_uuid(), 'cli-1', 'b', '2025-10-23T13:00:00Z', now())
-          RETURNING occurred_at)
-        INSERT INTO metric_windows (window_start, version)
-        SELECT date_bin('4 hours', occurred_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'), count(*) FROM inserted GROUP BY 1`);
-    });
+    const db = await openTestDataSource([EventOrmEntity]);
+    try {
+      await truncateAll(db);
+      const projections = new EventWriteProjections();
+      projections.register(WINDOW_MARKING_PROJECTION);
+      const store = new TypeOrmEventRepository(db.getRepository(EventOrmEntity), projections);
+      const event = (userId: string, action: string, at: string) =>
+        ({ id: uuidv7(), userId, action, occurredAt: new Date(at), receivedAt: new Date(), metadata: {}, siteId: null, path: null });
+      await store.insertNew([
+        event('cli-1', 'a', '2025-10-23T09:00:00Z'),
+        event('cli-2', 'a', '2025-10-23T09:10:00Z'),
+        event('cli-1', 'b', '2025-10-23T13:00:00Z'),
+      ]);
+    } finally {
+      await db.destroy();
+    }
   });
 
   it('computes pending windows, prints a summary and exits 0; a second run has nothing to do', async () => {

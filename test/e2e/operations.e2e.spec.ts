@@ -252,8 +252,12 @@ describe('backpressure when the database cannot keep up', () => {
         .send({ user_id: 'pressure', action: 'x', metadata: { i } })
         .then((res) => ({ status: res.status, retryAfter: res.headers['retry-after'], ms: Date.now() - started }));
     });
-    // Give every request time to arrive and queue or be refused, then let the writes through.
-    await new Promise((r) => setTimeout(r, 1500));
+    // The writes are let through once the queue has refused one (it is full), or after 20 s;
+    // a fixed wait raced the machine's load: a slow server had not queued 40 requests yet.
+    let firstRefusal!: () => void;
+    const refusedOne = new Promise<void>((r) => (firstRefusal = r));
+    sends.forEach((p) => void p.then((a) => a.status === 503 && firstRefusal()));
+    await Promise.race([refusedOne, new Promise((r) => setTimeout(r, 20_000))]);
     await blocker.commitTransaction();
     await blocker.release();
     const answers = await Promise.all(sends);

@@ -10,9 +10,16 @@ import { startTestCluster } from './test-postgres';
  * - otherwise a throw-away embedded PostgreSQL cluster on a free port (see startTestCluster).
  */
 export default async function globalSetup(): Promise<void> {
-  findBrowser();
   const given = process.env.DATABASE_URL;
   const state = globalThis as unknown as TestDatabaseState;
+  if (given && process.env.TEST_DATABASE_IN_PLACE === '1') {
+    // The Citus suite (test/run-citus-suite.js): a new database on a Citus cluster would lack
+    // the cluster's set-up, so the given one is used, emptied of every table first.
+    await dropAllTables(given);
+    process.env.TEST_CHROMIUM_PATH = '';
+    return;
+  }
+  findBrowser();
   if (given) {
     const name = `tracking_test_${Date.now()}_${process.pid}`;
     const admin = new Client({ connectionString: given });
@@ -39,6 +46,21 @@ export default async function globalSetup(): Promise<void> {
   process.env.TEST_PG_PORT = String(cluster.port);
   process.env.TEST_PG_BIN = cluster.binDir;
   state.__testDb = { kind: 'embedded', stop: cluster.stop };
+}
+
+async function dropAllTables(url: string): Promise<void> {
+  const db = new Client({ connectionString: url });
+  await db.connect();
+  try {
+    const tables: Array<{ name: string }> = (
+      await db.query(`SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                      WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition`)
+    ).rows;
+    if (tables.length > 0) await db.query(`DROP TABLE ${tables.map((t) => db.escapeIdentifier(t.name)).join(', ')} CASCADE`);
+    await db.query('DROP FUNCTION IF EXISTS analytics_events_inserted() CASCADE');
+  } finally {
+    await db.end();
+  }
 }
 
 /**

@@ -6,8 +6,8 @@ import { TrackedEvent } from '../domain/tracked-event';
  * every event write — the metrics window ledger. Every event store applies every registered
  * projection to the events it newly stored, inside the same write, so the events and what is
  * derived from them commit together or not at all; a duplicate never counts twice. (The
- * analytics rollups use a trigger on `events` instead, so that they also count events inserted
- * by other code: see their migration.)
+ * analytics rollups are one too; until migration 1763700005000 they were a trigger on `events`,
+ * which Citus refuses.)
  *
  * A projection comes in the form of the store it is written for, as repositories do. (The
  * live feed registers one too: a NOTIFY of the ids just stored, sent in the same transaction.)
@@ -20,6 +20,11 @@ export interface EventWriteProjection {
    * reading the rows just stored from `inserted (id, user_id, action, occurred_at, site_id, path)`.
    */
   readonly sql?: string;
+  /**
+   * PostgreSQL store: CTEs the projection's own statement reads, run before it in the same
+   * statement (name, SQL); names are prefixed with the projection's name by convention.
+   */
+  readonly before?: ReadonlyArray<readonly [name: string, sql: string]>;
   /**
    * PostgreSQL store, instead of `sql`: a SELECT over `inserted` run for its side effect (a
    * pg_notify). PostgreSQL evaluates a plain SELECT in WITH only as far as the statement reads

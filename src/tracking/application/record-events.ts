@@ -1,8 +1,10 @@
+import { Optional } from '@nestjs/common';
 import { Command, CommandHandler, EventBus, ICommandHandler } from '@nestjs/cqrs';
 import { FieldError } from '../../shared/errors';
 import { uuidv7 } from '../../shared/uuid';
 import { EventRepository } from '../domain/event.repository';
 import { createEvent, EventDraft, sameContent, TrackedEvent } from '../domain/tracked-event';
+import { EventRetention } from './event-retention';
 import { EventsRecorded } from './events-recorded.event';
 
 export type RecordOutcome =
@@ -30,6 +32,7 @@ export class RecordEventsHandler implements ICommandHandler<RecordEventsCommand,
   constructor(
     private readonly events: EventRepository,
     private readonly bus?: EventBus,
+    @Optional() private readonly retention?: EventRetention,
   ) {}
 
   async execute(command: RecordEventsCommand): Promise<RecordOutcome[]> {
@@ -44,8 +47,9 @@ export class RecordEventsHandler implements ICommandHandler<RecordEventsCommand,
     const toStore = new Map<string, TrackedEvent>();
     const firstOfId = new Map<string, number>();
     const sent: Array<{ event: TrackedEvent; draft: EventDraft } | null> = [];
+    const keptSince = this.retention?.earliestAt(receivedAt);
     drafts.forEach((draft, index) => {
-      const creation = createEvent(draft, receivedAt, () => uuidv7(receivedAt.getTime()));
+      const creation = createEvent(draft, receivedAt, () => uuidv7(receivedAt.getTime()), keptSince);
       if (!creation.ok) {
         outcomes.push({ status: 'rejected', errors: creation.errors });
         sent.push(null);

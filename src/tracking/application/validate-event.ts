@@ -1,6 +1,8 @@
+import { Optional } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { ValidationFailedError } from '../../shared/errors';
 import { createEvent, EventDraft } from '../domain/tracked-event';
+import { EventRetention } from './event-retention';
 
 /**
  * Checks an event against every rule that recording it would apply, and stores nothing:
@@ -17,8 +19,10 @@ export class ValidateEventQuery extends Query<void> {
 
 @QueryHandler(ValidateEventQuery)
 export class ValidateEventHandler implements IQueryHandler<ValidateEventQuery, void> {
+  constructor(@Optional() private readonly retention?: EventRetention) {}
+
   async execute({ draft, receivedAt }: ValidateEventQuery): Promise<void> {
-    const creation = createEvent(draft, receivedAt, () => '');
+    const creation = createEvent(draft, receivedAt, () => '', this.retention?.earliestAt(receivedAt));
     if (!creation.ok) throw new ValidationFailedError(creation.errors);
   }
 }

@@ -40,7 +40,7 @@ export type EventCreation = { ok: true; event: TrackedEvent } | { ok: false; err
  * timestamp, corrected by the client's clock error when `sentAt` is given:
  * `receivedAt − (sentAt − timestamp)`. Without a timestamp the event happened on receipt.
  */
-export function createEvent(draft: EventDraft, receivedAt: Date, newId: () => string): EventCreation {
+export function createEvent(draft: EventDraft, receivedAt: Date, newId: () => string, keptSince?: Date): EventCreation {
   let occurredAt = receivedAt;
   if (draft.timestamp) {
     occurredAt = draft.sentAt
@@ -58,6 +58,12 @@ export function createEvent(draft: EventDraft, receivedAt: Date, newId: () => st
             : 'must not be before 1970-01-01T00:00:00Z',
         },
       ],
+    };
+  }
+  if (keptSince && occurredAt < keptSince) {
+    return {
+      ok: false,
+      errors: [{ path: 'timestamp', message: `is older than the retention period (events before ${keptSince.toISOString()} are not kept)` }],
     };
   }
   if (occurredAt.getTime() - receivedAt.getTime() > MAX_FUTURE_SKEW_MS) {

@@ -25,10 +25,12 @@ import { WINDOW_INTERVAL, windowEndOf } from './window-sql';
  * Measured against the first version (sessions numbered by a running sum, then grouped
  * twice and joined): about half the time per window. $1 window start, $2 end, $3 computed_at.
  */
+// Users are grouped by `user_key` (equal to user_id for identified users): on Citus it is the
+// distribution column, so the window function and the grouping run on each shard.
 export const USER_ACTIVITY_SQL = `
   WITH gaps AS (
-    SELECT user_id, action, occurred_at,
-           occurred_at - lag(occurred_at) OVER (PARTITION BY user_id ORDER BY occurred_at) AS gap
+    SELECT user_key AS user_id, action, occurred_at,
+           occurred_at - lag(occurred_at) OVER (PARTITION BY user_key ORDER BY occurred_at) AS gap
     FROM events
     WHERE occurred_at >= $1 AND occurred_at < $2 AND user_id IS NOT NULL
   ),
@@ -55,13 +57,20 @@ export const USER_ACTIVITY_SQL = `
  */
 export const COMPUTE_PLAN_SETTINGS = 'SET LOCAL enable_hashagg = off';
 
-/** Replaces nothing by itself: the caller deletes the window's rows first, in the same transaction. */
+/**
+ * Replaces nothing by itself: the caller deletes the window's rows first, in the same transaction.
+ * The columns are named, the parameters typed and the target aliased: Citus loses the subquery's
+ * alias in the shard queries when the select list is `$1, m.*`, and the table's name in RETURNING
+ * when the target has no alias ("missing FROM-clause entry").
+ */
 const COMPUTE_WINDOW_SQL = `
   WITH stored AS (
-    INSERT INTO user_activity_metrics (window_start, user_id, event_count, distinct_actions, action_counts,
-                                       first_event_at, last_event_at, session_count, active_ms, computed_at)
-    SELECT $1, m.*, $3 FROM (${USER_ACTIVITY_SQL}) m
-    RETURNING event_count
+    INSERT INTO user_activity_metrics AS u (window_start, user_id, event_count, distinct_actions, action_counts,
+                                            first_event_at, last_event_at, session_count, active_ms, computed_at)
+    SELECT $1::timestamptz, m.user_id, m.event_count, m.distinct_actions, m.action_counts, m.first_event_at,
+           m.last_event_at, m.session_count, m.active_ms, $3::timestamptz
+    FROM (${USER_ACTIVITY_SQL}) m
+    RETURNING u.event_count
   )
   SELECT count(*)::int AS users, coalesce(sum(event_count), 0)::int AS events FROM stored`;
 
@@ -95,17 +104,17 @@ export class TypeOrmActivityMetricsRepository extends ActivityMetricsRepository 
   }
 
   async findWindowsInRange(from: Date, till: Date, now: Date): Promise<WindowCandidate[]> {
-    // The ledger and the metric rows name the windows that have (or had) events; one index
-    // probe per candidate window also finds events written around the ledger (bulk imports).
+    // The ledger names every window that has (or had) events of identified users — every write
+    // marks it in the statement that stores the events — and the metric rows every window
+    // computed. No correlated subquery: Citus refuses one over two distributed tables.
     const rows: Array<{ window_start: Date; computations: number }> = await this.db.query(
-      `SELECT w AS window_start, coalesce((SELECT computations FROM metric_windows m WHERE m.window_start = w), 0) AS computations
-       FROM generate_series($1::timestamptz, $2::timestamptz - interval '1 microsecond', ${WINDOW_INTERVAL}) AS w
-       WHERE ${windowEndOf('w')} <= $3
-         AND (EXISTS (SELECT 1 FROM metric_windows m WHERE m.window_start = w)
-           OR EXISTS (SELECT 1 FROM user_activity_metrics u WHERE u.window_start = w)
-           OR EXISTS (SELECT 1 FROM events e WHERE e.occurred_at >= w AND e.occurred_at < ${windowEndOf('w')}
-                                              AND e.user_id IS NOT NULL))
-       ORDER BY w`,
+      `SELECT w.window_start, coalesce(m.computations, 0) AS computations
+       FROM (SELECT window_start FROM metric_windows WHERE window_start >= $1 AND window_start < $2
+             UNION
+             SELECT DISTINCT window_start FROM user_activity_metrics WHERE window_start >= $1 AND window_start < $2) w
+       LEFT JOIN metric_windows m ON m.window_start = w.window_start
+       WHERE ${windowEndOf('w.window_start')} <= $3
+       ORDER BY w.window_start`,
       [ActivityWindow.containing(from).start, till, now],
     );
     return rows.map(toCandidate);

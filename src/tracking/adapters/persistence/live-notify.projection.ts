@@ -14,12 +14,13 @@ export const IDS_PER_NOTIFICATION = 200;
  * pg_notify inside the writing statement — so a notification goes out exactly when (and only
  * if) the events commit, and one write (a group commit of many requests) sends one or a few
  * notifications, not one per event. Not a trigger on `events`: Citus refuses triggers on a
- * distributed table.
+ * distributed table. (Cast to text: Citus keeps the CTE's rows as an intermediate result, which
+ * cannot hold a value of type void. On Citus the coordinator sends the notification.)
  */
 export const LIVE_NOTIFY_PROJECTION: EventWriteProjection = {
   name: 'live_notified',
   sideEffectSql: `
-    SELECT pg_notify('${LIVE_CHANNEL}', string_agg(id::text, ',' ORDER BY id))
+    SELECT pg_notify('${LIVE_CHANNEL}', string_agg(id::text, ',' ORDER BY id))::text AS sent
     FROM (SELECT id, (row_number() OVER (ORDER BY id) - 1) / ${IDS_PER_NOTIFICATION} AS chunk FROM inserted) AS chunks
     GROUP BY chunk`,
 };

@@ -1,16 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { EventWriteProjections } from '../../application/event-write-projections';
 import { EventQuery, EventRepository } from '../../domain/event.repository';
 import { TrackedEvent } from '../../domain/tracked-event';
 import { EventOrmEntity } from './event.orm-entity';
+import { ANONYMOUS_KEY_SQL, EventPartitions } from './event-partitions';
+
+/** SQLSTATE of "no partition of relation … found for row". */
+const NO_PARTITION_FOR_ROW = '23514';
+const DEADLOCK_DETECTED = '40P01';
+const MAX_DEADLOCK_ATTEMPTS = 5;
 
 @Injectable()
 export class TypeOrmEventRepository extends EventRepository {
   constructor(
     @InjectRepository(EventOrmEntity) private readonly rows: Repository<EventOrmEntity>,
     private readonly projections: EventWriteProjections = new EventWriteProjections(),
+    private readonly partitions: EventPartitions = new EventPartitions(rows.manager.connection),
   ) {
     super();
   }
@@ -25,25 +32,58 @@ export class TypeOrmEventRepository extends EventRepository {
     // same id: the second waits for the first to commit, then skips). The projections of
     // other modules run as CTEs of the same statement, over the rows actually inserted, so
     // they commit atomically with the events. Autocommit: durable when the promise resolves.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.insertSorted(events);
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (code === NO_PARTITION_FOR_ROW && attempt === 1) {
+          // A week this process believed had a partition lost it (retention, dropped by another
+          // process): forget what it knew, make sure again, and write once more.
+          this.partitions.forget();
+        } else if (code === DEADLOCK_DETECTED && attempt < MAX_DEADLOCK_ATTEMPTS) {
+          // The statement was rolled back whole; on Citus concurrent multi-shard writes can be
+          // chosen as victims of a distributed deadlock, which its documentation says to retry.
+          await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
+        } else throw error;
+      }
+    }
+  }
+
+  private async insertSorted(events: TrackedEvent[]): Promise<Set<string>> {
     const ctes: string[] = [];
     const readToEnd: string[] = [];
     for (const p of this.projections.all()) {
+      for (const [name, sql] of p.before ?? []) ctes.push(`, ${name} AS MATERIALIZED (${sql})`);
       if (p.sql !== undefined) ctes.push(`, ${p.name} AS (${p.sql})`);
       else if (p.sideEffectSql !== undefined) {
         ctes.push(`, ${p.name} AS (${p.sideEffectSql})`);
         readToEnd.push(` CROSS JOIN (SELECT count(*) FROM ${p.name}) AS ${p.name}_done`);
       } else throw new Error(`write projection ${p.name} has no PostgreSQL form`);
     }
+    await this.partitions.ensureFor(events.map((e) => e.occurredAt));
     // The whole set travels as one JSON document: one native JSON.stringify in Node and one
     // json_to_recordset in PostgreSQL (measured: clearly cheaper in Node than eight arrays
     // serialised and escaped element by element by the driver).
+    // The ledger `event_ids` takes each id first; only the ids it newly took are stored in
+    // `events` (ON CONFLICT DO NOTHING: a known id is a no-op, also under concurrent inserts of
+    // the same id — the second waits for the first to commit, then skips).
     const inserted: Array<{ id: string }> = await this.rows.query(
-      `WITH inserted AS (
-         INSERT INTO events (id, user_id, action, occurred_at, received_at, metadata, site_id, path)
-         SELECT id, "userId", action, "occurredAt", "receivedAt", metadata, "siteId", path
+      `WITH input AS MATERIALIZED (
+         SELECT id, coalesce("userId", ${ANONYMOUS_KEY_SQL} || id::text) AS user_key, "userId" AS user_id, action,
+                "occurredAt" AS occurred_at, "receivedAt" AS received_at, metadata, "siteId" AS site_id, path
          FROM json_to_recordset($1::json) AS e(id uuid, "userId" text, action text, "occurredAt" timestamptz,
                                                 "receivedAt" timestamptz, metadata jsonb, "siteId" text, path text)
+       ),
+       taken AS (
+         INSERT INTO event_ids (id, user_key, occurred_at) SELECT id, user_key, occurred_at FROM input
          ON CONFLICT (id) DO NOTHING
+         RETURNING id
+       ),
+       inserted AS (
+         INSERT INTO events (id, user_key, user_id, action, occurred_at, received_at, metadata, site_id, path)
+         SELECT i.id, i.user_key, i.user_id, i.action, i.occurred_at, i.received_at, i.metadata, i.site_id, i.path
+         FROM input i JOIN taken t ON t.id = i.id
          RETURNING id, user_id, action, occurred_at, site_id, path
        )${ctes.join('')}
        SELECT id FROM inserted${readToEnd.join('')}`,
@@ -53,19 +93,37 @@ export class TypeOrmEventRepository extends EventRepository {
   }
 
   async findById(id: string): Promise<TrackedEvent | null> {
-    const row = await this.rows.findOneBy({ id });
-    return row ? toEvent(row) : null;
+    const [event] = await this.findByIds([id]);
+    return event ?? null;
   }
 
+  /**
+   * Two steps: the ledger names each event's user and time, then the events are read by their
+   * own key — on Citus each step goes to the shards that hold the rows (the ledger is
+   * distributed by id, events by user), and the time prunes the partitions.
+   */
   async findByIds(ids: string[]): Promise<TrackedEvent[]> {
     if (ids.length === 0) return [];
-    return (await this.rows.findBy({ id: In(ids) })).map(toEvent);
+    const keys: Array<{ id: string; user_key: string; occurred_at: Date }> = await this.rows.query(
+      'SELECT id, user_key, occurred_at FROM event_ids WHERE id = ANY($1::uuid[])',
+      [ids],
+    );
+    if (keys.length === 0) return [];
+    const rows = await this.rows
+      .createQueryBuilder('e')
+      .where(
+        `(e.user_key, e.occurred_at, e.id) IN (SELECT * FROM unnest(:keys::text[], :times::timestamptz[], :ids::uuid[]))`,
+        { keys: keys.map((k) => k.user_key), times: keys.map((k) => k.occurred_at), ids: keys.map((k) => k.id) },
+      )
+      .getMany();
+    return rows.map(toEvent);
   }
 
   async list(query: EventQuery): Promise<TrackedEvent[]> {
     const direction = query.order === 'asc' ? 'ASC' : 'DESC';
     const qb = this.rows.createQueryBuilder('e');
-    if (query.userId !== undefined) qb.andWhere('e.user_id = :userId', { userId: query.userId });
+    // An identified user's key is their id (the distribution column on Citus: one shard).
+    if (query.userId !== undefined) qb.andWhere('e.user_key = :userId', { userId: query.userId });
     if (query.action !== undefined) qb.andWhere('e.action = :action', { action: query.action });
     if (query.siteId !== undefined) qb.andWhere('e.site_id = :siteId', { siteId: query.siteId });
     if (query.from) qb.andWhere('e.occurred_at >= :from', { from: query.from });
