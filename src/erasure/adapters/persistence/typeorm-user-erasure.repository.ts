@@ -30,6 +30,8 @@ export class TypeOrmUserErasureRepository extends UserErasureRepository {
     return this.db.transaction(async (tx) => {
       await tx.query('LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE');
       const deleted = await deleteEvents(tx, userId);
+      // The idempotency ledger: a second statement, not a join (on Citus it is distributed by id).
+      if (deleted.ids.length > 0) await tx.query('DELETE FROM event_ids WHERE id = ANY($1::uuid[])', [deleted.ids]);
       await subtractCounters(tx, deleted);
       await clearUserBit(tx, userId);
       const { metricRows, windows } = await removeMetrics(tx, userId, deleted.windows);
@@ -53,11 +55,15 @@ interface DeletedEvents {
   windows: Array<{ window_start: string; n: number }>;
 }
 
-/** Deletes the user's events; returns their ids and what each rollup counted of them. */
+/**
+ * Deletes the user's events (by user_key, their distribution column on Citus: one shard; an
+ * anonymous event's key is never a user id, and `user_id IS NOT NULL` makes sure of it);
+ * returns their ids and what each rollup counted of them.
+ */
 async function deleteEvents(tx: EntityManager, userId: string): Promise<DeletedEvents> {
   const [row]: DeletedEvents[] = await tx.query(
     `WITH deleted AS (
-       DELETE FROM events WHERE user_id = $1
+       DELETE FROM events WHERE user_key = $1 AND user_id IS NOT NULL
        RETURNING id, (occurred_at AT TIME ZONE 'UTC')::date AS day, occurred_at, site_id, action, path
      )
      SELECT
