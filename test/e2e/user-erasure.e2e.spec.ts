@@ -213,10 +213,11 @@ describe('DELETE /api/users/{user_id}', () => {
     const blocker = new Client({ connectionString: process.env.DATABASE_URL });
     await blocker.connect();
     try {
-      // Holds the ingest below inside its statement, after its event row is written.
+      // Holds the ingest below inside its statement (its locks taken, its event row written)
+      // at the row of the daily counter it adds to.
       await blocker.query('BEGIN');
-      await blocker.query('LOCK TABLE analytics_daily_actions IN EXCLUSIVE MODE');
-      const late = ev(A, '2025-08-03T12:00:00Z', 'page_view', 's2', '/late');
+      await blocker.query(`SELECT FROM analytics_daily_actions WHERE day = '2025-08-01' AND site_id = 's1' AND action = 'page_view' FOR UPDATE`);
+      const late = ev(A, '2025-08-01T11:00:00Z', 'page_view', 's1', '/late');
       const ingest = t.http().post('/api/event').send(late).then((r) => r.status);
       await waitFor(async () => (await waiting('%INSERT INTO events%')) > 0, 10_000, 'the ingest to wait');
       const erasure = t.http().delete(`/api/users/${encodeURIComponent(A)}`).then((r) => r.body);
