@@ -19,6 +19,7 @@ describe('loadConfig', () => {
       liveMaxClients: 100,
       liveHeartbeatMs: 15_000,
       liveMaxBufferBytes: 1024 * 1024,
+      erasureHashKey: undefined,
     });
     expect(config.embeddedPgDir).toMatch(/\.data\/postgres$/);
   });
@@ -40,6 +41,7 @@ describe('loadConfig', () => {
       LIVE_MAX_CLIENTS: '3',
       LIVE_HEARTBEAT_MS: '250',
       LIVE_MAX_BUFFER_BYTES: '65536',
+      ERASURE_HASH_KEY: '0123456789abcdef0123456789abcdef',
     });
     expect(config).toMatchObject({
       port: 9000,
@@ -57,7 +59,13 @@ describe('loadConfig', () => {
       liveMaxClients: 3,
       liveHeartbeatMs: 250,
       liveMaxBufferBytes: 65536,
+      erasureHashKey: '0123456789abcdef0123456789abcdef',
     });
+  });
+
+  it('refuses an ERASURE_HASH_KEY shorter than 32 bytes without echoing it', () => {
+    expect(() => loadConfig({ ERASURE_HASH_KEY: 'short-secret' })).toThrow(/ERASURE_HASH_KEY must be at least 32 bytes/);
+    expect(() => loadConfig({ ERASURE_HASH_KEY: 'short-secret' })).not.toThrow(/short-secret/);
   });
 
   it('refuses OPEN_WRITE_ROUTES entries that are not compatibility write routes, naming the variable', () => {

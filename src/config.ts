@@ -58,6 +58,11 @@ export class AppConfig {
   readonly readMaxLagMs!: number;
   /** Milliseconds between two measurements of every replica's health and lag. */
   readonly readCheckIntervalMs!: number;
+  /**
+   * Secret key of the HMAC-SHA-256 that identifies an erased user in the erasure record. Unset:
+   * the record names no user at all (a plain hash of a guessable id could be reversed).
+   */
+  readonly erasureHashKey!: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -185,6 +190,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     }
   }
 
+  // Never echo the value: it is a secret.
+  const erasureHashKey = read('ERASURE_HASH_KEY');
+  if (erasureHashKey !== undefined && Buffer.byteLength(erasureHashKey, 'utf8') < 32) {
+    problems.push('ERASURE_HASH_KEY must be at least 32 bytes long (e.g. openssl rand -hex 32)');
+  }
+
   const config: AppConfig = {
     port: port('PORT', 8080),
     databaseUrl,
@@ -213,6 +224,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     databaseReadUrls,
     readMaxLagMs: positive('READ_MAX_LAG_MS', 5000),
     readCheckIntervalMs: positive('READ_CHECK_INTERVAL_MS', 1000),
+    erasureHashKey,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -12,10 +12,9 @@ import {
 } from '../../domain/activity-metrics.repository';
 import { ActivityWindow } from '../../domain/activity-window';
 import { needsComputation, Trigger, WindowCandidate, WindowLedgerEntry } from '../../domain/window-ledger';
+import { WINDOW_LOCK_NAMESPACE } from '../../../shared/database/advisory-locks';
 import { WINDOW_INTERVAL, windowEndOf } from './window-sql';
 
-/** First key of the two-part advisory locks taken per window (the second is the window index). */
-const WINDOW_LOCK_NAMESPACE = 0x74726b; // "trk"
 
 /**
  * The metrics of API.md for every user of one window, in one set-based statement with a
