@@ -22,7 +22,7 @@ const NOT_ON_CITUS = [
 console.log(`Citus suite: the e2e and property tests on ${new URL(url).host}`);
 const result = spawnSync(
   process.execPath,
-  [require.resolve('jest/bin/jest'), '--runInBand', '--testTimeout', '120000', '--selectProjects', 'integration', ...process.argv.slice(2), '--testPathIgnorePatterns', ...NOT_ON_CITUS],
+  [require.resolve('jest/bin/jest'), ...process.argv.slice(2), '--runInBand', '--testTimeout', '120000', '--selectProjects', 'integration', '--testPathIgnorePatterns', ...NOT_ON_CITUS],
   { stdio: 'inherit', env: { ...process.env, DATABASE_URL: url, TEST_DATABASE_IN_PLACE: '1' } },
 );
 process.exit(result.status ?? 1);

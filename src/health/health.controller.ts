@@ -105,7 +105,10 @@ export class HealthController {
 
   /** Says whether the service is open to anyone (no API key yet), and which routes OPEN_WRITE_ROUTES opens — up either way. */
   private async accessCheck(): Promise<HealthIndicatorResult> {
-    const mode = await this.access.mode();
+    // Without the database the mode cannot be read (a key change dropped the cached answer):
+    // the check is down, like the database's, rather than an error that escapes the report.
+    const mode = await this.access.mode().catch(() => null);
+    if (mode === null) return this.indicators.check('access').down({ message: 'the API key mode cannot be read: database unavailable' });
     return this.indicators.check('access').up({
       mode,
       ...(mode === 'open' ? { warning: 'no API key exists: every route is open; create one with npm run keys' } : {}),

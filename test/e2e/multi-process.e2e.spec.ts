@@ -58,6 +58,8 @@ afterAll(async () => {
 
 interface Answer {
   status: number;
+  /** An earlier attempt was answered 503 (a 503 promises nothing: the events may be stored already). */
+  shed?: boolean;
   body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
@@ -68,6 +70,7 @@ interface Answer {
  */
 async function call(service: Service, method: string, path: string, body?: unknown, key = admin): Promise<Answer> {
   const deadline = Date.now() + 40_000;
+  let wasShed = false;
   for (;;) {
     const res = await fetch(`${service.url}${path}`, {
       method,
@@ -77,10 +80,11 @@ async function call(service: Service, method: string, path: string, body?: unkno
     const text = await res.text();
     if (res.status === 503 && Date.now() < deadline) {
       shed += 1;
+      wasShed = true;
       await new Promise((r) => setTimeout(r, Math.min(1000, 1000 * Number(res.headers.get('retry-after') ?? 1))));
       continue;
     }
-    return { status: res.status, body: text ? JSON.parse(text) : null };
+    return { status: res.status, body: text ? JSON.parse(text) : null, shed: wasShed };
   }
 }
 /** Requests answered 503 and retried (reported with MULTI_PROCESS_VERBOSE). */
@@ -196,7 +200,12 @@ describe('three service processes on one database', () => {
     const batches = [0, 1, 2, 3, 4, 5].map((b) => events.slice(120 + b * 80, 120 + (b + 1) * 80));
     const acks: Array<{ id: string; status: string }> = [];
     let sent = 0;
+    // Events of a request that was answered 503 before its final answer: the 503 may have come
+    // after they were stored (on Citus a read after the write can fail for want of a worker
+    // connection), so the retry may rightly say duplicate to every sender.
+    const afterShed = new Set<string>();
     const record = (request: EventIn[], answer: Answer) => {
+      if (answer.shed) for (const e of request) afterShed.add(e.event_id);
       if (answer.status === 200 && Array.isArray(answer.body?.results)) {
         answer.body.results.forEach((r: { index: number; status: string; id: string }) => {
           expect(r.id).toBe(request[r.index].event_id);
@@ -238,10 +247,12 @@ describe('three service processes on one database', () => {
 
     const created = acks.filter((a) => a.status === 'created').map((a) => a.id);
     expect(new Set(created).size).toBe(created.length); // nothing created twice
-    expect(new Set(created)).toEqual(new Set(events.map((e) => e.event_id))); // everything acknowledged was created once
-    // Every event sent was answered, once per sending, and all but the first of its sendings were duplicates.
+    // Every event was answered created once — or, only after a 503, duplicate to every sender.
+    const createdSet = new Set(created);
+    expect(events.map((e) => e.event_id).filter((id) => !createdSet.has(id) && !afterShed.has(id))).toEqual([]);
+    // Every event sent was answered, once per sending, and all but its one creation were duplicates.
     expect(acks).toHaveLength(sent);
-    expect(acks.filter((a) => a.status === 'duplicate')).toHaveLength(sent - events.length);
+    expect(acks.filter((a) => a.status === 'duplicate')).toHaveLength(sent - created.length);
 
     // Stored once each (the rows of this site are exactly the events acknowledged), as sent.
     const stored: Array<{ id: string; user_id: string; action: string; occurred_at: Date }> = await db.query(

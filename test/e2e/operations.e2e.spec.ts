@@ -227,6 +227,9 @@ describe('when the connection to the database is cut (works with any DATABASE_UR
   });
 });
 
+/** "At once" on one PostgreSQL; on the Citus suite (three servers on one shared machine) a request takes longer to be served at all. */
+const AT_ONCE_MS = process.env.TEST_DATABASE_IN_PLACE === '1' ? 3000 : 1000;
+
 describe('backpressure when the database cannot keep up', () => {
   let t: TestApp;
   beforeAll(async () => {
@@ -269,7 +272,7 @@ describe('backpressure when the database cannot keep up', () => {
     expect(created.length + refused.length).toBe(120);
     for (const a of refused) {
       expect(a.retryAfter).toMatch(/^\d+$/);
-      expect(a.ms).toBeLessThan(1000); // refused at once, not after waiting for the lock
+      expect(a.ms).toBeLessThan(AT_ONCE_MS); // refused at once, not after waiting for the lock
     }
     const [{ n }] = await t.db.query("SELECT count(*)::int AS n FROM events WHERE user_id = 'pressure'");
     expect(n).toBe(created.length);

@@ -1,5 +1,6 @@
 import { Optional } from '@nestjs/common';
 import { Command, CommandHandler, EventBus, ICommandHandler } from '@nestjs/cqrs';
+import { isDatabaseUnavailable } from '../../shared/database/database-errors';
 import { FieldError } from '../../shared/errors';
 import { uuidv7 } from '../../shared/uuid';
 import { EventRepository } from '../domain/event.repository';
@@ -87,7 +88,7 @@ export class RecordEventsHandler implements ICommandHandler<RecordEventsCommand,
   ): Promise<void> {
     const duplicateIds = new Set(outcomes.flatMap((o) => (o.status === 'duplicate' && !created.has(o.id) ? [o.id] : [])));
     const stored = new Map<string, TrackedEvent>();
-    if (duplicateIds.size > 0) for (const event of await this.events.findByIds([...duplicateIds])) stored.set(event.id, event);
+    if (duplicateIds.size > 0) for (const event of await this.readStored([...duplicateIds])) stored.set(event.id, event);
     outcomes.forEach((outcome, index) => {
       if (outcome.status !== 'duplicate') return;
       // Stored before this request, or by an earlier item of this request.
@@ -95,5 +96,22 @@ export class RecordEventsHandler implements ICommandHandler<RecordEventsCommand,
       const mine = sent[index]!;
       outcome.contentMatches = original ? sameContent(original, mine.event, mine.draft) : true;
     });
+  }
+
+  /**
+   * The stored events of some ids, for the comparison. The events are committed by now, so a
+   * failure here would answer 503 for a stored write (the client's retry then says duplicate):
+   * a read the database could not serve at once (on Citus: no worker connection free) is tried
+   * again twice before giving up.
+   */
+  private async readStored(ids: string[]): Promise<TrackedEvent[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.events.findByIds(ids);
+      } catch (error) {
+        if (attempt >= 3 || !isDatabaseUnavailable(error)) throw error;
+        await new Promise((r) => setTimeout(r, 100 * attempt));
+      }
+    }
   }
 }
