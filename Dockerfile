@@ -44,11 +44,18 @@ ENV NODE_ENV=production \
     METRICS_CRON_ENABLED=true \
     NO_COLOR=1
 WORKDIR /app
-# Owned by root and read-only for the app user: the service writes nothing to its own tree.
+# The app user: uid/gid 10001, well clear of the ids a host's own users get (1000 upwards), so
+# that without user namespaces the process is nobody on the host; deploy/k8s runs pods with the
+# same runAsUser/runAsGroup. No login shell, no home directory. The passwd entry lets tools that look the user up (os.userInfo())
+# work; USER names the ids numerically so that Kubernetes' runAsNonRoot can verify them.
+RUN groupadd --system --gid 10001 app \
+ && useradd --system --uid 10001 --gid app --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin app
+# Owned by root and read-only for the app user: the service writes nothing to its own tree
+# (with DATABASE_URL set it also runs on a read-only root file system, as in deploy/k8s).
 COPY package.json ./
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-USER node
+USER 10001:10001
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health/ready',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"]

@@ -4,10 +4,11 @@ import { CreateApiKeys1763700002000 } from './1763700002000-create-api-keys';
 import { CreateAnalyticsRollups1763700003000 } from './1763700003000-create-analytics-rollups';
 import { AnalyticsTriggerDenseIds1763700004000 } from './1763700004000-analytics-trigger-dense-ids';
 import { DistributableEvents1763700005000 } from './1763700005000-distributable-events';
+import { CreateUserErasures1763700006000 } from './1763700006000-create-user-erasures';
 
 /** Every migration, in order. Listed explicitly so compiled and ts-jest runs load the same set. */
 export const MIGRATIONS = [
   CreateEvents1763700000000, CreateActivityMetrics1763700001000, CreateApiKeys1763700002000,
   CreateAnalyticsRollups1763700003000, AnalyticsTriggerDenseIds1763700004000,
-  DistributableEvents1763700005000,
+  DistributableEvents1763700005000, CreateUserErasures1763700006000,
 ];

@@ -19,6 +19,7 @@ describe('loadConfig', () => {
       liveMaxClients: 100,
       liveHeartbeatMs: 15_000,
       liveMaxBufferBytes: 1024 * 1024,
+      erasureHashKey: undefined,
     });
     expect(config.embeddedPgDir).toMatch(/\.data\/postgres$/);
   });
@@ -40,6 +41,7 @@ describe('loadConfig', () => {
       LIVE_MAX_CLIENTS: '3',
       LIVE_HEARTBEAT_MS: '250',
       LIVE_MAX_BUFFER_BYTES: '65536',
+      ERASURE_HASH_KEY: '0123456789abcdef0123456789abcdef',
     });
     expect(config).toMatchObject({
       port: 9000,
@@ -57,7 +59,13 @@ describe('loadConfig', () => {
       liveMaxClients: 3,
       liveHeartbeatMs: 250,
       liveMaxBufferBytes: 65536,
+      erasureHashKey: '0123456789abcdef0123456789abcdef',
     });
+  });
+
+  it('refuses an ERASURE_HASH_KEY shorter than 32 bytes without echoing it', () => {
+    expect(() => loadConfig({ ERASURE_HASH_KEY: 'short-secret' })).toThrow(/ERASURE_HASH_KEY must be at least 32 bytes/);
+    expect(() => loadConfig({ ERASURE_HASH_KEY: 'short-secret' })).not.toThrow(/short-secret/);
   });
 
   it('refuses OPEN_WRITE_ROUTES entries that are not compatibility write routes, naming the variable', () => {
@@ -110,6 +118,38 @@ describe('loadConfig', () => {
       expect(message).toContain(name);
     }
     expect((error as ConfigError).problems).toHaveLength(11);
+    expect(message).not.toContain('secret');
+  });
+
+  it('reads DATABASE_READ_URLS, READ_MAX_LAG_MS and READ_CHECK_INTERVAL_MS, with defaults when unset', () => {
+    expect(loadConfig({})).toMatchObject({ databaseReadUrls: [], readMaxLagMs: 5000, readCheckIntervalMs: 1000 });
+    const config = loadConfig({
+      DATABASE_READ_URLS: ' postgres://u:p@replica1:5432/x ,, postgresql://replica2/x ',
+      READ_MAX_LAG_MS: '750',
+      READ_CHECK_INTERVAL_MS: '200',
+    });
+    expect(config).toMatchObject({
+      databaseReadUrls: ['postgres://u:p@replica1:5432/x', 'postgresql://replica2/x'],
+      readMaxLagMs: 750,
+      readCheckIntervalMs: 200,
+    });
+  });
+
+  it('refuses a bad DATABASE_READ_URLS entry by its position, naming the variable without echoing it', () => {
+    let error: unknown;
+    try {
+      loadConfig({ DATABASE_READ_URLS: 'postgres://u:p@ok/x, mysql://user:secret@db/x, postgres://', READ_MAX_LAG_MS: '0', READ_CHECK_INTERVAL_MS: 'often' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const { problems, message } = error as ConfigError;
+    expect(problems).toEqual([
+      expect.stringMatching(/^DATABASE_READ_URLS entry 2 of 3 must be a postgres/),
+      expect.stringMatching(/^DATABASE_READ_URLS entry 3 of 3 must be a postgres/),
+      expect.stringMatching(/^READ_MAX_LAG_MS must be a positive integer/),
+      expect.stringMatching(/^READ_CHECK_INTERVAL_MS must be a positive integer/),
+    ]);
     expect(message).not.toContain('secret');
   });
 });

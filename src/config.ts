@@ -52,6 +52,17 @@ export class AppConfig {
   readonly liveHeartbeatMs!: number;
   /** Bytes a live stream may hold unsent for a client that does not read; beyond, the stream is closed. */
   readonly liveMaxBufferBytes!: number;
+  /** Streaming replicas of the database that serve the read routes (DATABASE_READ_URLS); empty = the primary serves everything. */
+  readonly databaseReadUrls!: string[];
+  /** A replica further behind the primary than this many milliseconds is skipped until it catches up. */
+  readonly readMaxLagMs!: number;
+  /** Milliseconds between two measurements of every replica's health and lag. */
+  readonly readCheckIntervalMs!: number;
+  /**
+   * Secret key of the HMAC-SHA-256 that identifies an erased user in the erasure record. Unset:
+   * the record names no user at all (a plain hash of a guessable id could be reversed).
+   */
+  readonly erasureHashKey!: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -112,6 +123,17 @@ export function loadConfig(env: Env = process.env): AppConfig {
     problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL');
   }
 
+  const databaseReadUrls = (read('DATABASE_READ_URLS') ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  databaseReadUrls.forEach((entry, i) => {
+    // Never echo the value: it may hold a password. Name the entry by its position instead.
+    if (!isPostgresUrl(entry)) {
+      problems.push(`DATABASE_READ_URLS entry ${i + 1} of ${databaseReadUrls.length} must be a postgres:// or postgresql:// URL with a host`);
+    }
+  });
+
   const metricsCron = read('METRICS_CRON') ?? '0 1 */4 * * *';
   if (!isCronExpression(metricsCron)) {
     problems.push(
@@ -168,6 +190,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     }
   }
 
+  // Never echo the value: it is a secret.
+  const erasureHashKey = read('ERASURE_HASH_KEY');
+  if (erasureHashKey !== undefined && Buffer.byteLength(erasureHashKey, 'utf8') < 32) {
+    problems.push('ERASURE_HASH_KEY must be at least 32 bytes long (e.g. openssl rand -hex 32)');
+  }
+
   const config: AppConfig = {
     port: port('PORT', 8080),
     databaseUrl,
@@ -193,9 +221,23 @@ export function loadConfig(env: Env = process.env): AppConfig {
     liveMaxBufferBytes: positive('LIVE_MAX_BUFFER_BYTES', 1024 * 1024),
     dashboardEnabled: bool('DASHBOARD_ENABLED', true),
     eventsRetentionDays: count('EVENTS_RETENTION_DAYS', 0) || null,
+    databaseReadUrls,
+    readMaxLagMs: positive('READ_MAX_LAG_MS', 5000),
+    readCheckIntervalMs: positive('READ_CHECK_INTERVAL_MS', 1000),
+    erasureHashKey,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** A postgres:// or postgresql:// URL that parses and names a host. */
+function isPostgresUrl(value: string): boolean {
+  if (!/^postgres(ql)?:\/\/.+/.test(value)) return false;
+  try {
+    return new URL(value).hostname !== '';
+  } catch {
+    return false;
+  }
 }
 
 /** Six fields (seconds first) of digits, ranges, steps, lists, names or `*`/`?`. */

@@ -42,6 +42,10 @@ export async function createHttpApp(config: AppConfig, options: { requestTimeout
     bodyLimit: DEFAULT_BODY_LIMIT,
     // While closing, new requests on kept-alive connections get 503 and idle sockets close.
     return503OnClosing: true,
+    // A path parameter is measured percent-encoded: DELETE /api/users/{user_id} must take every
+    // user id the events API stores (128 characters, up to 9 encoded bytes each); Fastify's
+    // default of 100 answered 414 to longer ones.
+    routerOptions: { maxParamLength: 128 * 9 },
     forceCloseConnections: 'idle',
     // The whole request (headers and body) within this time, or a 408 problem. Given to Node
     // at construction: set later (as Fastify does), headersTimeout stays at 60 s and a slow

@@ -13,7 +13,8 @@ if (!url) {
   console.log('Citus suite skipped: set CITUS_DATABASE_URL to a Citus coordinator (`../shared/tools/citus-cluster start` prints one) to run it.');
   process.exit(0);
 }
-// What depends on the embedded PostgreSQL itself (its start, its binaries) or on no database.
+// Every statement on Citus is slower (three servers on one machine, two-phase commits): a
+// longer per-test limit. What depends on the embedded PostgreSQL itself (its start, its binaries) or on no database.
 const NOT_ON_CITUS = [
   'test/browser/', 'test/e2e/process.e2e', 'test/e2e/first-run.e2e', 'test/e2e/replica', 'test/e2e/dashboard-serving',
   'test/openapi-lint', 'test/web-', 'test/deploy-manifests', 'test/architecture', 'test/e2e/httpie-collection',
@@ -21,7 +22,7 @@ const NOT_ON_CITUS = [
 console.log(`Citus suite: the e2e and property tests on ${new URL(url).host}`);
 const result = spawnSync(
   process.execPath,
-  [require.resolve('jest/bin/jest'), '--runInBand', '--selectProjects', 'integration', ...process.argv.slice(2), '--testPathIgnorePatterns', ...NOT_ON_CITUS],
+  [require.resolve('jest/bin/jest'), '--runInBand', '--testTimeout', '120000', '--selectProjects', 'integration', ...process.argv.slice(2), '--testPathIgnorePatterns', ...NOT_ON_CITUS],
   { stdio: 'inherit', env: { ...process.env, DATABASE_URL: url, TEST_DATABASE_IN_PLACE: '1' } },
 );
 process.exit(result.status ?? 1);

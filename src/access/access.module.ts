@@ -2,6 +2,9 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerStorageService } from '@nestjs/throttler';
 import { TypeOrmApiKeyRepository } from './adapters/persistence/typeorm-api-key.repository';
+import { PgApiKeyChanges } from './adapters/persistence/pg-api-key-changes';
+import { ApiKeyChanges } from './application/api-key-changes';
+import { AppConfig } from '../config';
 import { ApiKeyAuthenticator } from './application/api-key-authenticator';
 import { CreateApiKeyHandler, ListApiKeysHandler, RevokeApiKeyHandler } from './application/manage-api-keys';
 import { ApiKeyRepository } from './domain/api-key.repository';
@@ -18,6 +21,8 @@ import { ApiKeyGuard } from './ports/http/api-key.guard';
     ApiKeyAuthenticator,
     ThrottlerStorageService,
     { provide: ApiKeyRepository, useClass: TypeOrmApiKeyRepository },
+    // Revocations reach every process on the database at once (LISTEN/NOTIFY), opened by the first request.
+    { provide: ApiKeyChanges, useFactory: PgApiKeyChanges.fromConfig, inject: [AppConfig] },
     { provide: APP_GUARD, useClass: ApiKeyGuard },
   ],
   exports: [ApiKeyAuthenticator],

@@ -18,6 +18,7 @@ import { MIGRATIONS } from '../../migrations';
 import { ApiKeyAuthenticator } from '../access/application/api-key-authenticator';
 import { AppConfig } from '../config';
 import { Public } from '../shared/http/route-access';
+import { ReadDatabase } from '../shared/database/read-database';
 
 /**
  * How long a readiness answer is reused. The route is public, so without this every call
@@ -45,6 +46,7 @@ export class HealthController {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly access: ApiKeyAuthenticator,
     private readonly config: AppConfig,
+    private readonly reads: ReadDatabase,
   ) {}
 
   @Get('live')
@@ -90,6 +92,7 @@ export class HealthController {
         () => this.db.pingCheck('database', { connection: this.dataSource, timeout: 1000 }),
         () => this.schemaCheck(),
         () => this.accessCheck(),
+        ...(this.reads.configured ? [() => this.replicasCheck()] : []),
       ]);
       return { status: 200, report };
     } catch (error) {
@@ -107,6 +110,27 @@ export class HealthController {
       mode,
       ...(mode === 'open' ? { warning: 'no API key exists: every route is open; create one with npm run keys' } : {}),
       ...(mode === 'keys' && this.config.openWriteRoutes.length > 0 ? { open_write_routes: this.config.openWriteRoutes } : {}),
+    });
+  }
+
+  /**
+   * The read replicas (DATABASE_READ_URLS): each one's state and lag. Always up — a replica
+   * that is down or behind only sends reads to the primary, which the database check covers.
+   */
+  private replicasCheck(): HealthIndicatorResult {
+    const replicas = this.reads.status();
+    const serving = replicas.filter((r) => r.state === 'healthy').length;
+    return this.indicators.check('replicas').up({
+      reads_from: serving > 0 ? 'replicas' : 'primary',
+      max_lag_ms: this.config.readMaxLagMs,
+      replicas: replicas.map((r) => ({
+        name: r.name,
+        state: r.state,
+        lag_ms: r.lagMs,
+        lag_bytes: r.lagBytes,
+        ...(r.error ? { error: r.error } : {}),
+        checked_at: r.checkedAt?.toISOString() ?? null,
+      })),
     });
   }
 

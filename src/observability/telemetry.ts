@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
+import { ReadDatabase } from '../shared/database/read-database';
 import { EventWriteQueue } from '../tracking/application/event-write-queue';
 import { LiveEventFeed } from '../tracking/application/live-event-feed';
 
@@ -71,8 +72,10 @@ export class Telemetry {
     @InjectDataSource() dataSource: DataSource,
     writeQueue: EventWriteQueue,
     liveFeed: LiveEventFeed,
+    @Optional() reads?: ReadDatabase,
   ) {
     collectDefaultMetrics({ register: this.registry });
+    if (reads) this.registerReadReplicas(reads);
     new Gauge({
       name: 'tracking_write_queue_events',
       help: 'Events accepted and not yet committed (queued or being written by group commit).',
@@ -100,6 +103,57 @@ export class Telemetry {
         this.set({ state: 'total' }, pool.totalCount);
         this.set({ state: 'idle' }, pool.idleCount);
         this.set({ state: 'waiting' }, pool.waitingCount);
+      },
+    });
+  }
+
+  /** Reads by where they ran, and every read replica's state and lag (DATABASE_READ_URLS). */
+  private registerReadReplicas(reads: ReadDatabase): void {
+    const served = new Counter({
+      name: 'db_reads_total',
+      help: 'Reads of the read routes by where they were answered: replica, or primary (no healthy replica, or a fallback).',
+      labelNames: ['target'] as const,
+      registers: [this.registry],
+    });
+    const fallbacks = new Counter({
+      name: 'db_read_fallbacks_total',
+      help: 'Reads asked again of the primary after a replica: miss (GET /api/events/{id} not on the replica yet), error (replica unavailable).',
+      labelNames: ['reason'] as const,
+      registers: [this.registry],
+    });
+    reads.onRead = (target, fallback) => {
+      served.inc({ target });
+      if (fallback) fallbacks.inc({ reason: fallback });
+    };
+    if (!reads.configured) return;
+    new Gauge({
+      name: 'db_replica_lag_seconds',
+      help: 'Replication lag of each read replica at its last check (absent while it is unreachable).',
+      labelNames: ['replica'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const r of reads.status()) if (r.lagMs !== null) this.set({ replica: r.name }, r.lagMs / 1000);
+      },
+    });
+    new Gauge({
+      name: 'db_replica_lag_bytes',
+      help: 'WAL bytes each read replica had still to replay at its last check (absent while it is unreachable).',
+      labelNames: ['replica'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const r of reads.status()) if (r.lagBytes !== null) this.set({ replica: r.name }, r.lagBytes);
+      },
+    });
+    new Gauge({
+      name: 'db_replica_healthy',
+      help: 'Whether each read replica serves reads (1), or is skipped (0: down, further behind than READ_MAX_LAG_MS, or not a standby).',
+      labelNames: ['replica', 'state'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const r of reads.status()) this.set({ replica: r.name, state: r.state }, r.state === 'healthy' ? 1 : 0);
       },
     });
   }

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { loadConfig } from '../config';
-import { fastifyLoggerOptions, redactQueryString } from './logging';
+import { fastifyLoggerOptions, loggedUrl, redactQueryString } from './logging';
 
 describe('redactQueryString', () => {
   it('returns a URL without a query string unchanged (the same string)', () => {
@@ -21,6 +21,16 @@ describe('redactQueryString', () => {
     ['/x?token=%E0%A4%A&monkey=1&keyboard=2', '/x?token=[REDACTED]&monkey=1&keyboard=2'],
   ])('%s is logged as %s', (url, logged) => {
     expect(redactQueryString(url)).toBe(logged);
+  });
+});
+
+describe('loggedUrl', () => {
+  it.each([
+    ['/api/users/alice%40example.com', '/api/users/[REDACTED]'],
+    ['/api/users/321?key=tsk_abc', '/api/users/[REDACTED]?key=[REDACTED]'],
+    ['/api/events?user_id=42', '/api/events?user_id=42'],
+  ])('%s is logged as %s (an erased user id never is)', (url, logged) => {
+    expect(loggedUrl(url)).toBe(logged);
   });
 });
 

@@ -49,6 +49,16 @@ export function redactQueryString(url: string): string {
   return changed ? `${url.slice(0, query)}?${pairs.join('&')}` : url;
 }
 
+/**
+ * The URL as logged: credentials redacted (redactQueryString), and the user id of an erasure
+ * (DELETE /api/users/{user_id}) too — a log line naming the user would be the very record of
+ * the erasure that must not hold the id in clear.
+ */
+export function loggedUrl(url: string): string {
+  const redacted = redactQueryString(url);
+  return redacted.startsWith('/api/users/') ? redacted.replace(/^\/api\/users\/[^?]*/, '/api/users/[REDACTED]') : redacted;
+}
+
 function decodeLoosely(part: string): string {
   if (!part.includes('%') && !part.includes('+')) return part;
   try {
@@ -82,7 +92,7 @@ export function fastifyLoggerOptions(config: AppConfig) {
     level: config.logLevel,
     redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
     serializers: {
-      req: (req: { method: string; url: string }) => ({ method: req.method, url: redactQueryString(req.url) }),
+      req: (req: { method: string; url: string }) => ({ method: req.method, url: loggedUrl(req.url) }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
   };

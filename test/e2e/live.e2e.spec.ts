@@ -7,6 +7,13 @@ import { SseClient } from '../support/sse';
 import { startTestApp, TestApp } from '../support/test-app';
 
 /**
+ * How soon an event must reach a stream: 2 s on one PostgreSQL; on the Citus suite (three
+ * servers on one shared machine, every write a two-phase commit) 10 s. Latency itself is
+ * measured by benchmarks, not here.
+ */
+const DELIVERY_MS = process.env.TEST_DATABASE_IN_PLACE === '1' ? 10_000 : 2000;
+
+/**
  * GET /api/events/live: server-sent events of newly recorded events, fed by PostgreSQL
  * LISTEN/NOTIFY so that every replica sees what any replica wrote.
  */
@@ -79,8 +86,8 @@ describe('GET /api/events/live', () => {
 
     const posted = Date.now();
     const created = await t.http().post('/api/event').send({ user_id: 42, action: 'live_one', metadata: { a: [1, 'two'] }, site_id: 's', path: '/p' }).expect(201);
-    await stream.until(() => stream.messages.length > 0, 2000, 'the event');
-    expect(Date.now() - posted).toBeLessThan(2000);
+    await stream.until(() => stream.messages.length > 0, DELIVERY_MS, 'the event');
+    expect(Date.now() - posted).toBeLessThan(DELIVERY_MS);
     const stored = await t.http().get(`/api/events/${created.body.id}`).expect(200);
     expect(stream.messages).toEqual([{ event: 'event', id: created.body.id, data: JSON.stringify(stored.body) }]);
   });
@@ -98,13 +105,13 @@ describe('GET /api/events/live', () => {
     };
     const first = await t.http().post('/api/events/batch').send(batch).expect(200);
     const ids = first.body.results.map((r: { id: string }) => r.id);
-    await all.until(() => all.messages.length >= 3, 2000, 'three events');
+    await all.until(() => all.messages.length >= 3, DELIVERY_MS, 'three events');
     // The same events again: duplicates, nothing new is stored, so nothing is sent.
     const again = { events: batch.events.map((e, i) => ({ ...e, event_id: ids[i] })) };
     expect((await t.http().post('/api/events/batch').send(again).expect(200)).body.duplicates).toBe(3);
     const marker = await t.http().post('/api/event').send({ user_id: 9, action: 'marker', site_id: 'a' }).expect(201);
-    await all.until(() => all.messages.some((m) => m.id === marker.body.id), 2000, 'the marker');
-    await siteA.until(() => siteA.messages.some((m) => m.id === marker.body.id), 2000, 'the marker');
+    await all.until(() => all.messages.some((m) => m.id === marker.body.id), DELIVERY_MS, 'the marker');
+    await siteA.until(() => siteA.messages.some((m) => m.id === marker.body.id), DELIVERY_MS, 'the marker');
 
     expect(all.messages.map((m) => m.id).sort()).toEqual([...ids, marker.body.id].sort());
     expect(siteA.messages.map((m) => m.id).sort()).toEqual([ids[0], ids[2], marker.body.id].sort());
@@ -113,7 +120,7 @@ describe('GET /api/events/live', () => {
 
   it('sends a heartbeat comment every LIVE_HEARTBEAT_MS', async () => {
     const stream = await open(t.url);
-    await stream.until(() => stream.comments.filter((c) => c === 'heartbeat').length >= 2, 2000, 'two heartbeats');
+    await stream.until(() => stream.comments.filter((c) => c === 'heartbeat').length >= 2, DELIVERY_MS, 'two heartbeats');
     expect(stream.raw).toContain('\n: heartbeat\n\n');
     expect(stream.messages).toEqual([]);
   });
@@ -145,7 +152,7 @@ describe('GET /api/events/live', () => {
     }, 10_000, 'a new stream');
     const next = streams[streams.length - 1];
     const created = await t.http().post('/api/event').send({ user_id: 1, action: 'after_reconnect' }).expect(201);
-    await next.until(() => next.messages.some((m) => m.id === created.body.id), 2000, 'the event after reconnecting');
+    await next.until(() => next.messages.some((m) => m.id === created.body.id), DELIVERY_MS, 'the event after reconnecting');
   });
 });
 
@@ -177,7 +184,7 @@ describe('GET /api/events/live with API keys', () => {
     const allowed = await open(t.url, '', { Authorization: `Bearer ${read}` });
     expect(allowed.status).toBe(200);
     const created = await t.http().post('/api/event').set('X-API-Key', write).send({ user_id: 5, action: 'keyed' }).expect(201);
-    await allowed.until(() => allowed.messages.some((m) => m.id === created.body.id), 2000, 'the event');
+    await allowed.until(() => allowed.messages.some((m) => m.id === created.body.id), DELIVERY_MS, 'the event');
     expect(await metric(t, 'live_clients', read)).toBe(1);
   });
 });
@@ -259,7 +266,7 @@ describe('a client that does not read', () => {
     // The reader is still served.
     const after = await fetch(`${url}/api/event`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ user_id: 1, action: 'after_drop' }) });
     const { id } = (await after.json()) as { id: string };
-    await reader.until(() => reader.messages.some((m) => m.id === id), 2000, 'the event after the drop');
+    await reader.until(() => reader.messages.some((m) => m.id === id), DELIVERY_MS, 'the event after the drop');
   }, 120_000);
 });
 
@@ -291,12 +298,12 @@ describe('two processes on one database', () => {
     });
     expect(there.status).toBe(201);
     const thereId = ((await there.json()) as { id: string }).id;
-    await onOther.until(() => onOther.messages.some((m) => m.id === here.body.id), 2000, 'the event posted to the test app');
-    await onThis.until(() => onThis.messages.some((m) => m.id === thereId), 2000, 'the event posted to the other process');
-    expect(Date.now() - postedThere).toBeLessThan(2000);
+    await onOther.until(() => onOther.messages.some((m) => m.id === here.body.id), DELIVERY_MS, 'the event posted to the test app');
+    await onThis.until(() => onThis.messages.some((m) => m.id === thereId), DELIVERY_MS, 'the event posted to the other process');
+    expect(Date.now() - postedThere).toBeLessThan(DELIVERY_MS);
     // Each process also streams what was posted to itself, and nothing twice.
     for (const stream of [onOther, onThis]) {
-      await stream.until(() => stream.messages.length >= 2, 2000, 'both events');
+      await stream.until(() => stream.messages.length >= 2, DELIVERY_MS, 'both events');
       expect(stream.messages.map((m) => m.id).sort()).toEqual([here.body.id, thereId].sort());
     }
   });

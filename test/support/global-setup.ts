@@ -58,6 +58,10 @@ async function dropAllTables(url: string): Promise<void> {
     ).rows;
     if (tables.length > 0) await db.query(`DROP TABLE ${tables.map((t) => db.escapeIdentifier(t.name)).join(', ')} CASCADE`);
     await db.query('DROP FUNCTION IF EXISTS analytics_events_inserted() CASCADE');
+    // Two workers on one test machine: 4 shards per table rather than Citus' default 32, so that
+    // a TRUNCATE between tests touches 4 × weeks shard tables, not 32 × weeks (18 s per test).
+    const [{ citus }] = (await db.query(`SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') AS citus`)).rows;
+    if (citus) await db.query(`ALTER DATABASE ${db.escapeIdentifier(new URL(url).pathname.slice(1))} SET citus.shard_count = 4`);
   } finally {
     await db.end();
   }

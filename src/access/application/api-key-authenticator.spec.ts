@@ -106,3 +106,54 @@ describe('ApiKeyAuthenticator failed-authentication budget', () => {
     expect(await outcome(authenticator.authorize('tsk_y-0', 'write', '192.0.2.4'))).toBe('unauthenticated');
   });
 });
+
+describe('ApiKeyAuthenticator and key changes heard from other processes', () => {
+  class RevocableRepository extends CountingRepository {
+    revokedIds = new Set<string>();
+    gate?: Promise<void>;
+    override async findActiveByHash(secretHash: string): Promise<ApiKey | null> {
+      const found = await super.findActiveByHash(secretHash);
+      const key = found && !this.revokedIds.has(found.id) ? found : null; // read, then answered when the gate opens
+      await this.gate;
+      return key;
+    }
+  }
+  const setUp = async () => {
+    const keys = new RevocableRepository();
+    const secret = newSecret();
+    await keys.create({ id: 'k1', name: 'k', scope: 'write', secretHash: hashSecret(secret) });
+    return { keys, secret, authenticator: new ApiKeyAuthenticator(keys, loadConfig({ REQUIRE_API_KEYS: 'true' })) };
+  };
+
+  it('refuses a revoked key as soon as the revocation is heard, not when its cache entry expires', async () => {
+    const { keys, secret, authenticator } = await setUp();
+    await expect(authenticator.authorize(secret, 'write')).resolves.toMatchObject({ id: 'k1' });
+    keys.revokedIds.add('k1');
+    // Cached: without the announcement the key still works (until KEY_CACHE_MS).
+    await expect(authenticator.authorize(secret, 'write')).resolves.toMatchObject({ id: 'k1' });
+    authenticator.keyChanged({ kind: 'revoked', id: 'k1' });
+    await expect(authenticator.authorize(secret, 'write')).rejects.toThrow('unknown or revoked');
+  });
+
+  it('does not cache a lookup that was under way when a revocation was heard', async () => {
+    const { keys, secret, authenticator } = await setUp();
+    let open!: () => void;
+    keys.gate = new Promise((r) => (open = r));
+    const before = authenticator.authorize(secret, 'write');
+    await new Promise((r) => setImmediate(r)); // the lookup has read the key, not yet answered
+    keys.revokedIds.add('k1');
+    authenticator.keyChanged({ kind: 'revoked', id: 'k1' });
+    open();
+    await expect(before).resolves.toMatchObject({ id: 'k1' }); // asked before the revocation
+    keys.gate = undefined;
+    await expect(authenticator.authorize(secret, 'write')).rejects.toThrow('unknown or revoked');
+  });
+
+  it('drops every cached key when changes may have been missed', async () => {
+    const { keys, secret, authenticator } = await setUp();
+    await authenticator.authorize(secret, 'write');
+    keys.revokedIds.add('k1');
+    authenticator.keyChanged({ kind: 'unknown' });
+    await expect(authenticator.authorize(secret, 'write')).rejects.toThrow('unknown or revoked');
+  });
+});

@@ -1,6 +1,7 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
 import { AppConfig } from '../../config';
 import { LruCache } from '../../shared/lru-cache';
+import { ApiKeyChange, ApiKeyChanges, NoApiKeyChanges } from './api-key-changes';
 import { AuthFailureBudget } from './auth-failure-budget';
 import {
   ApiKey,
@@ -13,7 +14,10 @@ import {
 } from '../domain/api-key';
 import { ApiKeyRepository } from '../domain/api-key.repository';
 
-/** How long a lookup is trusted: a key revoked by the CLI stops working within this time. */
+/**
+ * How long a lookup is trusted. A revocation (or the first key created) is announced to every
+ * process at once (ApiKeyChanges); this is the bound when that announcement is missed.
+ */
 export const KEY_CACHE_MS = 2000;
 /** Entries per cache: valid keys and unknown secrets are cached apart, each least recently used out first. */
 export const MAX_CACHED_KEYS = 10_000;
@@ -31,21 +35,44 @@ export type AccessMode = 'open' | 'keys';
  * it, a key that is not cached as valid is refused with 429 before it is looked up. A lookup
  * counts as a failure from the moment it starts (and is forgiven if the key is valid), so
  * concurrent guesses cannot overrun the budget; concurrent lookups of one secret are one lookup.
+ * Key changes announced by any process (ApiKeyChanges) drop what they affect from the caches
+ * at once; a lookup that was under way when a change arrived is answered but not cached, since
+ * it may have read the key before the change.
  */
 @Injectable()
 export class ApiKeyAuthenticator implements OnApplicationBootstrap {
   private readonly logger = new Logger('Access');
-  private readonly known = new LruCache<string, { key: ApiKey; until: number }>(MAX_CACHED_KEYS);
+  private known = new LruCache<string, { key: ApiKey; until: number }>(MAX_CACHED_KEYS);
   private readonly unknown = new LruCache<string, { until: number }>(MAX_CACHED_KEYS);
   private readonly inflight = new Map<string, Promise<ApiKey | null>>();
   private readonly failures: AuthFailureBudget;
   private anyActive: { value: boolean; until: number } | null = null;
+  /** Grows with every change heard: a lookup caches its result only if none arrived meanwhile. */
+  private generation = 0;
+  private watching = false;
 
   constructor(
     private readonly keys: ApiKeyRepository,
     private readonly config: AppConfig,
+    @Optional() private readonly changes: ApiKeyChanges = new NoApiKeyChanges(),
   ) {
     this.failures = new AuthFailureBudget(config.authFailureLimit);
+  }
+
+  /** Drops from the caches what a key change made wrong (public for the tests of this class). */
+  keyChanged(change: ApiKeyChange): void {
+    this.generation += 1;
+    this.anyActive = null;
+    this.inflight.clear(); // later requests look up afresh rather than join a lookup from before the change
+    // Revocations are rare: every valid key is looked up again once, rather than indexing the cache by key id.
+    if (change.kind !== 'created') this.known = new LruCache(MAX_CACHED_KEYS);
+  }
+
+  /** Listening starts with the first request that needs a decision (a CLI context never opens it). */
+  private watchChanges(): void {
+    if (this.watching) return;
+    this.watching = true;
+    this.changes.watch((change) => this.keyChanged(change));
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -61,7 +88,10 @@ export class ApiKeyAuthenticator implements OnApplicationBootstrap {
     if (this.config.requireApiKeys) return 'keys';
     const now = Date.now();
     if (!this.anyActive || this.anyActive.until < now) {
-      this.anyActive = { value: await this.keys.anyActive(), until: now + KEY_CACHE_MS };
+      const generation = this.generation;
+      const value = await this.keys.anyActive();
+      if (generation !== this.generation) return value ? 'keys' : 'open';
+      this.anyActive = { value, until: now + KEY_CACHE_MS };
     }
     return this.anyActive.value ? 'keys' : 'open';
   }
@@ -71,6 +101,7 @@ export class ApiKeyAuthenticator implements OnApplicationBootstrap {
    * `client` (the caller's address) has used up its failed-authentication budget.
    */
   async authorize(secret: string | undefined, required: Scope, client = 'unknown'): Promise<ApiKey | null> {
+    this.watchChanges();
     if ((await this.mode()) === 'open') return null;
     if (!secret) throw new MissingApiKeyError();
     const key = await this.lookup(secret, client);
@@ -85,6 +116,7 @@ export class ApiKeyAuthenticator implements OnApplicationBootstrap {
    * same failure budget as every other lookup.
    */
   async identify(secret: string | undefined, client = 'unknown'): Promise<ApiKey | null> {
+    this.watchChanges();
     if ((await this.mode()) === 'open') return null;
     if (!secret) throw new MissingApiKeyError();
     const key = await this.lookup(secret, client);
@@ -109,7 +141,7 @@ export class ApiKeyAuthenticator implements OnApplicationBootstrap {
     if (pending === undefined) {
       this.failures.recordFailure(client, now); // forgiven below if the key is valid
       const started = this.find(hash, now);
-      const done = () => void this.inflight.delete(hash);
+      const done = () => void (this.inflight.get(hash) === started && this.inflight.delete(hash));
       started.then(done, done);
       this.inflight.set(hash, started);
       pending = started;
@@ -127,7 +159,9 @@ export class ApiKeyAuthenticator implements OnApplicationBootstrap {
   }
 
   private async find(hash: string, now: number): Promise<ApiKey | null> {
+    const generation = this.generation;
     const key = await this.keys.findActiveByHash(hash);
+    if (generation !== this.generation) return key; // a change arrived meanwhile: the answer may predate it
     if (key) {
       this.known.set(hash, { key, until: now + KEY_CACHE_MS });
       this.unknown.delete(hash);

@@ -1,8 +1,9 @@
 import { DynamicModule, Logger, Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config';
 import { dataSourceOptions } from './data-source-options';
+import { ReadDatabase } from './read-database';
 import { runMigrations } from './run-migrations';
 
 export interface DatabaseModuleOptions {
@@ -21,6 +22,22 @@ export class DatabaseModule {
     const logger = new Logger('Database');
     return {
       module: DatabaseModule,
+      // ReadDatabase is infrastructure every module's read adapters may use, like the DataSource.
+      global: true,
+      providers: [
+        {
+          provide: ReadDatabase,
+          useFactory: (primary: DataSource) =>
+            new ReadDatabase(primary, config.databaseReadUrls, {
+              maxLagMs: config.readMaxLagMs,
+              checkIntervalMs: config.readCheckIntervalMs,
+              applicationName: `${options.applicationName ?? 'tracking-service'}-read`,
+              log: new Logger('ReadReplicas'),
+            }),
+          inject: [getDataSourceToken()],
+        },
+      ],
+      exports: [ReadDatabase],
       imports: [
         TypeOrmModule.forRootAsync({
           useFactory: () => ({

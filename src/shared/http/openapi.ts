@@ -8,6 +8,7 @@ const TAGS: Array<[string, string]> = [
   ['analytics', 'Active users and overviews.'],
   ['operations', 'Health checks and Prometheus metrics.'],
   ['access', 'What the API key sent may do (the dashboard asks before showing actions).'],
+  ['users', 'Erasure of a user: their events, metrics and place in every figure.'],
   ['compat: 000 user logins', 'Drop-in routes of system 000 (daily and monthly unique logins). Errors: {"error": "…"}.'],
   ['compat: 001 ingestion and reporting', 'Drop-in routes of system 001. Errors: {"status": "fail", …} or {"status": "error", …}.'],
   ['compat: 002 summary', 'Drop-in routes of system 002. Errors: {"error": "…"}.'],

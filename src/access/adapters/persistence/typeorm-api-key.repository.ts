@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ApiKey, Scope } from '../../domain/api-key';
 import { ApiKeyRepository } from '../../domain/api-key.repository';
+import { API_KEYS_CHANNEL } from './pg-api-key-changes';
 
 interface Row {
   id: string;
@@ -21,9 +22,12 @@ export class TypeOrmApiKeyRepository extends ApiKeyRepository {
   }
 
   async create(key: { id: string; name: string; scope: Scope; secretHash: string }): Promise<ApiKey> {
+    // The NOTIFY goes out with the commit: every process re-reads whether a key exists (open mode ends).
     const [row]: Row[] = await this.db.query(
-      `INSERT INTO api_keys (id, name, scope, secret_hash) VALUES ($1, $2, $3, $4)
-       RETURNING id, name, scope, created_at, revoked_at`,
+      `WITH created AS (
+         INSERT INTO api_keys (id, name, scope, secret_hash) VALUES ($1, $2, $3, $4)
+         RETURNING id, name, scope, created_at, revoked_at)
+       SELECT created.*, pg_notify('${API_KEYS_CHANNEL}', 'created:' || created.id)::text AS notified FROM created`,
       [key.id, key.name, key.scope, key.secretHash],
     );
     return toKey(row);
@@ -35,8 +39,14 @@ export class TypeOrmApiKeyRepository extends ApiKeyRepository {
   }
 
   async revoke(id: string, at: Date): Promise<boolean> {
-    const [, count] = (await this.db.query('UPDATE api_keys SET revoked_at = coalesce(revoked_at, $2) WHERE id = $1', [id, at])) as [unknown, number];
-    return count > 0;
+    // The NOTIFY is part of the revoking statement, so it goes out exactly when (and only if) the
+    // revocation commits: every process drops the key from its cache then (PgApiKeyChanges).
+    const rows: unknown[] = await this.db.query(
+      `WITH revoked AS (UPDATE api_keys SET revoked_at = coalesce(revoked_at, $2) WHERE id = $1 RETURNING id)
+       SELECT pg_notify('${API_KEYS_CHANNEL}', 'revoked:' || id)::text AS notified FROM revoked`,
+      [id, at],
+    );
+    return rows.length > 0;
   }
 
   async findActiveByHash(secretHash: string): Promise<ApiKey | null> {

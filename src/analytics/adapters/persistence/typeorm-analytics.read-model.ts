@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { ReadDatabase } from '../../../shared/database/read-database';
 import { DataSource } from 'typeorm';
 import { AnalyticsReadModel, MAX_SITES, Overview, OverviewFilter, USER_SET_ACTIONS } from '../../application/analytics.read-model';
 import { Period } from '../../application/periods';
@@ -21,9 +22,16 @@ const dayOf = isoDay;
  */
 @Injectable()
 export class TypeOrmAnalyticsReadModel extends AnalyticsReadModel {
-  constructor(@InjectDataSource() private readonly db: DataSource) {
+  constructor(
+    @InjectDataSource() primary: DataSource,
+    /** Every answer here is a read: a healthy replica serves it, or the primary (see ReadDatabase). */
+    @Optional() reads: ReadDatabase = ReadDatabase.primaryOnly(primary),
+  ) {
     super();
+    this.db = { query: (sql, params) => reads.read((db) => db.query(sql, params)) };
   }
+
+  private readonly db: { query<T = any>(sql: string, params: unknown[]): Promise<T> };
 
   async uniqueUsers(periods: Period[], filter: { siteId?: string; action?: string } = {}): Promise<number[]> {
     const action = filter.action ?? '';

@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { ReadDatabase } from '../../../shared/database/read-database';
 import { DataSource } from 'typeorm';
 import {
   ActivityMetricsRepository,
@@ -11,10 +12,9 @@ import {
 } from '../../domain/activity-metrics.repository';
 import { ActivityWindow } from '../../domain/activity-window';
 import { needsComputation, Trigger, WindowCandidate, WindowLedgerEntry } from '../../domain/window-ledger';
+import { WINDOW_LOCK_NAMESPACE } from '../../../shared/database/advisory-locks';
 import { WINDOW_INTERVAL, windowEndOf } from './window-sql';
 
-/** First key of the two-part advisory locks taken per window (the second is the window index). */
-const WINDOW_LOCK_NAMESPACE = 0x74726b; // "trk"
 
 /**
  * The metrics of API.md for every user of one window, in one set-based statement with a
@@ -89,9 +89,16 @@ interface LedgerRow {
 
 @Injectable()
 export class TypeOrmActivityMetricsRepository extends ActivityMetricsRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    /** Where listMetrics and listWindows read (a replica when healthy); the computation stays on the primary. */
+    @Optional() private readonly reads: ReadDatabase = ReadDatabase.primaryOnly(db),
+  ) {
     super();
   }
+
+  /** The read routes' statements: on a healthy replica, or the primary (see ReadDatabase). */
+  private readonly readDb = { query: <T>(sql: string, params: unknown[]): Promise<T> => this.reads.read((db) => db.query(sql, params)) };
 
   async findWindowsToCompute(now: Date): Promise<WindowCandidate[]> {
     const rows: Array<{ window_start: Date; computations: number }> = await this.db.query(
@@ -186,7 +193,7 @@ export class TypeOrmActivityMetricsRepository extends ActivityMetricsRepository 
       session_count: number;
       active_ms: string;
       computed_at: Date;
-    }> = await this.db.query(
+    }> = await this.readDb.query(
       `SELECT * FROM user_activity_metrics
        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY window_start, user_id
@@ -219,7 +226,7 @@ export class TypeOrmActivityMetricsRepository extends ActivityMetricsRepository 
                        WHEN computed_version < version THEN 'stale'
                        ELSE 'computed' END = ${param(query.status)}`);
     }
-    const rows: LedgerRow[] = await this.db.query(
+    const rows: LedgerRow[] = await this.readDb.query(
       `SELECT * FROM metric_windows ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY window_start ${desc ? 'DESC' : 'ASC'} LIMIT ${param(query.limit)}`,
       params,

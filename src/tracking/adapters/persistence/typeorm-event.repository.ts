@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { DataSource, Repository } from 'typeorm';
+import { ReadDatabase } from '../../../shared/database/read-database';
 import { EventWriteProjections } from '../../application/event-write-projections';
 import { EventQuery, EventRepository } from '../../domain/event.repository';
 import { TrackedEvent } from '../../domain/tracked-event';
@@ -18,6 +19,8 @@ export class TypeOrmEventRepository extends EventRepository {
     @InjectRepository(EventOrmEntity) private readonly rows: Repository<EventOrmEntity>,
     private readonly projections: EventWriteProjections = new EventWriteProjections(),
     private readonly partitions: EventPartitions = new EventPartitions(rows.manager.connection),
+    /** Where findById and list read (a replica when healthy); without it, `rows`. Writes and findByIds stay on the primary. */
+    @Optional() private readonly reads?: ReadDatabase,
   ) {
     super();
   }
@@ -93,7 +96,9 @@ export class TypeOrmEventRepository extends EventRepository {
   }
 
   async findById(id: string): Promise<TrackedEvent | null> {
-    const [event] = await this.findByIds([id]);
+    // Read-your-writes: an event acknowledged a moment ago may not have reached the replica
+    // yet, so a miss there is asked again of the primary (events never change once stored).
+    const [event] = await this.read((repo) => this.findByIdsOn(repo, [id]), (found) => found.length === 0);
     return event ?? null;
   }
 
@@ -103,13 +108,17 @@ export class TypeOrmEventRepository extends EventRepository {
    * distributed by id, events by user), and the time prunes the partitions.
    */
   async findByIds(ids: string[]): Promise<TrackedEvent[]> {
+    return this.findByIdsOn(this.rows, ids);
+  }
+
+  private async findByIdsOn(repo: Repository<EventOrmEntity>, ids: string[]): Promise<TrackedEvent[]> {
     if (ids.length === 0) return [];
-    const keys: Array<{ id: string; user_key: string; occurred_at: Date }> = await this.rows.query(
+    const keys: Array<{ id: string; user_key: string; occurred_at: Date }> = await repo.query(
       'SELECT id, user_key, occurred_at FROM event_ids WHERE id = ANY($1::uuid[])',
       [ids],
     );
     if (keys.length === 0) return [];
-    const rows = await this.rows
+    const rows = await repo
       .createQueryBuilder('e')
       .where(
         `(e.user_key, e.occurred_at, e.id) IN (SELECT * FROM unnest(:keys::text[], :times::timestamptz[], :ids::uuid[]))`,
@@ -120,8 +129,12 @@ export class TypeOrmEventRepository extends EventRepository {
   }
 
   async list(query: EventQuery): Promise<TrackedEvent[]> {
+    return this.read((repo) => this.listOn(repo, query));
+  }
+
+  private async listOn(repo: Repository<EventOrmEntity>, query: EventQuery): Promise<TrackedEvent[]> {
     const direction = query.order === 'asc' ? 'ASC' : 'DESC';
-    const qb = this.rows.createQueryBuilder('e');
+    const qb = repo.createQueryBuilder('e');
     // An identified user's key is their id (the distribution column on Citus: one shard).
     if (query.userId !== undefined) qb.andWhere('e.user_key = :userId', { userId: query.userId });
     if (query.action !== undefined) qb.andWhere('e.action = :action', { action: query.action });
@@ -140,6 +153,12 @@ export class TypeOrmEventRepository extends EventRepository {
       .limit(query.limit)
       .getMany();
     return rows.map(toEvent);
+  }
+
+  /** Runs a read on ReadDatabase's choice (a replica, or the primary), or on `rows` when none is wired. */
+  private read<T>(run: (rows: Repository<EventOrmEntity>) => Promise<T>, retryOnPrimary?: (result: T) => boolean): Promise<T> {
+    if (!this.reads) return run(this.rows);
+    return this.reads.read((db: DataSource) => run(db.getRepository(EventOrmEntity)), retryOnPrimary);
   }
 }
 
