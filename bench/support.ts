@@ -16,6 +16,7 @@ const ROOT = join(__dirname, '..', '..');
  */
 export async function benchDatabase(
   name: string,
+  options: { migrate?: boolean } = {},
 ): Promise<{ dataSource: DataSource; url: string; postmasterPid: number | null; close(): Promise<void> }> {
   const config = loadConfig();
   let url: string;
@@ -62,7 +63,8 @@ export async function benchDatabase(
   }
   const dataSource = new DataSource({ ...dataSourceOptions(url, 'bench'), extra: { max: 10, statement_timeout: 0 } });
   await dataSource.initialize();
-  await runMigrations(dataSource);
+  // migrate: false leaves the database empty, for another build of the service to migrate (bench:ingest COMPARE).
+  if (options.migrate !== false) await runMigrations(dataSource);
   return { dataSource, url, postmasterPid, close: async () => { await dataSource.destroy(); await stop(); } };
 }
 
