@@ -280,6 +280,8 @@ describe('the upgrade to partitioned events (migration 1763700005000)', () => {
           before.map((e) => e.receivedAt), before.map(() => '{}'), before.map((e) => e.siteId), before.map((e) => e.path),
         ],
       );
+      // One written by other means than the service, with a time in microseconds.
+      await old.query(`INSERT INTO events (id, user_id, action, occurred_at) VALUES ('00000000-0000-4000-8000-000000000001', 'micro', 'click', '2025-07-29T10:00:00.123456Z')`);
     } finally {
       await old.destroy();
     }
@@ -289,7 +291,11 @@ describe('the upgrade to partitioned events (migration 1763700005000)', () => {
 
     const [counts] = await db.query(`SELECT (SELECT count(*)::int FROM events) AS events, (SELECT count(*)::int FROM event_ids) AS ids,
                                             (SELECT count(*)::int FROM events WHERE user_id IS NULL AND user_key = E'\\x01' || id::text) AS anonymous`);
-    expect(counts).toEqual({ events: 300, ids: 300, anonymous: before.filter((e) => e.userId === null).length });
+    expect(counts).toEqual({ events: 301, ids: 301, anonymous: before.filter((e) => e.userId === null).length });
+    // Found by id, microseconds and all, and counted like the others.
+    expect((await events.findById('00000000-0000-4000-8000-000000000001'))?.userId).toBe('micro');
+    before.push({ ...toEvent({ userId: 'micro', action: 'click', at: 0, siteId: null, path: null }),
+                  id: '00000000-0000-4000-8000-000000000001', occurredAt: new Date('2025-07-29T10:00:00.123Z') });
     expect((await events.findByIds(before.slice(0, 20).map((e) => e.id))).map((e) => e.id).sort()).toEqual(before.slice(0, 20).map((e) => e.id).sort());
     // Written again after the upgrade: every one is a duplicate; new events are counted once.
     expect(await events.insertNew(before)).toEqual(new Set());

@@ -113,8 +113,10 @@ export class TypeOrmEventRepository extends EventRepository {
 
   private async findByIdsOn(repo: Repository<EventOrmEntity>, ids: string[]): Promise<TrackedEvent[]> {
     if (ids.length === 0) return [];
-    const keys: Array<{ id: string; user_key: string; occurred_at: Date }> = await repo.query(
-      'SELECT id, user_key, occurred_at FROM event_ids WHERE id = ANY($1::uuid[])',
+    // The time travels as text: a Date would drop the microseconds of an event stored by other
+    // means than this service (the upgrade copies such rows), and then match nothing.
+    const keys: Array<{ id: string; user_key: string; occurred_at: string }> = await repo.query(
+      'SELECT id, user_key, occurred_at::text AS occurred_at FROM event_ids WHERE id = ANY($1::uuid[])',
       [ids],
     );
     if (keys.length === 0) return [];
