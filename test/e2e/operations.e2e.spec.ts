@@ -146,7 +146,7 @@ describe('when the test PostgreSQL is stopped and started again', () => {
     await t.close();
   });
 
-  maybe('answers 503 within 100 ms, stays live, and recovers by itself without a restart', async () => {
+  maybe('answers 503 at once (under 500 ms), stays live, and recovers by itself without a restart', async () => {
     await t.http().post('/api/event').send({ user_id: 'pg-stop', action: 'before' }).expect(201);
     stopTestPostgres();
     try {
@@ -155,7 +155,9 @@ describe('when the test PostgreSQL is stopped and started again', () => {
         const write = await t.http().post('/api/event').send({ user_id: 'pg-stop', action: 'during' });
         expect(write.status).toBe(503);
         expect(write.headers['retry-after']).toMatch(/^\d+$/);
-        expect(Date.now() - started).toBeLessThan(100);
+        // At once: far below the 3 s connect timeout a waiting request would spend (100 ms was
+        // the bound until a lost key-change connection made each request try the database).
+        expect(Date.now() - started).toBeLessThan(500);
       }
       await new Promise((r) => setTimeout(r, READY_CACHE_MS)); // the cached answer expires
       expect((await t.http().get('/health/ready')).status).toBe(503);
