@@ -10,6 +10,7 @@ import { EventOrmEntity } from '../../src/tracking/adapters/persistence/event.or
 import { TypeOrmEventRepository } from '../../src/tracking/adapters/persistence/typeorm-event.repository';
 import { TrackedEvent } from '../../src/tracking/domain/tracked-event';
 import { openTestDataSource } from '../support/database';
+import { dropAllTables } from '../support/tables';
 import { MIGRATIONS } from '../../migrations';
 import { dataSourceOptions } from '../../src/shared/database/data-source-options';
 import { runMigrations } from '../../src/shared/database/run-migrations';
@@ -266,7 +267,7 @@ describe('the upgrade to partitioned events (migration 1763700005000)', () => {
   it('keeps every event, makes their ids duplicates, and leaves the rollups exact for old and new events', async () => {
     // The schema as it was: migrations up to the analytics trigger, events written by plain
     // INSERTs (the trigger kept the rollups), then the upgrade.
-    await dropEverything(db);
+    await dropAllTables((sql) => db.query(sql));
     const old = new DataSource({ ...dataSourceOptions(process.env.DATABASE_URL!, 'tracking-test-upgrade'), migrations: MIGRATIONS.slice(0, 5) });
     await old.initialize();
     const before = fc.sample(eventArb, { numRuns: 300, seed: 21 }).map(toEvent);
@@ -333,13 +334,3 @@ describe('weekly partitions and retention', () => {
     expect(await events.insertNew([late])).toEqual(new Set([late.id]));
   });
 });
-
-/** Every table of the test database, partitions and migration ledger included. */
-async function dropEverything(source: DataSource): Promise<void> {
-  const tables: Array<{ name: string }> = await source.query(
-    `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition`,
-  );
-  if (tables.length > 0) await source.query(`DROP TABLE ${tables.map((t) => `"${t.name}"`).join(', ')} CASCADE`);
-  await source.query('DROP FUNCTION IF EXISTS analytics_events_inserted() CASCADE');
-}

@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { EmbeddedPostgresError } from '../../src/shared/database/embedded-postgres';
 import { findChromium, SKIPPED_LINE } from '../browser/support/chromium';
+import { dropAllTables } from './tables';
 import { startTestCluster } from './test-postgres';
 
 /**
@@ -15,7 +16,7 @@ export default async function globalSetup(): Promise<void> {
   if (given && process.env.TEST_DATABASE_IN_PLACE === '1') {
     // The Citus suite (test/run-citus-suite.js): a new database on a Citus cluster would lack
     // the cluster's set-up, so the given one is used, emptied of every table first.
-    await dropAllTables(given);
+    await emptyInPlace(given);
     process.env.TEST_CHROMIUM_PATH = '';
     return;
   }
@@ -48,16 +49,11 @@ export default async function globalSetup(): Promise<void> {
   state.__testDb = { kind: 'embedded', stop: cluster.stop };
 }
 
-async function dropAllTables(url: string): Promise<void> {
+async function emptyInPlace(url: string): Promise<void> {
   const db = new Client({ connectionString: url });
   await db.connect();
   try {
-    const tables: Array<{ name: string }> = (
-      await db.query(`SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                      WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition`)
-    ).rows;
-    if (tables.length > 0) await db.query(`DROP TABLE ${tables.map((t) => db.escapeIdentifier(t.name)).join(', ')} CASCADE`);
-    await db.query('DROP FUNCTION IF EXISTS analytics_events_inserted() CASCADE');
+    await dropAllTables(async (sql) => (await db.query(sql)).rows);
     // Two workers on one test machine: 4 shards per table rather than Citus' default 32, so that
     // a TRUNCATE between tests touches 4 × weeks shard tables, not 32 × weeks (18 s per test).
     const [{ citus }] = (await db.query(`SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') AS citus`)).rows;

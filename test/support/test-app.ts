@@ -4,6 +4,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AppConfig, loadConfig } from '../../src/config';
 import { createHttpApp } from '../../src/http-app';
+import { tableNames } from './tables';
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -65,16 +66,13 @@ export function useTestApp(): TestApp {
 }
 
 export async function truncateAll(db: DataSource): Promise<void> {
-  const tables: Array<{ tablename: string }> = await db.query(
-    // Partitions go with their table (on Citus, truncating both in one statement deadlocks).
-    `SELECT c.relname AS tablename FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relname <> 'schema_migrations'`,
-  );
+  // Partitions go with their table (on Citus, truncating both in one statement deadlocks).
+  const tables = (await tableNames((sql) => db.query(sql))).filter((t) => t !== 'schema_migrations');
   if (tables.length === 0) return;
   if (process.env.TEST_DATABASE_IN_PLACE === '1') {
     // On Citus a TRUNCATE of several distributed tables at once deadlocks with itself.
-    for (const t of tables) await db.query(`TRUNCATE "${t.tablename}" RESTART IDENTITY`);
+    for (const t of tables) await db.query(`TRUNCATE "${t}" RESTART IDENTITY`);
   } else {
-    await db.query(`TRUNCATE ${tables.map((t) => `"${t.tablename}"`).join(', ')} RESTART IDENTITY`);
+    await db.query(`TRUNCATE ${tables.map((t) => `"${t}"`).join(', ')} RESTART IDENTITY`);
   }
 }

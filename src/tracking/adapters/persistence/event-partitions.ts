@@ -21,6 +21,15 @@ export function partitionName(week: Date): string {
 /** Serialises partition DDL across the processes on one database. */
 const PARTITION_LOCK_KEY = 7_318_200_002;
 
+/** The names of `events`' partitions, in name (= time) order. */
+async function partitionNames(db: { query(sql: string): Promise<Array<{ name: string }>> }): Promise<string[]> {
+  const rows = await db.query(
+    `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+     WHERE i.inhparent = 'events'::regclass ORDER BY c.relname`,
+  );
+  return rows.map((r) => r.name);
+}
+
 export interface PartitionInfo {
   name: string;
   from: Date;
@@ -65,11 +74,7 @@ export class EventPartitions {
 
   /** The partitions that exist, oldest first. */
   async list(): Promise<PartitionInfo[]> {
-    const rows: Array<{ name: string }> = await this.db.query(
-      `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-       WHERE i.inhparent = 'events'::regclass ORDER BY c.relname`,
-    );
-    return rows.flatMap(({ name }) => {
+    return (await partitionNames(this.db)).flatMap((name) => {
       const m = /^events_p(\d{4})(\d{2})(\d{2})$/.exec(name);
       if (!m) return [];
       const from = new Date(`${m[1]}-${m[2]}-${m[3]}T00:00:00Z`);
@@ -115,13 +120,7 @@ export class EventPartitions {
     weeks.sort((a, b) => a.getTime() - b.getTime());
     await this.db.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [PARTITION_LOCK_KEY]);
-      const existing = new Set<string>(
-        (
-          await tx.query(
-            `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'events'::regclass`,
-          )
-        ).map((r: { name: string }) => r.name),
-      );
+      const existing = new Set(await partitionNames(tx));
       for (const week of weeks) {
         const name = partitionName(week);
         if (!existing.has(name)) {
