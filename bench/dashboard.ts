@@ -107,16 +107,19 @@ async function main(): Promise<void> {
   if (!chromiumPath) throw new Error('Chromium not found: install it with "apt-get install -y chromium" or set CHROMIUM_PATH');
   console.log(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   const given = process.env.DASHBOARD_DATABASE_URL;
-  const db = given ? null : await benchDatabase('bench_dashboard');
+  const db = given
+    ? null
+    : await benchDatabase('bench_dashboard', {
+        prepare: async (url) => {
+          console.log(`loading ${EVENTS.toLocaleString()} events over ${DAYS} days (bench:analytics's data set)…`);
+          const loaded = await timed(() => loadDataSet(url));
+          console.log(`loaded in ${(loaded.ms / 1000).toFixed(0)} s`);
+        },
+      });
   const url = given ?? db!.url;
   let service: ChildProcess | undefined;
   let browser: Browser | undefined;
   try {
-    if (db) {
-      console.log(`loading ${EVENTS.toLocaleString()} events over ${DAYS} days (bench:analytics's data set)…`);
-      const loaded = await timed(() => loadDataSet(db.dataSource));
-      console.log(`loaded in ${(loaded.ms / 1000).toFixed(0)} s`);
-    }
     const port = await freePort();
     service = await startService({ DATABASE_URL: url, PORT: String(port), LOG_LEVEL: 'error', METRICS_CRON_ENABLED: 'false', RATE_LIMIT_READ: '0' });
     const base = `http://127.0.0.1:${port}`;

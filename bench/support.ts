@@ -16,7 +16,7 @@ const ROOT = join(__dirname, '..', '..');
  */
 export async function benchDatabase(
   name: string,
-  options: { migrate?: boolean } = {},
+  options: { migrate?: boolean; prepare?: (url: string) => Promise<void> } = {},
 ): Promise<{ dataSource: DataSource; url: string; postmasterPid: number | null; close(): Promise<void> }> {
   const config = loadConfig();
   let url: string;
@@ -61,11 +61,41 @@ export async function benchDatabase(
       rmSync(dir, { recursive: true, force: true });
     };
   }
+  // prepare: work on the empty database before this process holds connections to it (a data
+  // set loaded and migrated on connections of its own, the database then copied as a template).
+  if (options.prepare) await options.prepare(url);
   const dataSource = new DataSource({ ...dataSourceOptions(url, 'bench'), extra: { max: 10, statement_timeout: 0 } });
   await dataSource.initialize();
   // migrate: false leaves the database empty, for another build of the service to migrate (bench:ingest COMPARE).
   if (options.migrate !== false) await runMigrations(dataSource);
   return { dataSource, url, postmasterPid, close: async () => { await dataSource.destroy(); await stop(); } };
+}
+
+/**
+ * A copy of the database at `url` (which nothing may be connected to), named `name`, on the
+ * same server: CREATE DATABASE … TEMPLATE, a file copy. Returns the copy's URL. The copy is
+ * not dropped by this function's caller's close(): an embedded server goes away whole; on
+ * DATABASE_URL's server it stays, as the benchmarks' databases do.
+ */
+export async function copyDatabase(url: string, name: string): Promise<string> {
+  return createDatabase(url, name, new URL(url).pathname.slice(1));
+}
+
+/** A new database `name` on the server of `url` (a copy of `template` when given); returns its URL. */
+export async function createDatabase(url: string, name: string, template?: string): Promise<string> {
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const db = new DataSource({ type: 'postgres', url: admin.toString() });
+  await db.initialize();
+  try {
+    await db.query(`DROP DATABASE IF EXISTS ${name}`);
+    await db.query(template ? `CREATE DATABASE ${name} TEMPLATE ${template} STRATEGY FILE_COPY` : `CREATE DATABASE ${name}`);
+  } finally {
+    await db.destroy();
+  }
+  const copy = new URL(url);
+  copy.pathname = `/${name}`;
+  return copy.toString();
 }
 
 /** The pid recorded in a data directory's postmaster.pid, if it has one. */
@@ -106,9 +136,9 @@ export function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-/** The built service (dist/src/main.js) with these environment changes, once /health/ready answers. */
-export async function startService(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['dist/src/main.js'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
+/** The built service (dist/src/main.js, or another build's `script`) with these environment changes, once /health/ready answers. */
+export async function startService(env: Record<string, string>, script = 'dist/src/main.js'): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
   for (let i = 0; i < 300; i++) {
     try {
       if ((await fetch(`http://127.0.0.1:${env.PORT}/health/ready`)).ok) return child;

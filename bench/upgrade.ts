@@ -2,9 +2,8 @@ import 'reflect-metadata';
 import { availableParallelism, loadavg } from 'node:os';
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../migrations';
-import { dataSourceOptions } from '../src/shared/database/data-source-options';
 import { runMigrations } from '../src/shared/database/run-migrations';
-import { EVENTS, insertDataSet } from './data-set';
+import { EVENTS, insertDataSet, withMigrations } from './data-set';
 import { benchDatabase, timed } from './support';
 
 /**
@@ -19,16 +18,6 @@ import { benchDatabase, timed } from './support';
  *    lock for that long.
  * Prints table + index sizes before and after (storage per million events).
  */
-async function withMigrations<T>(url: string, count: number, fn: (db: DataSource) => Promise<T>): Promise<T> {
-  const db = new DataSource({ ...dataSourceOptions(url, 'bench'), migrations: MIGRATIONS.slice(0, count), extra: { max: 2, statement_timeout: 0 } });
-  await db.initialize();
-  try {
-    return await fn(db);
-  } finally {
-    await db.destroy();
-  }
-}
-
 async function sizes(db: DataSource, tables: string[]): Promise<string> {
   const rows: Array<{ name: string; bytes: string }> = await db.query(
     `SELECT t AS name, pg_total_relation_size(t::regclass)
