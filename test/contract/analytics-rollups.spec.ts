@@ -16,6 +16,7 @@ import { dataSourceOptions } from '../../src/shared/database/data-source-options
 import { runMigrations } from '../../src/shared/database/run-migrations';
 import { EventPartitions } from '../../src/tracking/adapters/persistence/event-partitions';
 import { truncateAll } from '../support/test-app';
+import { ReadDatabase } from '../../src/shared/database/read-database';
 
 /**
  * The analytics rollups (maintained by the write projection of every event write; the upgrade
@@ -247,6 +248,33 @@ describe('analytics rollups', () => {
     const day = periodsOf('day', new Date(T0), new Date(T0));
     expect(await analytics.uniqueUsers(day)).toEqual(referenceUsers(all, day));
     expect(await analytics.uniqueUsers(day, { siteId: 's1', action: 'login' })).toEqual(referenceUsers(all, day, 's1', 'login'));
+  });
+
+  it('answer an overview of whole days from the rollups alone: no partition of events is even planned', async () => {
+    // Planning and opening every weekly partition for an edge scan that reads nothing made the
+    // one-day overview 10–15% slower than on the unpartitioned table, and more so the more
+    // weeks are kept. Each statement of the read model is explained on the same database here.
+    const all = fc.sample(eventArb, { numRuns: 80, seed: 11 }).map(toEvent);
+    await store(all, [20]);
+    const plans: string[] = [];
+    const explaining = {
+      query: async (sql: string, params: unknown[]) => {
+        const [{ 'QUERY PLAN': plan }] = await db.query(`EXPLAIN (FORMAT JSON) ${sql}`, params);
+        plans.push(JSON.stringify(plan));
+        return db.query(sql, params);
+      },
+    } as unknown as DataSource;
+    const observed = new TypeOrmAnalyticsReadModel(db, { read: (run: (d: DataSource) => unknown) => run(explaining) } as unknown as ReadDatabase);
+    const eventScans = () => (plans.pop()!.match(/"Relation Name":"events[^"]*"/g) ?? []).length;
+    const ask = async (from: number, till: number, siteId?: string) => {
+      const range = { from: new Date(T0 + from), till: new Date(T0 + till), siteId, top: 3 };
+      expect(await observed.overview(range)).toEqual(referenceOverview(all, range.from, range.till, siteId, 3));
+      return eventScans();
+    };
+    expect(await ask(DAY, 4 * DAY)).toBe(0);
+    expect(await ask(2 * DAY, 3 * DAY, 's1')).toBe(0);
+    // A partial day is read from events (so the zeros above are no blind spot of the check).
+    expect(await ask(DAY + 3_600_000, 4 * DAY)).toBeGreaterThan(0);
   });
 
   it('keep user ids dense: events of users already known use up no id', async () => {
