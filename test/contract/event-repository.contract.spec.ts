@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { InMemoryEventRepository } from '../../src/tracking/adapters/persistence/in-memory-event.repository';
 import { EventOrmEntity } from '../../src/tracking/adapters/persistence/event.orm-entity';
 import { TypeOrmEventRepository } from '../../src/tracking/adapters/persistence/typeorm-event.repository';
+import { EventPartitions, partitionName, weekStart } from '../../src/tracking/adapters/persistence/event-partitions';
 import { EventRepository } from '../../src/tracking/domain/event.repository';
 import { TrackedEvent } from '../../src/tracking/domain/tracked-event';
 import { uuidv7 } from '../../src/shared/uuid';
@@ -122,5 +123,24 @@ describe.each(adapters)('EventRepository contract: %s', (_name, make) => {
     expect(afterFirstTie.map((e) => e.id)).toEqual([ids[1], ids[2]]);
     const beforeLastTie = await repo.list({ order: 'desc', limit: 10, after: { occurredAt: same, id: ids[2] } });
     expect(beforeLastTie.map((e) => e.id)).toEqual([ids[1], ids[0], rows[3].id]);
+  });
+});
+
+describe('PostgreSQL event store: partitions change under a running process', () => {
+  it('writes again into a week whose partition another process dropped after this one wrote there', async () => {
+    await truncateAll(dataSource);
+    const repo = new TypeOrmEventRepository(dataSource.getRepository(EventOrmEntity));
+    // Several writes: each pool connection prepares the insert statement and then reuses its plan
+    // (PostgreSQL switches to a cached generic plan after five executions).
+    for (let i = 0; i < 8; i++) await repo.insertNew([event({ userId: `u${i}` })]);
+    // Another process (its own partition bookkeeping) drops that week, as retention does.
+    const other = new EventPartitions(dataSource);
+    const dropped = await other.dropEndingBy(new Date(T0 + 7 * 86_400_000));
+    expect(dropped.map((p) => p.name)).toContain(partitionName(weekStart(new Date(T0))));
+    // This process still believes the week has a partition, and its prepared plans name it.
+    const again = event({ userId: 'after-drop' });
+    expect(await repo.insertNew([again])).toEqual(new Set([again.id]));
+    expect(await repo.findById(again.id)).toEqual(again);
+    expect((await repo.list({ order: 'asc', limit: 100 })).map((e) => e.userId)).toEqual(['after-drop']);
   });
 });
