@@ -1,3 +1,4 @@
+import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { InMemoryEventRepository } from '../../src/tracking/adapters/persistence/in-memory-event.repository';
 import { EventOrmEntity } from '../../src/tracking/adapters/persistence/event.orm-entity';
@@ -6,6 +7,7 @@ import { EventPartitions, partitionName, weekStart } from '../../src/tracking/ad
 import { EventRepository } from '../../src/tracking/domain/event.repository';
 import { TrackedEvent } from '../../src/tracking/domain/tracked-event';
 import { uuidv7 } from '../../src/shared/uuid';
+import { isDatabaseUnavailable } from '../../src/shared/database/database-errors';
 import { openTestDataSource, } from '../support/database';
 import { truncateAll } from '../support/test-app';
 
@@ -142,5 +144,23 @@ describe('PostgreSQL event store: partitions change under a running process', ()
     expect(await repo.insertNew([again])).toEqual(new Set([again.id]));
     expect(await repo.findById(again.id)).toEqual(again);
     expect((await repo.list({ order: 'asc', limit: 100 })).map((e) => e.userId)).toEqual(['after-drop']);
+  });
+
+  it('refuses a write after its data source closed (shutdown) with an error that means "unavailable" (503), not a bug (500)', async () => {
+    const closing = await openTestDataSource([EventOrmEntity]);
+    const repo = new TypeOrmEventRepository(closing.getRepository(EventOrmEntity));
+    await repo.insertNew([event({ userId: 'before-close' })]);
+    await closing.destroy();
+    const error = await repo.insertNew([event({ userId: 'after-close' })]).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).not.toBeNull();
+    expect([String(error), isDatabaseUnavailable(error)]).toEqual([String(error), true]);
+    // While the data source closes, the write meets node-postgres' pool already ended.
+    const ended = new Pool({ connectionString: process.env.DATABASE_URL });
+    await ended.end();
+    const poolError = await ended.query('SELECT 1').then(() => null, (e: unknown) => e);
+    expect([String(poolError), isDatabaseUnavailable(poolError)]).toEqual([String(poolError), true]);
   });
 });
