@@ -109,6 +109,13 @@ describe.each(adapters)('EventRepository contract: %s', (_name, make) => {
     expect(await ids({ order: 'asc', limit: 10, userId: 'a', action: 'x', siteId: 's1' })).toEqual([rows[0].id]);
   });
 
+  it("lists a user's events only, even for a user id that spells an anonymous event's internal key", async () => {
+    const anonymous = event({ userId: null });
+    const lookalike = event({ userId: `\u0001${anonymous.id}` });
+    await repo.insertNew([anonymous, lookalike]);
+    expect((await repo.list({ userId: lookalike.userId!, order: 'asc', limit: 10 })).map((e) => e.id)).toEqual([lookalike.id]);
+  });
+
   it('orders by (time, id) and continues strictly after a key, in both directions', async () => {
     const same = new Date(T0);
     const ids = ['00000000-0000-7000-8000-00000000000a', '00000000-0000-7000-8000-00000000000b', 'ffffffff-0000-7000-8000-000000000000'];

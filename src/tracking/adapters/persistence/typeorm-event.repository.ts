@@ -156,8 +156,10 @@ export class TypeOrmEventRepository extends EventRepository {
   private async listOn(repo: Repository<EventOrmEntity>, query: EventQuery): Promise<TrackedEvent[]> {
     const direction = query.order === 'asc' ? 'ASC' : 'DESC';
     const qb = repo.createQueryBuilder('e');
-    // An identified user's key is their id (the distribution column on Citus: one shard).
-    if (query.userId !== undefined) qb.andWhere('e.user_key = :userId', { userId: query.userId });
+    // An identified user's key is their id (the distribution column on Citus: one shard). The
+    // user_id test too: a user id some ingestion route let through as "\x01<uuid>" equals the
+    // key of the anonymous event with that id, which is not theirs.
+    if (query.userId !== undefined) qb.andWhere('e.user_key = :userId AND e.user_id = :userId', { userId: query.userId });
     if (query.action !== undefined) qb.andWhere('e.action = :action', { action: query.action });
     if (query.siteId !== undefined) qb.andWhere('e.site_id = :siteId', { siteId: query.siteId });
     if (query.from) qb.andWhere('e.occurred_at >= :from', { from: query.from });
