@@ -12,6 +12,22 @@ describe('operations routes', () => {
     await t.close();
   });
 
+  it('sets citus.max_cached_conns_per_worker from CITUS_CACHED_CONNECTIONS on every service connection', async () => {
+    // On Citus this keeps the per-shard connections of multi-shard writes open between statements;
+    // on plain PostgreSQL it is an unused placeholder, which must not stop anything from working.
+    const other = await startTestApp({ CITUS_CACHED_CONNECTIONS: '7' });
+    try {
+      const seen = await Promise.all(
+        Array.from({ length: 3 }, () => other.db.query(`SELECT current_setting('citus.max_cached_conns_per_worker') AS n, pg_sleep(0.05)`)),
+      );
+      expect(seen.map(([row]) => row.n)).toEqual(['7', '7', '7']);
+      const res = await other.http().post('/api/event').send({ user_id: 'u1', action: 'click' });
+      expect(res.status).toBe(201);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('GET /health/live answers 200 without touching the database', async () => {
     const res = await t.http().get('/health/live');
     expect(res.status).toBe(200);
@@ -229,8 +245,13 @@ describe('when the connection to the database is cut (works with any DATABASE_UR
   });
 });
 
-/** "At once" on one PostgreSQL; on the Citus suite (three servers on one shared machine) a request takes longer to be served at all. */
-const AT_ONCE_MS = process.env.TEST_DATABASE_IN_PLACE === '1' ? 3000 : 1000;
+/**
+ * How long the lock is held after the first refusal. "Refused at once" is checked as "answered
+ * while the lock was still held": a request that waited for the lock cannot be answered before
+ * it is released. (A bound on each request's latency raced the machine's load: 120 requests on a
+ * busy shared machine took 1.2 s to be answered at all.)
+ */
+const LOCK_HELD_AFTER_REFUSAL_MS = 3000;
 
 describe('backpressure when the database cannot keep up', () => {
   let t: TestApp;
@@ -249,20 +270,21 @@ describe('backpressure when the database cannot keep up', () => {
     await blocker.startTransaction();
     await blocker.query('LOCK TABLE events IN EXCLUSIVE MODE');
 
-    const sends = Array.from({ length: 120 }, (_, i) => {
-      const started = Date.now();
-      return t
+    const sends = Array.from({ length: 120 }, (_, i) =>
+      t
         .http()
         .post('/api/event')
         .send({ user_id: 'pressure', action: 'x', metadata: { i } })
-        .then((res) => ({ status: res.status, retryAfter: res.headers['retry-after'], ms: Date.now() - started }));
-    });
+        .then((res) => ({ status: res.status, retryAfter: res.headers['retry-after'], at: Date.now() })),
+    );
     // The writes are let through once the queue has refused one (it is full), or after 20 s;
     // a fixed wait raced the machine's load: a slow server had not queued 40 requests yet.
     let firstRefusal!: () => void;
     const refusedOne = new Promise<void>((r) => (firstRefusal = r));
     sends.forEach((p) => void p.then((a) => a.status === 503 && firstRefusal()));
     await Promise.race([refusedOne, new Promise((r) => setTimeout(r, 20_000))]);
+    await new Promise((r) => setTimeout(r, LOCK_HELD_AFTER_REFUSAL_MS));
+    const released = Date.now();
     await blocker.commitTransaction();
     await blocker.release();
     const answers = await Promise.all(sends);
@@ -274,7 +296,7 @@ describe('backpressure when the database cannot keep up', () => {
     expect(created.length + refused.length).toBe(120);
     for (const a of refused) {
       expect(a.retryAfter).toMatch(/^\d+$/);
-      expect(a.ms).toBeLessThan(AT_ONCE_MS); // refused at once, not after waiting for the lock
+      expect(a.at).toBeLessThan(released); // refused at once, not after waiting for the lock
     }
     const [{ n }] = await t.db.query("SELECT count(*)::int AS n FROM events WHERE user_id = 'pressure'");
     expect(n).toBe(created.length);
