@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import { timeZoneOf } from './shared/time-zone';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
@@ -63,6 +64,8 @@ export class AppConfig {
    * the record names no user at all (a plain hash of a guessable id could be reversed).
    */
   readonly erasureHashKey!: string | undefined;
+  /** The IANA time zone whose local days, weeks and months analytics answers use when a request names none (DEFAULT_TZ). */
+  readonly defaultTimeZone!: string;
 }
 
 export class ConfigError extends Error {
@@ -196,6 +199,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     problems.push('ERASURE_HASH_KEY must be at least 32 bytes long (e.g. openssl rand -hex 32)');
   }
 
+  const rawTimeZone = read('DEFAULT_TZ') ?? 'UTC';
+  const defaultTimeZone = timeZoneOf(rawTimeZone);
+  if (defaultTimeZone === null) {
+    problems.push(`DEFAULT_TZ must be an IANA time zone name such as Europe/Berlin or UTC (got "${rawTimeZone}")`);
+  }
+
   const config: AppConfig = {
     port: port('PORT', 8080),
     databaseUrl,
@@ -225,6 +234,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     readMaxLagMs: positive('READ_MAX_LAG_MS', 5000),
     readCheckIntervalMs: positive('READ_CHECK_INTERVAL_MS', 1000),
     erasureHashKey,
+    defaultTimeZone: defaultTimeZone ?? 'UTC',
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
