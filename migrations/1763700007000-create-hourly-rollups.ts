@@ -12,6 +12,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *
  *  - analytics_hourly_user_sets: per UTC hour, site and action ('' = any, 'login'), the
  *    active users as 4096-bit chunks of the dense ids of analytics_users, as analytics_user_sets.
+ *  - analytics_hourly_users: the same over all sites (per hour, action and chunk). An hour's
+ *    users are few and spread over every site and chunk, so a question about all sites — the
+ *    usual one — reads a third of the rows (at three sites) instead of OR-ing the sites' rows.
  *  - analytics_hourly_actions: events per hour, site and action.
  *  - analytics_hourly_paths: page views per hour, site and path.
  *
@@ -44,6 +47,15 @@ export class CreateHourlyRollups1763700007000 implements MigrationInterface {
     // An erasure clears a user's bit in every row of its chunk (see 1763700006000).
     await db.query(`CREATE INDEX analytics_hourly_user_sets_chunk_idx ON analytics_hourly_user_sets (chunk)`);
     await db.query(`
+      CREATE TABLE analytics_hourly_users (
+        hour    timestamptz NOT NULL,
+        action  text        NOT NULL,
+        chunk   integer     NOT NULL,
+        bits    bit(4096)   NOT NULL,
+        CONSTRAINT analytics_hourly_users_key UNIQUE (action, hour, chunk)
+      ) WITH (fillfactor = 70)`);
+    await db.query(`CREATE INDEX analytics_hourly_users_chunk_idx ON analytics_hourly_users (chunk)`);
+    await db.query(`
       CREATE TABLE analytics_hourly_actions (
         hour    timestamptz NOT NULL,
         site_id text,
@@ -74,6 +86,9 @@ export class CreateHourlyRollups1763700007000 implements MigrationInterface {
       FROM m JOIN analytics_users u ON u.user_id = m.user_id
       GROUP BY 1, 2, 3, 4`);
     await db.query(`
+      INSERT INTO analytics_hourly_users (hour, action, chunk, bits)
+      SELECT hour, action, chunk, bit_or(bits) FROM analytics_hourly_user_sets GROUP BY 1, 2, 3`);
+    await db.query(`
       INSERT INTO analytics_hourly_actions (hour, site_id, action, events)
       SELECT ${HOUR}, site_id, action, count(*) FROM events GROUP BY 1, 2, 3`);
     await db.query(`
@@ -84,6 +99,7 @@ export class CreateHourlyRollups1763700007000 implements MigrationInterface {
   async down(db: QueryRunner): Promise<void> {
     await db.query(`DROP TABLE analytics_hourly_paths`);
     await db.query(`DROP TABLE analytics_hourly_actions`);
+    await db.query(`DROP TABLE analytics_hourly_users`);
     await db.query(`DROP TABLE analytics_hourly_user_sets`);
   }
 }

@@ -220,9 +220,11 @@ describe('analytics in local time zones', () => {
     const snapshot = async () =>
       db.query(`SELECT (SELECT json_agg(t ORDER BY t::text) FROM analytics_hourly_actions t) AS a,
                        (SELECT json_agg(t ORDER BY t::text) FROM analytics_hourly_paths t) AS p,
-                       (SELECT json_agg(t ORDER BY t::text) FROM analytics_hourly_user_sets t) AS s`);
+                       (SELECT json_agg(t ORDER BY t::text) FROM analytics_hourly_user_sets t) AS s,
+                       (SELECT json_agg(t ORDER BY t::text) FROM analytics_hourly_users t) AS u`);
     const written = await snapshot();
     expect(written.a).not.toBeNull();
+    expect(written.u).not.toBeNull();
     const migration = new CreateHourlyRollups1763700007000();
     const runner = db.createQueryRunner();
     try {

@@ -52,6 +52,22 @@ export const ANALYTICS_ROLLUP_PROJECTION: EventWriteProjection = {
     ['rollup_user_sets', userSets('analytics_user_sets', 'day', `(e.occurred_at AT TIME ZONE 'UTC')::date`)],
     ['rollup_hourly_user_sets', userSets('analytics_hourly_user_sets', 'hour', `date_bin('1 hour', e.occurred_at, TIMESTAMPTZ '1970-01-01 00:00:00+00')`)],
     [
+      // the same over all sites: the batch's hourly rows OR-ed across sites
+      'rollup_hourly_users',
+      `INSERT INTO analytics_hourly_users AS s (hour, action, chunk, bits)
+       SELECT m.hour, m.action, ids.uid >> 12, bit_or(B'1'::bit(4096) >> (ids.uid & 4095))
+       FROM (SELECT DISTINCT ${HOUR} AS hour, a.action, e.user_id
+             FROM inserted e
+             CROSS JOIN LATERAL (VALUES (''), (CASE WHEN e.action = 'login' THEN 'login' END)) AS a(action)
+             WHERE e.user_id IS NOT NULL AND a.action IS NOT NULL) m
+       JOIN (SELECT user_id, uid FROM rollup_known_users UNION ALL SELECT user_id, uid FROM rollup_added_users) ids
+         ON ids.user_id = m.user_id
+       GROUP BY 1, 2, 3 ORDER BY 2, 1, 3
+       ON CONFLICT (action, hour, chunk) DO UPDATE SET bits = s.bits | EXCLUDED.bits
+       WHERE (s.bits | EXCLUDED.bits) <> s.bits
+       RETURNING 1`,
+    ],
+    [
       'rollup_actions',
       `INSERT INTO analytics_daily_actions AS c (day, site_id, action, events)
        SELECT (occurred_at AT TIME ZONE 'UTC')::date, site_id, action, count(*)

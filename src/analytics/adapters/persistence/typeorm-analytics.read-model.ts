@@ -97,11 +97,6 @@ export class TypeOrmAnalyticsReadModel extends AnalyticsReadModel {
          WHERE action = $10 AND ($11::text IS NULL OR site_id = $11)
            AND day >= (SELECT min(lo) FROM dp) AND day < (SELECT max(hi) FROM dp)
          GROUP BY day, chunk),
-       hours AS MATERIALIZED (
-         SELECT hour, chunk, bit_or(bits) AS bits FROM analytics_hourly_user_sets
-         WHERE action = $10 AND ($11::text IS NULL OR site_id = $11)
-           AND hour >= (SELECT min(lo) FROM hp) AND hour < (SELECT max(hi) FROM hp)
-         GROUP BY hour, chunk),
        raw_events AS MATERIALIZED (
          SELECT DISTINCT r.i, e.user_id
          FROM unnest($7::int[], $8::timestamptz[], $9::timestamptz[]) AS r(i, lo, hi)
@@ -110,9 +105,13 @@ export class TypeOrmAnalyticsReadModel extends AnalyticsReadModel {
        pieces AS (
          SELECT dp.i, d.chunk, d.bits FROM dp JOIN days d ON d.day >= dp.lo AND d.day < dp.hi
          UNION ALL
-         SELECT hp.i, h.chunk, h.bits FROM hp JOIN hours h ON h.hour >= hp.lo AND h.hour < hp.hi
+         -- each hour row straight into its period; without a site, the hour's rows over all sites
+         SELECT hp.i, h.chunk, h.bits FROM hp JOIN ${filter.siteId === undefined ? 'analytics_hourly_users' : 'analytics_hourly_user_sets'} h
+           ON h.action = $10 AND h.hour >= hp.lo AND h.hour < hp.hi${filter.siteId === undefined ? '' : ' AND h.site_id = $11'}
          UNION ALL
-         SELECT r.i, u.uid >> 12, B'1'::bit(4096) >> (u.uid & 4095) FROM raw_events r JOIN analytics_users u ON u.user_id = r.user_id),
+         -- a raw edge's users by their dense id, one index lookup each
+         SELECT r.i, u.uid >> 12, B'1'::bit(4096) >> (u.uid & 4095)
+         FROM raw_events r CROSS JOIN LATERAL (SELECT uid FROM analytics_users a WHERE a.user_id = r.user_id LIMIT 1) u),
        per AS (SELECT i, chunk, bit_or(bits) AS bits FROM pieces GROUP BY i, chunk),
        counts AS (SELECT i, sum(bit_count(bits)) AS n FROM per GROUP BY i)
        SELECT p.i, coalesce(c.n, 0)::int AS n FROM generate_series(1, $12::int) AS p(i) LEFT JOIN counts c ON c.i = p.i ORDER BY p.i`,
