@@ -317,7 +317,7 @@ export interface paths {
         };
         /**
          * Page views, unique users and the top 3 paths of a site, one day or all time
-         * @description With date: that UTC day; without: all time ("date": "all-time").
+         * @description With date: that UTC day, or with tz (or DEFAULT_TZ) that local day; without: all time ("date": "all-time").
          */
         get: operations["IngestionReportingController_stats"];
         put?: never;
@@ -417,7 +417,7 @@ export interface paths {
         };
         /**
          * Page views, unique users and the top 3 paths of a site, one day or all time
-         * @description With date: that UTC day; without: all time ("date": "all-time"). A site without events answers zeros.
+         * @description With date: that UTC day, or with tz (or DEFAULT_TZ) that local day; without: all time ("date": "all-time"). A site without events answers zeros.
          */
         get: operations["EventStatsController_stats"];
         put?: never;
@@ -1065,6 +1065,11 @@ export interface components {
             unique_users: number;
             /** @description The top 3 paths by page views (ties by path). */
             top_paths: components["schemas"]["SiteTopPath"][];
+            /**
+             * @description The IANA time zone of date; present when tz was given or DEFAULT_TZ is not UTC.
+             * @example Asia/Jakarta
+             */
+            tz?: string;
         };
         ReportingStatsResponse: {
             /** @enum {string} */
@@ -3242,6 +3247,8 @@ export interface operations {
     IngestionReportingController_stats: {
         parameters: {
             query: {
+                /** @description IANA time zone of date (default DEFAULT_TZ, UTC unless set); the answer then names it in tz. */
+                tz?: string;
                 date?: string;
                 site_id: string;
             };
@@ -3683,6 +3690,8 @@ export interface operations {
     EventStatsController_stats: {
         parameters: {
             query: {
+                /** @description IANA time zone of date (default DEFAULT_TZ, UTC unless set); the answer then names it in tz. */
+                tz?: string;
                 date?: string;
                 site_id: string;
             };

@@ -52,6 +52,8 @@ export class SiteStatsResponse {
   unique_users!: number;
   @ApiProperty({ type: [SiteTopPath], maxItems: 3, description: 'The top 3 paths by page views (ties by path).' })
   top_paths!: SiteTopPath[];
+  @ApiPropertyOptional({ maxLength: 64, example: 'Asia/Jakarta', description: 'The IANA time zone of date; present when tz was given or DEFAULT_TZ is not UTC.' })
+  tz?: string;
 }
 
 /** Seed 001: `{"status": "success", "data": {…}}`. */

@@ -6,11 +6,10 @@ import { GetActiveUsersQuery } from '../../../analytics/application/get-active-u
 import { ValidationFailedError } from '../../../shared/errors';
 import { ShapeErrors } from '../../../shared/http/error-shape';
 import { dateProblem, monthProblem, parseDate, parseInstant } from '../../../shared/time';
-import { TIME_ZONE_MESSAGE, UTC, timeZoneOf } from '../../../shared/time-zone';
 import { AppConfig } from '../../../config';
 import { eventIdOf } from '../../application/natural-keys';
 import { plainErrors } from './compat-errors';
-import { check, record, userIdOf } from './compat-support';
+import { check, compatZone, record, userIdOf } from './compat-support';
 import { LoginDto } from './compat.requests';
 import { DailyUniquesResponse, MonthlyUniquesResponse } from './compat.responses';
 
@@ -25,18 +24,8 @@ export class UserLoginsController {
     private readonly config: AppConfig,
   ) {}
 
-  /**
-   * The zone of a uniques question: `tz`, else DEFAULT_TZ. The answer names it (`tz`) unless
-   * it is the seed's own UTC by default, so that a seed client sees its documented shape.
-   */
-  private zoneOf(tz: unknown): { zone: string; named: { tz?: string } } {
-    if (tz === undefined) {
-      const zone = this.config.defaultTimeZone;
-      return { zone, named: zone === UTC ? {} : { tz: zone } };
-    }
-    const zone = timeZoneOf(tz);
-    if (zone === null) throw new ValidationFailedError([{ path: 'tz', message: typeof tz === 'string' ? TIME_ZONE_MESSAGE : `${TIME_ZONE_MESSAGE}, given once` }]);
-    return { zone, named: { tz: zone } };
+  private zoneOf(tz: unknown) {
+    return compatZone(this.config.defaultTimeZone, tz);
   }
 
   @Post('login')
