@@ -143,6 +143,12 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads CITUS_CACHED_CONNECTIONS (16 by default) and refuses a value that is not a positive integer', () => {
+    expect(loadConfig({}).citusCachedConnections).toBe(16);
+    expect(loadConfig({ CITUS_CACHED_CONNECTIONS: '64' }).citusCachedConnections).toBe(64);
+    expect(() => loadConfig({ CITUS_CACHED_CONNECTIONS: '0' })).toThrow(/CITUS_CACHED_CONNECTIONS/);
+  });
+
   it('refuses a bad DATABASE_READ_URLS entry by its position, naming the variable without echoing it', () => {
     let error: unknown;
     try {

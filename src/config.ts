@@ -2,6 +2,9 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { timeZoneOf } from './shared/time-zone';
 
+/** CITUS_CACHED_CONNECTIONS' default: the shards per worker with Citus' default 32 shards on 2 workers. */
+export const DEFAULT_CITUS_CACHED_CONNECTIONS = 16;
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
 
@@ -57,6 +60,8 @@ export class AppConfig {
   readonly databaseReadUrls!: string[];
   /** A replica further behind the primary than this many milliseconds is skipped until it catches up. */
   readonly readMaxLagMs!: number;
+  /** On Citus: connections each service connection keeps open to each worker (citus.max_cached_conns_per_worker). */
+  readonly citusCachedConnections!: number;
   /** Milliseconds between two measurements of every replica's health and lag. */
   readonly readCheckIntervalMs!: number;
   /**
@@ -233,6 +238,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     databaseReadUrls,
     readMaxLagMs: positive('READ_MAX_LAG_MS', 5000),
     readCheckIntervalMs: positive('READ_CHECK_INTERVAL_MS', 1000),
+    citusCachedConnections: positive('CITUS_CACHED_CONNECTIONS', DEFAULT_CITUS_CACHED_CONNECTIONS),
     erasureHashKey,
     defaultTimeZone: defaultTimeZone ?? 'UTC',
   };

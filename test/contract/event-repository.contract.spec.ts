@@ -1,10 +1,13 @@
+import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { InMemoryEventRepository } from '../../src/tracking/adapters/persistence/in-memory-event.repository';
 import { EventOrmEntity } from '../../src/tracking/adapters/persistence/event.orm-entity';
 import { TypeOrmEventRepository } from '../../src/tracking/adapters/persistence/typeorm-event.repository';
+import { EventPartitions, partitionName, weekStart } from '../../src/tracking/adapters/persistence/event-partitions';
 import { EventRepository } from '../../src/tracking/domain/event.repository';
 import { TrackedEvent } from '../../src/tracking/domain/tracked-event';
 import { uuidv7 } from '../../src/shared/uuid';
+import { isDatabaseUnavailable } from '../../src/shared/database/database-errors';
 import { openTestDataSource, } from '../support/database';
 import { truncateAll } from '../support/test-app';
 
@@ -106,6 +109,13 @@ describe.each(adapters)('EventRepository contract: %s', (_name, make) => {
     expect(await ids({ order: 'asc', limit: 10, userId: 'a', action: 'x', siteId: 's1' })).toEqual([rows[0].id]);
   });
 
+  it("lists a user's events only, even for a user id that spells an anonymous event's internal key", async () => {
+    const anonymous = event({ userId: null });
+    const lookalike = event({ userId: `\u0001${anonymous.id}` });
+    await repo.insertNew([anonymous, lookalike]);
+    expect((await repo.list({ userId: lookalike.userId!, order: 'asc', limit: 10 })).map((e) => e.id)).toEqual([lookalike.id]);
+  });
+
   it('orders by (time, id) and continues strictly after a key, in both directions', async () => {
     const same = new Date(T0);
     const ids = ['00000000-0000-7000-8000-00000000000a', '00000000-0000-7000-8000-00000000000b', 'ffffffff-0000-7000-8000-000000000000'];
@@ -122,5 +132,42 @@ describe.each(adapters)('EventRepository contract: %s', (_name, make) => {
     expect(afterFirstTie.map((e) => e.id)).toEqual([ids[1], ids[2]]);
     const beforeLastTie = await repo.list({ order: 'desc', limit: 10, after: { occurredAt: same, id: ids[2] } });
     expect(beforeLastTie.map((e) => e.id)).toEqual([ids[1], ids[0], rows[3].id]);
+  });
+});
+
+describe('PostgreSQL event store: partitions change under a running process', () => {
+  it('writes again into a week whose partition another process dropped after this one wrote there', async () => {
+    await truncateAll(dataSource);
+    const repo = new TypeOrmEventRepository(dataSource.getRepository(EventOrmEntity));
+    // Several writes: each pool connection prepares the insert statement and then reuses its plan
+    // (PostgreSQL switches to a cached generic plan after five executions).
+    for (let i = 0; i < 8; i++) await repo.insertNew([event({ userId: `u${i}` })]);
+    // Another process (its own partition bookkeeping) drops that week, as retention does.
+    const other = new EventPartitions(dataSource);
+    const dropped = await other.dropEndingBy(new Date(T0 + 7 * 86_400_000));
+    expect(dropped.map((p) => p.name)).toContain(partitionName(weekStart(new Date(T0))));
+    // This process still believes the week has a partition, and its prepared plans name it.
+    const again = event({ userId: 'after-drop' });
+    expect(await repo.insertNew([again])).toEqual(new Set([again.id]));
+    expect(await repo.findById(again.id)).toEqual(again);
+    expect((await repo.list({ order: 'asc', limit: 100 })).map((e) => e.userId)).toEqual(['after-drop']);
+  });
+
+  it('refuses a write after its data source closed (shutdown) with an error that means "unavailable" (503), not a bug (500)', async () => {
+    const closing = await openTestDataSource([EventOrmEntity]);
+    const repo = new TypeOrmEventRepository(closing.getRepository(EventOrmEntity));
+    await repo.insertNew([event({ userId: 'before-close' })]);
+    await closing.destroy();
+    const error = await repo.insertNew([event({ userId: 'after-close' })]).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).not.toBeNull();
+    expect([String(error), isDatabaseUnavailable(error)]).toEqual([String(error), true]);
+    // While the data source closes, the write meets node-postgres' pool already ended.
+    const ended = new Pool({ connectionString: process.env.DATABASE_URL });
+    await ended.end();
+    const poolError = await ended.query('SELECT 1').then(() => null, (e: unknown) => e);
+    expect([String(poolError), isDatabaseUnavailable(poolError)]).toEqual([String(poolError), true]);
   });
 });

@@ -12,6 +12,22 @@ describe('operations routes', () => {
     await t.close();
   });
 
+  it('sets citus.max_cached_conns_per_worker from CITUS_CACHED_CONNECTIONS on every service connection', async () => {
+    // On Citus this keeps the per-shard connections of multi-shard writes open between statements;
+    // on plain PostgreSQL it is an unused placeholder, which must not stop anything from working.
+    const other = await startTestApp({ CITUS_CACHED_CONNECTIONS: '7' });
+    try {
+      const seen = await Promise.all(
+        Array.from({ length: 3 }, () => other.db.query(`SELECT current_setting('citus.max_cached_conns_per_worker') AS n, pg_sleep(0.05)`)),
+      );
+      expect(seen.map(([row]) => row.n)).toEqual(['7', '7', '7']);
+      const res = await other.http().post('/api/event').send({ user_id: 'u1', action: 'click' });
+      expect(res.status).toBe(201);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('GET /health/live answers 200 without touching the database', async () => {
     const res = await t.http().get('/health/live');
     expect(res.status).toBe(200);

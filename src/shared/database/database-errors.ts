@@ -30,4 +30,8 @@ const UNAVAILABLE_MESSAGES = [
   /Client has encountered a connection error/i,
   /the database system is (starting up|shutting down|in recovery mode)/i,
   /Connection is not established/i,
+  // The data source is closing or closed (shutdown): the statement never ran. The first is
+  // node-postgres' pool while TypeORM closes it, the second TypeORM's once it has.
+  /Cannot use a pool after calling end on the pool/i,
+  /Driver not Connected/i,
 ];

@@ -41,7 +41,7 @@ export class DatabaseModule {
       imports: [
         TypeOrmModule.forRootAsync({
           useFactory: () => ({
-            ...dataSourceOptions(url, options.applicationName),
+            ...dataSourceOptions(url, options.applicationName, config.citusCachedConnections),
             autoLoadEntities: true,
             retryAttempts: options.retryAttempts ?? 10,
             retryDelay: 3000,
