@@ -5,10 +5,11 @@ import { CreateAnalyticsRollups1763700003000 } from './1763700003000-create-anal
 import { AnalyticsTriggerDenseIds1763700004000 } from './1763700004000-analytics-trigger-dense-ids';
 import { DistributableEvents1763700005000 } from './1763700005000-distributable-events';
 import { CreateUserErasures1763700006000 } from './1763700006000-create-user-erasures';
+import { CreateHourlyRollups1763700007000 } from './1763700007000-create-hourly-rollups';
 
 /** Every migration, in order. Listed explicitly so compiled and ts-jest runs load the same set. */
 export const MIGRATIONS = [
   CreateEvents1763700000000, CreateActivityMetrics1763700001000, CreateApiKeys1763700002000,
   CreateAnalyticsRollups1763700003000, AnalyticsTriggerDenseIds1763700004000,
-  DistributableEvents1763700005000, CreateUserErasures1763700006000,
+  DistributableEvents1763700005000, CreateUserErasures1763700006000, CreateHourlyRollups1763700007000,
 ];

@@ -20,6 +20,7 @@ describe('loadConfig', () => {
       liveHeartbeatMs: 15_000,
       liveMaxBufferBytes: 1024 * 1024,
       erasureHashKey: undefined,
+      defaultTimeZone: 'UTC',
     });
     expect(config.embeddedPgDir).toMatch(/\.data\/postgres$/);
   });
@@ -42,6 +43,7 @@ describe('loadConfig', () => {
       LIVE_HEARTBEAT_MS: '250',
       LIVE_MAX_BUFFER_BYTES: '65536',
       ERASURE_HASH_KEY: '0123456789abcdef0123456789abcdef',
+      DEFAULT_TZ: 'asia/jakarta',
     });
     expect(config).toMatchObject({
       port: 9000,
@@ -60,7 +62,13 @@ describe('loadConfig', () => {
       liveHeartbeatMs: 250,
       liveMaxBufferBytes: 65536,
       erasureHashKey: '0123456789abcdef0123456789abcdef',
+      defaultTimeZone: 'Asia/Jakarta',
     });
+  });
+
+  it('refuses a DEFAULT_TZ that is no IANA time zone', () => {
+    expect(() => loadConfig({ DEFAULT_TZ: 'Mars/Olympus' })).toThrow(/DEFAULT_TZ must be an IANA time zone name .*Mars\/Olympus/);
+    expect(loadConfig({ DEFAULT_TZ: 'Asia/Kathmandu' }).defaultTimeZone).toBe('Asia/Kathmandu');
   });
 
   it('refuses an ERASURE_HASH_KEY shorter than 32 bytes without echoing it', () => {

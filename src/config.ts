@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import { timeZoneOf } from './shared/time-zone';
 
 /** CITUS_CACHED_CONNECTIONS' default: the shards per worker with Citus' default 32 shards on 2 workers. */
 export const DEFAULT_CITUS_CACHED_CONNECTIONS = 16;
@@ -68,6 +69,8 @@ export class AppConfig {
    * the record names no user at all (a plain hash of a guessable id could be reversed).
    */
   readonly erasureHashKey!: string | undefined;
+  /** The IANA time zone whose local days, weeks and months analytics answers use when a request names none (DEFAULT_TZ). */
+  readonly defaultTimeZone!: string;
 }
 
 export class ConfigError extends Error {
@@ -201,6 +204,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     problems.push('ERASURE_HASH_KEY must be at least 32 bytes long (e.g. openssl rand -hex 32)');
   }
 
+  const rawTimeZone = read('DEFAULT_TZ') ?? 'UTC';
+  const defaultTimeZone = timeZoneOf(rawTimeZone);
+  if (defaultTimeZone === null) {
+    problems.push(`DEFAULT_TZ must be an IANA time zone name such as Europe/Berlin or UTC (got "${rawTimeZone}")`);
+  }
+
   const config: AppConfig = {
     port: port('PORT', 8080),
     databaseUrl,
@@ -231,6 +240,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     readCheckIntervalMs: positive('READ_CHECK_INTERVAL_MS', 1000),
     citusCachedConnections: positive('CITUS_CACHED_CONNECTIONS', DEFAULT_CITUS_CACHED_CONNECTIONS),
     erasureHashKey,
+    defaultTimeZone: defaultTimeZone ?? 'UTC',
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

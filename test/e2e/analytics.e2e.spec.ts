@@ -75,7 +75,7 @@ describe('GET /api/analytics/active-users', () => {
     expect(res.status).toBe(200);
     const expected = [];
     for (let d = day('2025-07-31'); d <= day('2025-08-05'); d += DAY) expected.push({ period_start: iso(d), unique_users: users(d, d + DAY) });
-    expect(res.body).toEqual({ interval: 'day', rolling: null, data: expected });
+    expect(res.body).toEqual({ interval: 'day', tz: 'UTC', rolling: null, data: expected });
     expect(expected.map((p) => p.unique_users)).toEqual([1, 1, 0, 1, 2, 0]);
   });
 
@@ -128,43 +128,43 @@ describe('GET /api/analytics/active-users', () => {
   });
 });
 
-describe('GET /api/analytics/overview', () => {
-  function expectedOverview(from?: string, till?: string, site?: string, top = 10) {
-    const inRange = EVENTS.filter(
-      (e) => (!from || Date.parse(e.timestamp) >= Date.parse(from)) && (!till || Date.parse(e.timestamp) < Date.parse(till)) && (!site || e.site_id === site),
-    );
-    const byAction: Record<string, number> = {};
-    for (const e of inRange) byAction[e.action] = (byAction[e.action] ?? 0) + 1;
-    const views = new Map<string, number>();
-    for (const e of inRange.filter((e) => e.action === 'page_view' && e.path)) views.set(e.path!, (views.get(e.path!) ?? 0) + 1);
-    const sites = [...new Set(inRange.map((e) => e.site_id ?? null))].map((site) => {
-      const of = inRange.filter((e) => (e.site_id ?? null) === site);
-      return {
-        site_id: site,
-        events: of.length,
-        unique_users: new Set(of.filter((e) => e.user_id).map((e) => e.user_id)).size,
-        page_views: of.filter((e) => e.action === 'page_view').length,
-      };
-    });
-    // Busiest first; ties by site id, "no site" (null) last.
-    sites.sort((a, b) => b.events - a.events || (a.site_id === null ? 1 : b.site_id === null ? -1 : a.site_id < b.site_id ? -1 : 1));
+function expectedOverview(from?: string, till?: string, site?: string, top = 10) {
+  const inRange = EVENTS.filter(
+    (e) => (!from || Date.parse(e.timestamp) >= Date.parse(from)) && (!till || Date.parse(e.timestamp) < Date.parse(till)) && (!site || e.site_id === site),
+  );
+  const byAction: Record<string, number> = {};
+  for (const e of inRange) byAction[e.action] = (byAction[e.action] ?? 0) + 1;
+  const views = new Map<string, number>();
+  for (const e of inRange.filter((e) => e.action === 'page_view' && e.path)) views.set(e.path!, (views.get(e.path!) ?? 0) + 1);
+  const sites = [...new Set(inRange.map((e) => e.site_id ?? null))].map((site) => {
+    const of = inRange.filter((e) => (e.site_id ?? null) === site);
     return {
-      total_events: inRange.length,
-      unique_users: new Set(inRange.filter((e) => e.user_id).map((e) => e.user_id)).size,
-      page_views: inRange.filter((e) => e.action === 'page_view').length,
-      events_by_action: byAction,
-      top_paths: [...views.entries()]
-        .sort(([pa, a], [pb, b]) => b - a || (pa < pb ? -1 : 1))
-        .slice(0, top)
-        .map(([path, v]) => ({ path, views: v })),
-      sites,
+      site_id: site,
+      events: of.length,
+      unique_users: new Set(of.filter((e) => e.user_id).map((e) => e.user_id)).size,
+      page_views: of.filter((e) => e.action === 'page_view').length,
     };
-  }
+  });
+  // Busiest first; ties by site id, "no site" (null) last.
+  sites.sort((a, b) => b.events - a.events || (a.site_id === null ? 1 : b.site_id === null ? -1 : a.site_id < b.site_id ? -1 : 1));
+  return {
+    total_events: inRange.length,
+    unique_users: new Set(inRange.filter((e) => e.user_id).map((e) => e.user_id)).size,
+    page_views: inRange.filter((e) => e.action === 'page_view').length,
+    events_by_action: byAction,
+    top_paths: [...views.entries()]
+      .sort(([pa, a], [pb, b]) => b - a || (pa < pb ? -1 : 1))
+      .slice(0, top)
+      .map(([path, v]) => ({ path, views: v })),
+    sites,
+  };
+}
 
+describe('GET /api/analytics/overview', () => {
   it('summarises all time', async () => {
     const res = await t.http().get('/api/analytics/overview');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ from: null, till: null, site_id: null, ...expectedOverview() });
+    expect(res.body).toEqual({ from: null, till: null, tz: 'UTC', site_id: null, ...expectedOverview() });
     expect(res.body.top_paths).toEqual([
       { path: '/docs', views: 4 },
       { path: '/home', views: 3 },
@@ -177,6 +177,7 @@ describe('GET /api/analytics/overview', () => {
     expect(res.body).toEqual({
       from: '2025-08-01T00:00:00.000Z',
       till: '2025-08-21T00:00:00.000Z',
+      tz: 'UTC',
       site_id: 's1',
       ...expectedOverview('2025-08-01T00:00:00Z', '2025-08-21T00:00:00Z', 's1', 2),
     });
@@ -191,7 +192,7 @@ describe('GET /api/analytics/overview', () => {
     const res = await t.http().get(`/api/analytics/overview?from=${from}&till=${till}`);
     expect(res.status).toBe(200);
     const expected = expectedOverview(from, till);
-    expect(res.body).toEqual({ from: '2025-08-03T12:00:00.000Z', till: '2025-09-02T06:30:00.000Z', site_id: null, ...expected });
+    expect(res.body).toEqual({ from: '2025-08-03T12:00:00.000Z', till: '2025-09-02T06:30:00.000Z', tz: 'UTC', site_id: null, ...expected });
     expect(res.body.sites.map((s: { site_id: string | null }) => s.site_id)).toEqual(['s1', 's2', null]);
     const total = res.body.sites.reduce((n: number, s: { unique_users: number }) => n + s.unique_users, 0);
     expect(total).toBeGreaterThan(res.body.unique_users); // users of several sites count on each
@@ -246,5 +247,100 @@ describe('analytics and the write path', () => {
     expect((await overview('&from=2025-10-01T13:00:00Z&till=2025-10-02T13:00:00.001Z')).total_events).toBe(1);
     expect((await overview('&from=2025-10-02T13:00:00.001Z&till=2025-10-03T01:00:00Z')).unique_users).toBe(0);
     expect((await overview('&from=2025-10-01T13:00:00Z&till=2025-10-02T13:00:00Z')).unique_users).toBe(0);
+  });
+});
+
+/** The local calendar date of an instant in a zone, by Intl (the test's own reading). */
+const localDate = (zone: string, instant: string | number) =>
+  new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(instant));
+/** Distinct users with an event whose local date in `zone` is in [lo, hi] (inclusive dates). */
+const localUsers = (zone: string, lo: string, hi: string, site?: string) =>
+  new Set(
+    EVENTS.filter((e) => e.user_id && (!site || e.site_id === site) && localDate(zone, e.timestamp) >= lo && localDate(zone, e.timestamp) <= hi).map((e) => e.user_id),
+  ).size;
+
+describe('time zones (tz)', () => {
+  it('counts local days, ISO weeks, months and rolling windows of the zone, and names it', async () => {
+    for (const zone of ['Asia/Kolkata', 'America/Los_Angeles', 'Asia/Kathmandu']) {
+      const res = await t.http().get(`/api/analytics/active-users?interval=day&from=2025-07-31&to=2025-08-12&tz=${zone}`);
+      expect(res.status).toBe(200);
+      const expected = [];
+      for (let d = day('2025-07-31'); d <= day('2025-08-12'); d += DAY) expected.push({ period_start: iso(d), unique_users: localUsers(zone, iso(d), iso(d)) });
+      expect(res.body).toEqual({ interval: 'day', tz: zone, rolling: null, data: expected });
+    }
+    // 2025-07-31T23:59:59.999Z is 2025-08-01 in Kolkata: user a is active on 1 August only there.
+    const utc = await t.http().get('/api/analytics/active-users?interval=day&from=2025-07-31&to=2025-07-31');
+    const kolkata = await t.http().get('/api/analytics/active-users?interval=day&from=2025-07-31&to=2025-07-31&tz=Asia/Kolkata');
+    expect([utc.body.data[0].unique_users, kolkata.body.data[0].unique_users]).toEqual([1, 0]);
+
+    const weeks = await t.http().get('/api/analytics/active-users?interval=week&from=2025-08-03&to=2025-08-11&tz=America/Los_Angeles');
+    expect(weeks.body.data).toEqual([
+      { period_start: '2025-07-28', unique_users: localUsers('America/Los_Angeles', '2025-08-03', '2025-08-03') },
+      { period_start: '2025-08-04', unique_users: localUsers('America/Los_Angeles', '2025-08-04', '2025-08-10') },
+      { period_start: '2025-08-11', unique_users: localUsers('America/Los_Angeles', '2025-08-11', '2025-08-11') },
+    ]);
+    const months = await t.http().get('/api/analytics/active-users?interval=month&from=2025-07-01&to=2025-09-30&site_id=s1&tz=Asia/Kolkata');
+    expect(months.body.data).toEqual([
+      { period_start: '2025-07-01', unique_users: localUsers('Asia/Kolkata', '2025-07-01', '2025-07-31', 's1') },
+      { period_start: '2025-08-01', unique_users: localUsers('Asia/Kolkata', '2025-08-01', '2025-08-31', 's1') },
+      { period_start: '2025-09-01', unique_users: localUsers('Asia/Kolkata', '2025-09-01', '2025-09-30', 's1') },
+    ]);
+    const rolling = await t.http().get('/api/analytics/active-users?interval=day&from=2025-08-08&to=2025-08-12&rolling=7&tz=Asia/Kathmandu');
+    expect(rolling.body).toMatchObject({ tz: 'Asia/Kathmandu', rolling: 7 });
+    expect(rolling.body.data).toEqual(
+      [8, 9, 10, 11, 12].map((n) => {
+        const d = `2025-08-${String(n).padStart(2, '0')}`;
+        return { period_start: d, unique_users: localUsers('Asia/Kathmandu', iso(day(d) - 6 * DAY), d) };
+      }),
+    );
+  });
+
+  it('reads the overview\'s dates as local days of the zone, and says which instants and zone it used', async () => {
+    // Kathmandu is UTC+05:45: its 4 August runs from 2025-08-03T18:15Z to 2025-08-04T18:15Z.
+    const res = await t.http().get('/api/analytics/overview?from=2025-08-04&till=2025-08-05&tz=Asia/Kathmandu');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      from: '2025-08-03T18:15:00.000Z',
+      till: '2025-08-04T18:15:00.000Z',
+      tz: 'Asia/Kathmandu',
+      site_id: null,
+      ...expectedOverview('2025-08-03T18:15:00Z', '2025-08-04T18:15:00Z'),
+    });
+    // Instants stay instants whatever the zone; a date without tz is a UTC day.
+    const instants = await t.http().get('/api/analytics/overview?from=2025-08-01T00:00:00Z&till=2025-08-21&tz=America/Los_Angeles');
+    expect(instants.body).toMatchObject({ from: '2025-08-01T00:00:00.000Z', till: '2025-08-21T07:00:00.000Z', tz: 'America/Los_Angeles' });
+    expect(instants.body.total_events).toBe(expectedOverview('2025-08-01T00:00:00Z', '2025-08-21T07:00:00Z').total_events);
+    expect((await t.http().get('/api/analytics/overview?from=2025-08-04&till=2025-08-05')).body).toMatchObject({ from: '2025-08-04T00:00:00.000Z', tz: 'UTC' });
+  });
+
+  it('writes the zone back as Intl lists it', async () => {
+    const res = await t.http().get('/api/analytics/active-users?interval=day&from=2025-08-01&to=2025-08-01&tz=asia/jakarta');
+    expect(res.body.tz).toBe('Asia/Jakarta');
+  });
+
+  it.each([
+    ['an unknown zone', '/api/analytics/active-users?interval=day&from=2025-08-01&to=2025-08-02&tz=Mars/Olympus'],
+    ['an offset instead of a zone', '/api/analytics/active-users?interval=day&from=2025-08-01&to=2025-08-02&tz=%2B05:30'],
+    ['a zone given twice', '/api/analytics/active-users?interval=day&from=2025-08-01&to=2025-08-02&tz=UTC&tz=UTC'],
+    ['an unknown zone on the overview', '/api/analytics/overview?tz=Europe/Atlantis'],
+    ['an impossible local date on the overview', '/api/analytics/overview?from=2025-02-30&tz=UTC'],
+  ])('answers 400 naming tz (or the bad field) for %s', async (why, url) => {
+    const res = await t.http().get(url);
+    expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.body.errors).toEqual([{ path: why.includes('date') ? 'from' : 'tz', message: expect.any(String) }]);
+  });
+
+  it('uses DEFAULT_TZ when a request names no zone, on the native and the seed 000 routes', async () => {
+    const other = await startTestApp({ DEFAULT_TZ: 'Asia/Kolkata' });
+    try {
+      const res = await other.http().get('/api/analytics/active-users?interval=day&from=2025-07-31&to=2025-08-01');
+      expect(res.body).toMatchObject({ tz: 'Asia/Kolkata', data: [{ period_start: '2025-07-31', unique_users: 0 }, { period_start: '2025-08-01', unique_users: localUsers('Asia/Kolkata', '2025-08-01', '2025-08-01') }] });
+      expect((await other.http().get('/api/analytics/active-users?interval=day&from=2025-07-31&to=2025-07-31&tz=UTC')).body).toMatchObject({ tz: 'UTC', data: [{ unique_users: 1 }] });
+      expect((await other.http().get('/api/analytics/overview?from=2025-08-04&till=2025-08-05')).body).toMatchObject({ from: '2025-08-03T18:30:00.000Z', tz: 'Asia/Kolkata' });
+      expect((await other.http().get('/v1/user/uniques/daily?date=2025-08-01')).body).toEqual({ date: '2025-08-01', unique_users: 0, tz: 'Asia/Kolkata' });
+    } finally {
+      await other.close();
+    }
   });
 });

@@ -45,6 +45,49 @@ describe('seed 000: user logins', () => {
   });
 });
 
+describe('seed 000: uniques in a time zone (tz)', () => {
+  it('counts the local day and month of tz, names the zone, and refuses an unknown one', async () => {
+    // 2025-08-09T18:00Z is 10 August 01:00 in Jakarta (UTC+7); 2025-08-31T20:00Z is 1 September there.
+    await t.http().post('/v1/user/login').send({ user_id: 'j1', login_time: '2025-08-09T18:00:00Z' }).expect(202);
+    await t.http().post('/v1/user/login').send({ user_id: 'j2', login_time: '2025-08-31T20:00:00Z' }).expect(202);
+    expect((await t.http().get('/v1/user/uniques/daily?date=2025-08-09')).body).toEqual({ date: '2025-08-09', unique_users: 1 });
+    expect((await t.http().get('/v1/user/uniques/daily?date=2025-08-09&tz=Asia/Jakarta')).body).toEqual({ date: '2025-08-09', unique_users: 0, tz: 'Asia/Jakarta' });
+    expect((await t.http().get('/v1/user/uniques/daily?date=2025-08-10&tz=Asia/Jakarta')).body).toEqual({ date: '2025-08-10', unique_users: 1, tz: 'Asia/Jakarta' });
+    expect((await t.http().get('/v1/user/uniques/monthly?month=2025-08')).body).toEqual({ month: '2025-08', unique_users: 2 });
+    expect((await t.http().get('/v1/user/uniques/monthly?month=2025-08&tz=Asia/Jakarta')).body).toEqual({ month: '2025-08', unique_users: 1, tz: 'Asia/Jakarta' });
+    expect((await t.http().get('/v1/user/uniques/monthly?month=2025-09&tz=Asia/Jakarta')).body).toEqual({ month: '2025-09', unique_users: 1, tz: 'Asia/Jakarta' });
+    for (const url of ['/v1/user/uniques/daily?date=2025-08-10&tz=Nowhere/Land', '/v1/user/uniques/monthly?month=2025-08&tz=Nowhere/Land']) {
+      const bad = await t.http().get(url);
+      expect(bad.status).toBe(400);
+      expect(JSON.stringify(bad.body)).toContain('tz');
+    }
+  });
+});
+
+describe('seeds 001 and 004: a site\'s stats of a local day (tz)', () => {
+  it('reads date as the local day of tz, names the zone, and refuses an unknown one', async () => {
+    // 2025-11-12T20:00Z is 13 November 03:00 in Jakarta.
+    const event = { site_id: 'tz-site', event_type: 'page_view', path: '/p', user_id: 'x', timestamp: '2025-11-12T20:00:00Z' };
+    await t.http().post('/api/ingestion/event').send(event).expect(202);
+    const reporting = (query: string) => t.http().get(`/api/reporting/stats?site_id=tz-site&${query}`);
+    expect((await reporting('date=2025-11-12')).body.data).toEqual({ site_id: 'tz-site', date: '2025-11-12', total_views: 1, unique_users: 1, top_paths: [{ path: '/p', views: 1 }] });
+    expect((await reporting('date=2025-11-12&tz=Asia/Jakarta')).status).toBe(404);
+    expect((await reporting('date=2025-11-13&tz=Asia/Jakarta')).body).toEqual({
+      status: 'success',
+      data: { site_id: 'tz-site', date: '2025-11-13', total_views: 1, unique_users: 1, top_paths: [{ path: '/p', views: 1 }], tz: 'Asia/Jakarta' },
+    });
+    expect((await t.http().get('/stats?site_id=tz-site&date=2025-11-13&tz=Asia/Jakarta')).body).toEqual({
+      site_id: 'tz-site', date: '2025-11-13', total_views: 1, unique_users: 1, top_paths: [{ path: '/p', views: 1 }], tz: 'Asia/Jakarta',
+    });
+    expect((await t.http().get('/stats?site_id=tz-site&date=2025-11-12&tz=Asia/Jakarta')).body).toMatchObject({ total_views: 0, tz: 'Asia/Jakarta' });
+    for (const url of ['/api/reporting/stats?site_id=tz-site&date=2025-11-13&tz=Nowhere/Land', '/stats?site_id=tz-site&date=2025-11-13&tz=Nowhere/Land']) {
+      const bad = await t.http().get(url);
+      expect([400, 422]).toContain(bad.status);
+      expect(JSON.stringify(bad.body)).toContain('tz');
+    }
+  });
+});
+
 describe('seed 001: ingestion and reporting', () => {
   const event = { site_id: 'site-abc-123', event_type: 'page_view', path: '/pricing', user_id: 'user-xyz-789', timestamp: '2025-11-12T19:30:01Z' };
 

@@ -59,6 +59,11 @@ const FIGURES = [
   '/api/analytics/active-users?interval=day&from=2025-08-01&to=2025-08-05&rolling=3',
   '/api/analytics/active-users?interval=week&from=2025-07-28&to=2025-08-10',
   '/api/analytics/active-users?interval=month&from=2025-08-01&to=2025-08-31&site_id=s2',
+  // Local days: read from the hourly rollups (and Kolkata's half-hour edges from raw events).
+  '/api/analytics/active-users?interval=day&from=2025-08-01&to=2025-08-05&tz=Asia/Kolkata',
+  '/api/analytics/overview?from=2025-08-01&till=2025-08-05&tz=America/Los_Angeles',
+  '/api/analytics/overview?from=2025-08-01&till=2025-08-05&tz=America/Los_Angeles&site_id=s1',
+  '/v1/user/uniques/daily?date=2025-08-02&tz=Asia/Jakarta',
   ...['01', '02', '03', '04', '05'].map((d) => `/v1/user/uniques/daily?date=2025-08-${d}`),
   '/v1/user/uniques/monthly?month=2025-08',
   '/api/reporting/stats?site_id=s1',

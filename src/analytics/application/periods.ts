@@ -1,5 +1,6 @@
 import { ValidationFailedError } from '../../shared/errors';
 import { isoDay } from '../../shared/time';
+import { UTC, startOfLocalDay } from '../../shared/time-zone';
 
 export type Interval = 'day' | 'week' | 'month';
 export const INTERVALS: readonly Interval[] = ['day', 'week', 'month'];
@@ -7,7 +8,7 @@ export const MAX_PERIODS = 1000;
 export const MAX_ROLLING_DAYS = 90;
 const DAY_MS = 86_400_000;
 
-/** One row of the answer: labelled by its first day, counting users active in [from, till). */
+/** One row of the answer: labelled by its first (local) day, counting users active in the instants [from, till). */
 export interface Period {
   label: string;
   from: Date;
@@ -35,25 +36,35 @@ function nextStart(interval: Interval, start: Date): Date {
  * Every period that touches the inclusive day range [from, to], in order. A period is
  * labelled by its first day (a Monday, the 1st) even before `from`, but counts only activity
  * inside the range; with `rolling`, each day instead looks back `rolling` days, even before
- * `from`.
+ * `from`. Days are the local calendar days of `zone` (dates are given and labelled as Dates at
+ * UTC midnight naming the day); a period runs from the first instant of its first local day
+ * to the first instant of the day after it, so a day across a DST change lasts 23 or 25 hours.
  */
-export function periodsOf(interval: Interval, from: Date, to: Date, rolling?: number): Period[] {
+export function periodsOf(interval: Interval, from: Date, to: Date, rolling?: number, zone: string = UTC): Period[] {
   if (to < from) throw new ValidationFailedError([{ path: 'to', message: 'must not be before from' }]);
   if (rolling !== undefined && interval !== 'day') {
     throw new ValidationFailedError([{ path: 'rolling', message: 'is only allowed with interval=day' }]);
   }
   const end = new Date(to.getTime() + DAY_MS);
-  const periods: Period[] = [];
+  const days: Array<{ label: string; from: Date; till: Date }> = [];
   for (let start = periodStart(interval, from); start < end; start = nextStart(interval, start)) {
-    if (periods.length === MAX_PERIODS) {
+    if (days.length === MAX_PERIODS) {
       throw new ValidationFailedError([{ path: 'to', message: `the range holds more than ${MAX_PERIODS} periods` }]);
     }
     const next = nextStart(interval, start);
-    periods.push(
+    days.push(
       rolling === undefined
         ? { label: dayOf(start.getTime()), from: start < from ? from : start, till: next > end ? end : next }
         : { label: dayOf(start.getTime()), from: new Date(next.getTime() - rolling * DAY_MS), till: next },
     );
   }
-  return periods;
+  if (zone === UTC) return days;
+  // Each local midnight once, however many periods share it.
+  const starts = new Map<number, Date>();
+  const startOf = (day: Date) => {
+    let start = starts.get(day.getTime());
+    if (!start) starts.set(day.getTime(), (start = startOfLocalDay(zone, day)));
+    return start;
+  };
+  return days.map((p) => ({ label: p.label, from: startOf(p.from), till: startOf(p.till) }));
 }

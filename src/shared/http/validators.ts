@@ -1,5 +1,6 @@
 import { registerDecorator, ValidationArguments, ValidationOptions } from 'class-validator';
 import { dateProblem, instantProblem } from '../time';
+import { TIME_ZONE_MESSAGE, timeZoneOf } from '../time-zone';
 
 function define(
   name: string,
@@ -24,6 +25,22 @@ export const IsIsoInstant = (options?: ValidationOptions) =>
 /** A calendar date `YYYY-MM-DD` that exists, in the accepted range. */
 export const IsCalendarDate = (options?: ValidationOptions) =>
   define('isCalendarDate', (args) => dateProblem(args.value) ?? '', (v) => dateProblem(v) === null, options);
+
+/** An ISO-8601 date-time with a zone, or a calendar date `YYYY-MM-DD` (a local midnight, read in the request's time zone). */
+export const IsInstantOrDate = (options?: ValidationOptions) =>
+  define(
+    'isInstantOrDate',
+    (args) =>
+      typeof args.value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(args.value)
+        ? (dateProblem(args.value) ?? '')
+        : `${instantProblem(args.value) ?? ''}, or a date YYYY-MM-DD`,
+    (v) => instantProblem(v) === null || dateProblem(v) === null,
+    options,
+  );
+
+/** An IANA time zone name (as the runtime's Intl knows them). */
+export const IsTimeZone = (options?: ValidationOptions) =>
+  define('isTimeZone', (args) => (typeof args.value === 'string' ? TIME_ZONE_MESSAGE : `${TIME_ZONE_MESSAGE}, given once`), (v) => timeZoneOf(v) !== null, options);
 
 /** A user id: a string of 1–128 characters, or a safe integer (stored as its decimal string). */
 export const IsUserId = (options?: ValidationOptions) =>

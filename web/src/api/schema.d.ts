@@ -197,7 +197,7 @@ export interface paths {
         };
         /**
          * Unique users per day, ISO week or month, or rolling N-day active users per day
-         * @description Every period touching [from, to] appears, zeros included, labelled by its first day; the range clips the first and last periods. At most 1000 periods.
+         * @description Every period touching [from, to] appears, zeros included, labelled by its first day; the range clips the first and last periods. At most 1000 periods. Days, weeks, months and rolling windows are local calendar periods of tz (default DEFAULT_TZ, UTC unless set); the answer names the zone used.
          */
         get: operations["AnalyticsController_activeUsers"];
         put?: never;
@@ -217,7 +217,7 @@ export interface paths {
         };
         /**
          * Totals, unique users, page views, events by action, top paths and the per-site split over a range or all time
-         * @description from inclusive, till exclusive; all time without them. page_views counts page_view events; top_paths ranks paths by them (ties by path).
+         * @description from inclusive, till exclusive; all time without them. page_views counts page_view events; top_paths ranks paths by them (ties by path). from and till are instants, or dates YYYY-MM-DD read as the start of that local day of tz (default DEFAULT_TZ, UTC unless set); the answer names the zone used and the instants.
          */
         get: operations["AnalyticsController_overview"];
         put?: never;
@@ -256,8 +256,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Distinct users with a login that UTC day
-         * @description Counts users with at least one login event that day (UTC).
+         * Distinct users with a login that day (UTC, or the local day of tz)
+         * @description Counts users with at least one login event that calendar day: a UTC day, or with tz (or DEFAULT_TZ) that local day (23 or 25 hours across a DST change).
          */
         get: operations["UserLoginsController_daily"];
         put?: never;
@@ -276,8 +276,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Distinct users with a login that UTC month
-         * @description Counts users with at least one login event that calendar month (UTC).
+         * Distinct users with a login that month (UTC, or the local month of tz)
+         * @description Counts users with at least one login event that calendar month: a UTC month, or with tz (or DEFAULT_TZ) that local month.
          */
         get: operations["UserLoginsController_monthly"];
         put?: never;
@@ -317,7 +317,7 @@ export interface paths {
         };
         /**
          * Page views, unique users and the top 3 paths of a site, one day or all time
-         * @description With date: that UTC day; without: all time ("date": "all-time").
+         * @description With date: that UTC day, or with tz (or DEFAULT_TZ) that local day; without: all time ("date": "all-time").
          */
         get: operations["IngestionReportingController_stats"];
         put?: never;
@@ -417,7 +417,7 @@ export interface paths {
         };
         /**
          * Page views, unique users and the top 3 paths of a site, one day or all time
-         * @description With date: that UTC day; without: all time ("date": "all-time"). A site without events answers zeros.
+         * @description With date: that UTC day, or with tz (or DEFAULT_TZ) that local day; without: all time ("date": "all-time"). A site without events answers zeros.
          */
         get: operations["EventStatsController_stats"];
         put?: never;
@@ -833,6 +833,11 @@ export interface components {
         ActiveUsersResponse: {
             /** @enum {string} */
             interval: "day" | "week" | "month";
+            /**
+             * @description The IANA time zone the answer used (tz, or the service default).
+             * @example UTC
+             */
+            tz: string;
             /** Format: int64 */
             rolling: number | null;
             data: components["schemas"]["ActivePeriodResponse"][];
@@ -874,6 +879,11 @@ export interface components {
             from: string | null;
             /** Format: date-time */
             till: string | null;
+            /**
+             * @description The IANA time zone the answer used (tz, or the service default).
+             * @example UTC
+             */
+            tz: string;
             site_id: string | null;
             /**
              * Format: int64
@@ -978,6 +988,11 @@ export interface components {
              * @example 1
              */
             unique_users: number;
+            /**
+             * @description The IANA time zone used; present when tz was given or DEFAULT_TZ is not UTC.
+             * @example Asia/Jakarta
+             */
+            tz?: string;
         };
         MonthlyUniquesResponse: {
             /** @example 2025-08 */
@@ -987,6 +1002,11 @@ export interface components {
              * @example 987
              */
             unique_users: number;
+            /**
+             * @description The IANA time zone used; present when tz was given or DEFAULT_TZ is not UTC.
+             * @example Asia/Jakarta
+             */
+            tz?: string;
         };
         SiteEventDto: {
             /** @example site-abc-123 */
@@ -1045,6 +1065,11 @@ export interface components {
             unique_users: number;
             /** @description The top 3 paths by page views (ties by path). */
             top_paths: components["schemas"]["SiteTopPath"][];
+            /**
+             * @description The IANA time zone of date; present when tz was given or DEFAULT_TZ is not UTC.
+             * @example Asia/Jakarta
+             */
+            tz?: string;
         };
         ReportingStatsResponse: {
             /** @enum {string} */
@@ -2483,13 +2508,15 @@ export interface operations {
             query: {
                 /** @description Calendar days, ISO weeks (Monday) or months. */
                 interval: "day" | "week" | "month";
-                /** @description First day, inclusive (UTC). */
+                /** @description First day, inclusive (a local day of tz). */
                 from: string;
-                /** @description Last day, inclusive (UTC). */
+                /** @description Last day, inclusive (a local day of tz). */
                 to: string;
                 site_id?: string;
                 /** @description Only with interval=day: each day counts the users active in the N days ending that day (7 = WAU, 30 = MAU). */
                 rolling?: number;
+                /** @description IANA time zone whose local calendar (days, ISO weeks, months, rolling windows; a DST day has 23 or 25 hours) the answer uses. Default: the service's DEFAULT_TZ, UTC unless set. */
+                tz?: string;
             };
             header?: never;
             path?: never;
@@ -2599,12 +2626,14 @@ export interface operations {
     AnalyticsController_overview: {
         parameters: {
             query?: {
-                /** @description Inclusive; all time when absent. */
+                /** @description Inclusive; all time when absent. An ISO-8601 date-time with a zone, or a date YYYY-MM-DD: the start of that local day of tz. */
                 from?: string;
-                /** @description Exclusive; all time when absent. */
+                /** @description Exclusive; all time when absent. An ISO-8601 date-time with a zone, or a date YYYY-MM-DD: the start of that local day of tz (so from=2025-08-09&till=2025-08-10 is one local day). */
                 till?: string;
                 site_id?: string;
                 top?: number;
+                /** @description IANA time zone in which a from or till given as a date YYYY-MM-DD is read (the start of that local day; a DST day has 23 or 25 hours). Default: the service's DEFAULT_TZ, UTC unless set. */
+                tz?: string;
             };
             header?: never;
             path?: never;
@@ -2853,6 +2882,8 @@ export interface operations {
     UserLoginsController_daily: {
         parameters: {
             query: {
+                /** @description IANA time zone (default DEFAULT_TZ, UTC unless set); the answer then names it in tz. */
+                tz?: string;
                 date: string;
             };
             header?: never;
@@ -2963,6 +2994,8 @@ export interface operations {
     UserLoginsController_monthly: {
         parameters: {
             query: {
+                /** @description IANA time zone (default DEFAULT_TZ, UTC unless set); the answer then names it in tz. */
+                tz?: string;
                 month: string;
             };
             header?: never;
@@ -3214,6 +3247,8 @@ export interface operations {
     IngestionReportingController_stats: {
         parameters: {
             query: {
+                /** @description IANA time zone of date (default DEFAULT_TZ, UTC unless set); the answer then names it in tz. */
+                tz?: string;
                 date?: string;
                 site_id: string;
             };
@@ -3655,6 +3690,8 @@ export interface operations {
     EventStatsController_stats: {
         parameters: {
             query: {
+                /** @description IANA time zone of date (default DEFAULT_TZ, UTC unless set); the answer then names it in tz. */
+                tz?: string;
                 date?: string;
                 site_id: string;
             };

@@ -7,18 +7,57 @@ import { Period } from '../../application/periods';
 import { isoDay } from '../../../shared/time';
 
 const DAY_MS = 86_400_000;
-const isMidnight = (t: Date) => t.getTime() % DAY_MS === 0;
-const floorDay = (t: Date) => new Date(Math.floor(t.getTime() / DAY_MS) * DAY_MS);
-const ceilDay = (t: Date) => new Date(Math.ceil(t.getTime() / DAY_MS) * DAY_MS);
+const HOUR_MS = 3_600_000;
+const floorTo = (unit: number, t: Date) => new Date(Math.floor(t.getTime() / unit) * unit);
+const ceilTo = (unit: number, t: Date) => new Date(Math.ceil(t.getTime() / unit) * unit);
 const dayOf = isoDay;
 
 /**
- * Answers from the rollups that the `analytics_rollups` trigger maintains as events are
- * inserted (see the migration that creates them): bitmaps of active users per day, site and
- * action, and counts per day, site and action or path. Whole UTC days come from the rollups;
- * only the partial days at the edges of an overview range are read from raw events, so every
- * answer is exact and costs in proportion to the days asked for, not to the events stored.
- * Each answer is one statement, so it reads one consistent snapshot.
+ * How a range of instants [from, till) is read (a null bound: unbounded, only at the day
+ * tier): whole UTC days from the daily rollups, whole UTC hours around them from the hourly
+ * rollups, and what is left — less than an hour at each end, only where a bound is not on a
+ * whole UTC hour (a zone whose offset is not whole hours: India, Nepal, Adelaide…) — from the
+ * raw events. The pieces do not overlap and together are exactly the range.
+ */
+export interface Pieces {
+  /** Whole days [from, till), or null: none. */
+  days: { from: Date | null; till: Date | null } | null;
+  hours: Array<[Date, Date]>;
+  raw: Array<[Date, Date]>;
+}
+
+export function piecesOf(from: Date | null, till: Date | null): Pieces {
+  const pieces: Pieces = { days: null, hours: [], raw: [] };
+  if (from && till && from >= till) return pieces;
+  const hourFrom = from && ceilTo(HOUR_MS, from);
+  const hourTill = till && floorTo(HOUR_MS, till);
+  if (hourFrom && hourTill && hourFrom >= hourTill) {
+    // Less than one whole hour: raw events only (within one or two hours).
+    pieces.raw.push([from!, till!]);
+    return pieces;
+  }
+  if (from && from < hourFrom!) pieces.raw.push([from, hourFrom!]);
+  if (till && hourTill! < till) pieces.raw.push([hourTill!, till]);
+  const dayFrom = hourFrom && ceilTo(DAY_MS, hourFrom);
+  const dayTill = hourTill && floorTo(DAY_MS, hourTill);
+  if (dayFrom && dayTill && dayFrom >= dayTill) {
+    pieces.hours.push([hourFrom!, hourTill!]);
+    return pieces;
+  }
+  pieces.days = { from: dayFrom, till: dayTill };
+  if (hourFrom && hourFrom < dayFrom!) pieces.hours.push([hourFrom, dayFrom!]);
+  if (hourTill && dayTill! < hourTill) pieces.hours.push([dayTill!, hourTill]);
+  return pieces;
+}
+
+/**
+ * Answers from the rollups that every event write maintains (rollups.projection.ts): bitmaps
+ * of active users and counts per site and action or path, per UTC day and per UTC hour. A
+ * range of instants — a UTC day, a local day of any zone, a rolling window — is read as its
+ * whole UTC days, its whole UTC hours around them, and the raw events of the less-than-an-hour
+ * left at either end (see piecesOf), so every answer is exact and costs in proportion to the
+ * days asked for, not to the events stored. Each answer is one statement, so it reads one
+ * consistent snapshot.
  */
 @Injectable()
 export class TypeOrmAnalyticsReadModel extends AnalyticsReadModel {
@@ -36,42 +75,76 @@ export class TypeOrmAnalyticsReadModel extends AnalyticsReadModel {
   async uniqueUsers(periods: Period[], filter: { siteId?: string; action?: string } = {}): Promise<number[]> {
     const action = filter.action ?? '';
     if (!USER_SET_ACTIONS.includes(action)) throw new Error(`no user set is kept for action ${action}`);
-    if (periods.some((p) => !isMidnight(p.from) || !isMidnight(p.till))) throw new Error('periods must start and end at UTC midnight');
     if (periods.length === 0) return [];
-    // Per day, the sites' chunks OR-ed together; per period, its days' chunks OR-ed; the
-    // count is the number of bits set.
+    const days: Array<[number, string, string]> = [];
+    const hours: Array<[number, Date, Date]> = [];
+    const raw: Array<[number, Date, Date]> = [];
+    periods.forEach((p, i) => {
+      const pieces = piecesOf(p.from, p.till);
+      if (pieces.days) days.push([i + 1, dayOf(pieces.days.from!), dayOf(pieces.days.till!)]);
+      for (const [lo, hi] of pieces.hours) hours.push([i + 1, lo, hi]);
+      for (const [lo, hi] of pieces.raw) raw.push([i + 1, lo, hi]);
+    });
+    // Without a site, the hours' rows over all sites (one per hour and chunk); with one, its rows.
+    const hourly = filter.siteId === undefined ? 'analytics_hourly_users' : 'analytics_hourly_user_sets';
+    const ofSite = filter.siteId === undefined ? '' : ' AND h.site_id = $11';
+    // The raw edges' users get their dense ids: by index lookups when there are a few edges
+    // (a local day: ~2 × half an hour of users), by one hash join when there are many (30
+    // local days of a half-hour zone: 60 half hours, where lookups cost ten times more).
+    const ids =
+      raw.length <= 4
+        ? `raw_events r CROSS JOIN LATERAL (SELECT uid FROM analytics_users a WHERE a.user_id = r.user_id LIMIT 1) u`
+        : `raw_events r JOIN analytics_users u ON u.user_id = r.user_id`;
+    // Per period, its days' (each day's sites OR-ed first), hours' and raw edge users' chunks
+    // OR-ed; the count is the number of bits set. Tiers a question does not use read no row.
     const rows: Array<{ n: number }> = await this.db.query(
-      `WITH p AS (SELECT lo, hi, i FROM unnest($1::date[], $2::date[]) WITH ORDINALITY AS p(lo, hi, i)),
+      `WITH dp AS (SELECT i, lo, hi FROM unnest($1::int[], $2::date[], $3::date[]) AS p(i, lo, hi)),
+       hp AS (SELECT i, lo, hi FROM unnest($4::int[], $5::timestamptz[], $6::timestamptz[]) AS p(i, lo, hi)),
        days AS MATERIALIZED (
          SELECT day, chunk, bit_or(bits) AS bits FROM analytics_user_sets
-         WHERE action = $3 AND ($4::text IS NULL OR site_id = $4)
-           AND day >= (SELECT min(lo) FROM p) AND day < (SELECT max(hi) FROM p)
+         WHERE action = $10 AND ($11::text IS NULL OR site_id = $11)
+           AND day >= (SELECT min(lo) FROM dp) AND day < (SELECT max(hi) FROM dp)
          GROUP BY day, chunk),
-       per AS (SELECT p.i, d.chunk, bit_or(d.bits) AS bits FROM p JOIN days d ON d.day >= p.lo AND d.day < p.hi GROUP BY p.i, d.chunk)
-       SELECT p.i, coalesce((SELECT sum(bit_count(per.bits)) FROM per WHERE per.i = p.i), 0)::int AS n FROM p ORDER BY p.i`,
-      [periods.map((p) => dayOf(p.from)), periods.map((p) => dayOf(p.till)), action, filter.siteId ?? null],
+       raw_events AS MATERIALIZED (
+         SELECT DISTINCT r.i, e.user_id
+         FROM unnest($7::int[], $8::timestamptz[], $9::timestamptz[]) AS r(i, lo, hi)
+         JOIN events e ON e.occurred_at >= r.lo AND e.occurred_at < r.hi
+         WHERE e.user_id IS NOT NULL AND ($10 = '' OR e.action = $10) AND ($11::text IS NULL OR e.site_id = $11)),
+       pieces AS (
+         SELECT dp.i, d.chunk, d.bits FROM dp JOIN days d ON d.day >= dp.lo AND d.day < dp.hi
+         UNION ALL
+         -- per range of hours, an index scan of its rows (OFFSET 0 keeps the planner from
+         -- turning this into a scan of the whole table filtered by every range)
+         SELECT hp.i, h.chunk, h.bits FROM hp CROSS JOIN LATERAL (
+           SELECT h.chunk, h.bits FROM ${hourly} h WHERE h.action = $10 AND h.hour >= hp.lo AND h.hour < hp.hi${ofSite} OFFSET 0) h
+         UNION ALL
+         SELECT r.i, u.uid >> 12, B'1'::bit(4096) >> (u.uid & 4095) FROM ${ids}),
+       per AS (SELECT i, chunk, bit_or(bits) AS bits FROM pieces GROUP BY i, chunk),
+       counts AS (SELECT i, sum(bit_count(bits)) AS n FROM per GROUP BY i)
+       SELECT p.i, coalesce(c.n, 0)::int AS n FROM generate_series(1, $12::int) AS p(i) LEFT JOIN counts c ON c.i = p.i ORDER BY p.i`,
+      [
+        days.map((d) => d[0]), days.map((d) => d[1]), days.map((d) => d[2]),
+        hours.map((h) => h[0]), hours.map((h) => h[1].toISOString()), hours.map((h) => h[2].toISOString()),
+        raw.map((r) => r[0]), raw.map((r) => r[1].toISOString()), raw.map((r) => r[2].toISOString()),
+        action, filter.siteId ?? null, periods.length,
+      ],
     );
     return rows.map((row) => row.n);
   }
 
   async overview({ from, till, siteId, top }: OverviewFilter): Promise<Overview> {
-    // Whole days [wholeFrom, wholeTill) from the rollups (null = unbounded); the rest of
-    // [from, till) — at most a partial day at each end — from raw events.
-    const wholeFrom = from ? ceilDay(from) : null;
-    const wholeTill = till ? floorDay(till) : null;
-    const hasWhole = !(wholeFrom && wholeTill && wholeFrom >= wholeTill);
-    const edges: Array<[Date, Date]> = [];
-    if (!hasWhole) {
-      if (from! < till!) edges.push([from!, till!]);
-    } else {
-      if (from && from < wholeFrom!) edges.push([from, wholeFrom!]);
-      if (till && wholeTill! < till) edges.push([wholeTill!, till]);
-    }
+    // Whole days and whole hours from the rollups; the rest of [from, till) — under an hour at
+    // each end — from raw events.
+    const pieces = piecesOf(from ?? null, till ?? null);
+    const hasWhole = pieces.days !== null || pieces.hours.length > 0;
+    const edges = pieces.raw;
+    const [h1, h2] = [pieces.hours[0] ?? [null, null], pieces.hours[1] ?? [null, null]];
     const inWhole = `$1 AND ($2::date IS NULL OR day >= $2) AND ($3::date IS NULL OR day < $3) AND ($6::text IS NULL OR site_id = $6)`;
-    // Unique users: with no whole day, the edge events' distinct users. Otherwise the whole
-    // days' bitmaps, plus the edge users absent from them. Those can only be among the users
-    // of the edges' days (each edge lies within one day, whose bitmap is kept) that are not in
-    // the whole days' bitmap: usually a few hundred ids, found by bitmap arithmetic, turned
+    const inHours = `((hour >= $10 AND hour < $11) OR (hour >= $12 AND hour < $13)) AND ($6::text IS NULL OR site_id = $6)`;
+    // Unique users: with no whole day or hour, the edge events' distinct users. Otherwise the
+    // whole days' and hours' bitmaps, plus the edge users absent from them. Those can only be
+    // among the users of the edges' hours (each edge lies within one UTC hour, whose bitmap is
+    // kept) that are not in the whole bitmap: usually a few hundred ids, found by bitmap arithmetic, turned
     // into user ids, and matched against the edge events. That replaces mapping every edge
     // user to its id (a hash of the whole user table), which cost most of the time.
     // The per-site split does the same per site: the whole days' bitmaps are OR-ed per site
@@ -115,29 +188,34 @@ export class TypeOrmAnalyticsReadModel extends AnalyticsReadModel {
        site_actions AS MATERIALIZED (
          SELECT site_id, action, sum(n) AS n FROM (
            SELECT site_id, action, events AS n FROM analytics_daily_actions WHERE ${inWhole}
+           UNION ALL SELECT site_id, action, events FROM analytics_hourly_actions WHERE ${inHours}
            UNION ALL SELECT site_id, action, count(*) FROM edges GROUP BY site_id, action) a
          GROUP BY site_id, action),
        actions AS (SELECT action, sum(n) AS n FROM site_actions GROUP BY action),
        paths AS (
          SELECT path, sum(n) AS views FROM (
            SELECT path, views AS n FROM analytics_daily_paths WHERE ${inWhole}
+           UNION ALL SELECT path, views FROM analytics_hourly_paths WHERE ${inHours}
            UNION ALL SELECT path, count(*) FROM edges WHERE action = 'page_view' AND path IS NOT NULL GROUP BY path) x
          GROUP BY path ORDER BY views DESC, path COLLATE "C" LIMIT $7),
        whole_site_users AS MATERIALIZED (
-         SELECT site_id, chunk, bit_or(bits) AS bits FROM analytics_user_sets WHERE action = '' AND ${inWhole} GROUP BY site_id, chunk),
+         SELECT site_id, chunk, bit_or(bits) AS bits FROM (
+           SELECT site_id, chunk, bits FROM analytics_user_sets WHERE action = '' AND ${inWhole}
+           UNION ALL SELECT site_id, chunk, bits FROM analytics_hourly_user_sets WHERE action = '' AND ${inHours}) w
+         GROUP BY site_id, chunk),
        whole_users AS MATERIALIZED (SELECT chunk, bit_or(bits) AS bits FROM whole_site_users GROUP BY chunk),
-       edge_day_users AS MATERIALIZED (
-         SELECT site_id, chunk, bit_or(bits) AS bits FROM analytics_user_sets
-         WHERE action = '' AND day = ANY($8::date[]) AND ($6::text IS NULL OR site_id = $6) GROUP BY site_id, chunk),
-       -- per chunk, the users of the edges' days not in the whole days: over all sites
+       edge_hour_users AS MATERIALIZED (
+         SELECT site_id, chunk, bit_or(bits) AS bits FROM analytics_hourly_user_sets
+         WHERE action = '' AND hour = ANY($8::timestamptz[]) AND ($6::text IS NULL OR site_id = $6) GROUP BY site_id, chunk),
+       -- per chunk, the users of the edges' hours not in the whole days: over all sites
        -- (everywhere), and per site against that site's whole days
        not_whole AS (
          SELECT true AS everywhere, NULL::text AS site_id, d.chunk, CASE WHEN w.bits IS NULL THEN d.bits ELSE d.bits & ~w.bits END AS bits
-         FROM (SELECT chunk, bit_or(bits) AS bits FROM edge_day_users GROUP BY chunk) d
+         FROM (SELECT chunk, bit_or(bits) AS bits FROM edge_hour_users GROUP BY chunk) d
          LEFT JOIN whole_users w ON w.chunk = d.chunk
          UNION ALL
          SELECT false, d.site_id, d.chunk, CASE WHEN w.bits IS NULL THEN d.bits ELSE d.bits & ~w.bits END
-         FROM edge_day_users d LEFT JOIN whole_site_users w ON ${sameSite('w', 'd')} AND w.chunk = d.chunk),
+         FROM edge_hour_users d LEFT JOIN whole_site_users w ON ${sameSite('w', 'd')} AND w.chunk = d.chunk),
        -- their ids: only the 64-bit words with a bit set are looked into
        words AS MATERIALIZED (
          SELECT n.everywhere, n.site_id, n.chunk * 64 + k AS word, substring(n.bits FROM k * 64 + 1 FOR 64) AS bits
@@ -164,15 +242,16 @@ export class TypeOrmAnalyticsReadModel extends AnalyticsReadModel {
                                    ORDER BY s.events DESC, s.site_id COLLATE "C" NULLS LAST), '[]')
           FROM sites s LEFT JOIN site_users u ON ${sameSite('u', 's')}) AS sites`,
       [
-        hasWhole,
-        wholeFrom && dayOf(wholeFrom),
-        wholeTill && dayOf(wholeTill),
+        pieces.days !== null,
+        pieces.days?.from ? dayOf(pieces.days.from) : null,
+        pieces.days?.till ? dayOf(pieces.days.till) : null,
         edges.map(([lo]) => lo.toISOString()),
         edges.map(([, hi]) => hi.toISOString()),
         siteId ?? null,
         top,
-        hasWhole ? edges.map(([lo]) => dayOf(lo)) : [],
+        hasWhole ? edges.map(([lo]) => floorTo(HOUR_MS, lo).toISOString()) : [],
         MAX_SITES,
+        h1[0]?.toISOString() ?? null, h1[1]?.toISOString() ?? null, h2[0]?.toISOString() ?? null, h2[1]?.toISOString() ?? null,
       ],
     );
     const eventsByAction = Object.fromEntries(Object.entries(row.actions).map(([action, n]) => [action, Number(n)]));

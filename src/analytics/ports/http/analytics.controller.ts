@@ -1,8 +1,10 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AppConfig } from '../../../config';
 import { ApiProblems } from '../../../shared/http/api-problems';
 import { parseDate, parseInstant } from '../../../shared/time';
+import { startOfLocalDay, timeZoneOf } from '../../../shared/time-zone';
 import { GetActiveUsersQuery } from '../../application/get-active-users';
 import { GetOverviewQuery } from '../../application/get-overview';
 import { ActiveUsersQueryDto, OverviewQueryDto } from './analytics.requests';
@@ -11,16 +13,27 @@ import { ActiveUsersResponse, OverviewResponse } from './analytics.responses';
 @ApiTags('analytics')
 @Controller('api/analytics')
 export class AnalyticsController {
-  constructor(private readonly queries: QueryBus) {}
+  constructor(
+    private readonly queries: QueryBus,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** The request's zone (validated by the DTO), else the service's default. */
+  private zoneOf(tz: string | undefined): string {
+    return tz === undefined ? this.config.defaultTimeZone : timeZoneOf(tz)!;
+  }
 
   @Get('active-users')
   @ApiOperation({
     summary: 'Unique users per day, ISO week or month, or rolling N-day active users per day',
-    description: 'Every period touching [from, to] appears, zeros included, labelled by its first day; the range clips the first and last periods. At most 1000 periods.',
+    description:
+      'Every period touching [from, to] appears, zeros included, labelled by its first day; the range clips the first and last periods. At most 1000 periods. ' +
+      'Days, weeks, months and rolling windows are local calendar periods of tz (default DEFAULT_TZ, UTC unless set); the answer names the zone used.',
   })
   @ApiOkResponse({ type: ActiveUsersResponse })
   @ApiProblems(400, 401, 403, 429, 500, 503)
   async activeUsers(@Query() query: ActiveUsersQueryDto): Promise<ActiveUsersResponse> {
+    const zone = this.zoneOf(query.tz);
     const result = await this.queries.execute(
       new GetActiveUsersQuery(
         query.interval,
@@ -28,10 +41,13 @@ export class AnalyticsController {
         parseDate(query.to)!,
         query.site_id,
         query.rolling === undefined ? undefined : Number(query.rolling),
+        undefined,
+        zone,
       ),
     );
     return {
       interval: result.interval,
+      tz: result.zone,
       rolling: result.rolling,
       data: result.data.map((p) => ({ period_start: p.periodStart, unique_users: p.uniqueUsers })),
     };
@@ -40,19 +56,24 @@ export class AnalyticsController {
   @Get('overview')
   @ApiOperation({
     summary: 'Totals, unique users, page views, events by action, top paths and the per-site split over a range or all time',
-    description: 'from inclusive, till exclusive; all time without them. page_views counts page_view events; top_paths ranks paths by them (ties by path).',
+    description:
+      'from inclusive, till exclusive; all time without them. page_views counts page_view events; top_paths ranks paths by them (ties by path). ' +
+      'from and till are instants, or dates YYYY-MM-DD read as the start of that local day of tz (default DEFAULT_TZ, UTC unless set); the answer names the zone used and the instants.',
   })
   @ApiOkResponse({ type: OverviewResponse })
   @ApiProblems(400, 401, 403, 429, 500, 503)
   async overview(@Query() query: OverviewQueryDto): Promise<OverviewResponse> {
-    const from = query.from ? parseInstant(query.from)! : undefined;
-    const till = query.till ? parseInstant(query.till)! : undefined;
+    const zone = this.zoneOf(query.tz);
+    const bound = (value: string) => parseInstant(value) ?? startOfLocalDay(zone, parseDate(value)!);
+    const from = query.from ? bound(query.from) : undefined;
+    const till = query.till ? bound(query.till) : undefined;
     const result = await this.queries.execute(
       new GetOverviewQuery({ from, till, siteId: query.site_id, top: query.top === undefined ? 10 : Number(query.top) }),
     );
     return {
       from: from?.toISOString() ?? null,
       till: till?.toISOString() ?? null,
+      tz: zone,
       site_id: query.site_id ?? null,
       total_events: result.totalEvents,
       unique_users: result.uniqueUsers,

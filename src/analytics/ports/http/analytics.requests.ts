@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsDefined, IsIn, IsOptional, IsString } from 'class-validator';
-import { IsCalendarDate, IsIntegerString, IsIsoInstant } from '../../../shared/http/validators';
+import { IsCalendarDate, IsInstantOrDate, IsIntegerString, IsTimeZone } from '../../../shared/http/validators';
 import { INTERVALS, Interval, MAX_ROLLING_DAYS } from '../../application/periods';
 
 export class ActiveUsersQueryDto {
@@ -9,12 +9,12 @@ export class ActiveUsersQueryDto {
   @IsIn(INTERVALS as string[], { message: `must be one of ${INTERVALS.join(', ')}` })
   interval!: Interval;
 
-  @ApiProperty({ format: 'date', maxLength: 10, example: '2025-08-01', description: 'First day, inclusive (UTC).' })
+  @ApiProperty({ format: 'date', maxLength: 10, example: '2025-08-01', description: 'First day, inclusive (a local day of tz).' })
   @IsDefined({ message: 'is required' })
   @IsCalendarDate()
   from!: string;
 
-  @ApiProperty({ format: 'date', maxLength: 10, example: '2025-08-31', description: 'Last day, inclusive (UTC).' })
+  @ApiProperty({ format: 'date', maxLength: 10, example: '2025-08-31', description: 'Last day, inclusive (a local day of tz).' })
   @IsDefined({ message: 'is required' })
   @IsCalendarDate()
   to!: string;
@@ -34,17 +34,34 @@ export class ActiveUsersQueryDto {
   @IsOptional()
   @IsIntegerString(1, MAX_ROLLING_DAYS)
   rolling?: string;
+
+  @ApiPropertyOptional({
+    maxLength: 64,
+    example: 'Asia/Kolkata',
+    description: 'IANA time zone whose local calendar (days, ISO weeks, months, rolling windows; a DST day has 23 or 25 hours) the answer uses. Default: the service\'s DEFAULT_TZ, UTC unless set.',
+  })
+  @IsOptional()
+  @IsTimeZone()
+  tz?: string;
 }
 
 export class OverviewQueryDto {
-  @ApiPropertyOptional({ format: 'date-time', maxLength: 35, description: 'Inclusive; all time when absent.' })
+  @ApiPropertyOptional({
+    type: 'string',
+    maxLength: 35,
+    description: 'Inclusive; all time when absent. An ISO-8601 date-time with a zone, or a date YYYY-MM-DD: the start of that local day of tz.',
+  })
   @IsOptional()
-  @IsIsoInstant()
+  @IsInstantOrDate()
   from?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', maxLength: 35, description: 'Exclusive; all time when absent.' })
+  @ApiPropertyOptional({
+    type: 'string',
+    maxLength: 35,
+    description: 'Exclusive; all time when absent. An ISO-8601 date-time with a zone, or a date YYYY-MM-DD: the start of that local day of tz (so from=2025-08-09&till=2025-08-10 is one local day).',
+  })
   @IsOptional()
-  @IsIsoInstant()
+  @IsInstantOrDate()
   till?: string;
 
   @ApiPropertyOptional({ example: 'site-abc-123' })
@@ -56,4 +73,13 @@ export class OverviewQueryDto {
   @IsOptional()
   @IsIntegerString(1, 100)
   top?: string;
+
+  @ApiPropertyOptional({
+    maxLength: 64,
+    example: 'Asia/Kolkata',
+    description: 'IANA time zone in which a from or till given as a date YYYY-MM-DD is read (the start of that local day; a DST day has 23 or 25 hours). Default: the service\'s DEFAULT_TZ, UTC unless set.',
+  })
+  @IsOptional()
+  @IsTimeZone()
+  tz?: string;
 }

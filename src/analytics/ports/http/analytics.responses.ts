@@ -12,6 +12,8 @@ class ActivePeriodResponse {
 export class ActiveUsersResponse {
   @ApiProperty({ enum: INTERVALS })
   interval!: Interval;
+  @ApiProperty({ maxLength: 64, example: 'UTC', description: 'The IANA time zone the answer used (tz, or the service default).' })
+  tz!: string;
   @ApiProperty({ type: 'integer', format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, nullable: true })
   rolling!: number | null;
   @ApiProperty({ type: [ActivePeriodResponse], maxItems: 1000 })
@@ -41,6 +43,8 @@ export class OverviewResponse {
   from!: string | null;
   @ApiProperty({ type: 'string', format: 'date-time', maxLength: 24, nullable: true })
   till!: string | null;
+  @ApiProperty({ maxLength: 64, example: 'UTC', description: 'The IANA time zone the answer used (tz, or the service default).' })
+  tz!: string;
   @ApiProperty({ type: 'string', nullable: true, maxLength: 128 })
   site_id!: string | null;
   @ApiProperty({ type: 'integer', format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, example: 1250 })

@@ -2,6 +2,7 @@ import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { FieldError, ValidationFailedError } from '../../../shared/errors';
 import { validateDto } from '../../../shared/http/validate';
 import { parseDate, parseInstant } from '../../../shared/time';
+import { startOfLocalDay, TIME_ZONE_MESSAGE, timeZoneOf, UTC } from '../../../shared/time-zone';
 import { GetOverviewQuery } from '../../../analytics/application/get-overview';
 import { RecordEventsCommand } from '../../../tracking/application/record-events';
 import { EventDraft } from '../../../tracking/domain/tracked-event';
@@ -52,10 +53,23 @@ export function siteEventDraft(
   };
 }
 
-/** Per-site stats of seeds 001 and 004: page views, all users, top 3 paths, a day or all time. */
-export async function siteStats(queries: QueryBus, siteId: string, date?: string) {
-  const from = date ? parseDate(date)! : undefined;
-  const till = from ? new Date(from.getTime() + 86_400_000) : undefined;
+/**
+ * The zone of a compat question with a date: `tz`, else the service's DEFAULT_TZ. The answer
+ * names it (`named`, spread into the answer) unless it is UTC by default, so that a seed's
+ * client sees exactly its documented shape.
+ */
+export function compatZone(defaultZone: string, tz: unknown): { zone: string; named: { tz?: string } } {
+  if (tz === undefined) return { zone: defaultZone, named: defaultZone === UTC ? {} : { tz: defaultZone } };
+  const zone = timeZoneOf(tz);
+  if (zone === null) throw new ValidationFailedError([{ path: 'tz', message: typeof tz === 'string' ? TIME_ZONE_MESSAGE : `${TIME_ZONE_MESSAGE}, given once` }]);
+  return { zone, named: { tz: zone } };
+}
+
+/** Per-site stats of seeds 001 and 004: page views, all users, top 3 paths, a (local) day or all time. */
+export async function siteStats(queries: QueryBus, siteId: string, date: string | undefined, zone: string = UTC) {
+  const day = date ? parseDate(date)! : undefined;
+  const from = day ? startOfLocalDay(zone, day) : undefined;
+  const till = day ? startOfLocalDay(zone, new Date(day.getTime() + 86_400_000)) : undefined;
   const overview = await queries.execute(new GetOverviewQuery({ siteId, from, till, top: 3 }));
   return {
     found: overview.totalEvents > 0,

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsDefined, IsOptional, IsString, Length, MaxLength } from 'class-validator';
-import { IsCalendarDate, IsIsoInstant, IsUserId } from '../../../shared/http/validators';
+import { IsCalendarDate, IsIsoInstant, IsTimeZone, IsUserId } from '../../../shared/http/validators';
 
 const USER_ID_SCHEMA = {
   oneOf: [
@@ -64,6 +64,10 @@ export class SiteStatsQueryDto {
   @IsOptional()
   @IsCalendarDate()
   date?: string;
+
+  @IsOptional()
+  @IsTimeZone()
+  tz?: string;
 }
 
 /** Only the fields a system defines are read: like those systems, extra fields are ignored. */

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 const count = (example: number) => ({ type: 'integer' as const, format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, example });
 
@@ -8,6 +8,8 @@ export class DailyUniquesResponse {
   date!: string;
   @ApiProperty(count(1))
   unique_users!: number;
+  @ApiPropertyOptional({ maxLength: 64, example: 'Asia/Jakarta', description: 'The IANA time zone used; present when tz was given or DEFAULT_TZ is not UTC.' })
+  tz?: string;
 }
 
 /** Seed 000: `{"month", "unique_users"}`. */
@@ -16,6 +18,8 @@ export class MonthlyUniquesResponse {
   month!: string;
   @ApiProperty(count(987))
   unique_users!: number;
+  @ApiPropertyOptional({ maxLength: 64, example: 'Asia/Jakarta', description: 'The IANA time zone used; present when tz was given or DEFAULT_TZ is not UTC.' })
+  tz?: string;
 }
 
 /** Seeds 001 and 004: `{"status": "queued"}`. */
@@ -48,6 +52,8 @@ export class SiteStatsResponse {
   unique_users!: number;
   @ApiProperty({ type: [SiteTopPath], maxItems: 3, description: 'The top 3 paths by page views (ties by path).' })
   top_paths!: SiteTopPath[];
+  @ApiPropertyOptional({ maxLength: 64, example: 'Asia/Jakarta', description: 'The IANA time zone of date; present when tz was given or DEFAULT_TZ is not UTC.' })
+  tz?: string;
 }
 
 /** Seed 001: `{"status": "success", "data": {…}}`. */

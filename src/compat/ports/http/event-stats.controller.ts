@@ -5,7 +5,8 @@ import { ApiCompatErrors } from '../../../shared/http/api-problems';
 import { ShapeErrors } from '../../../shared/http/error-shape';
 import { eventIdOf } from '../../application/natural-keys';
 import { fastApiErrors } from './compat-errors';
-import { check, record, SITE_EVENT_FIELDS, siteEventDraft, siteStats } from './compat-support';
+import { AppConfig } from '../../../config';
+import { check, compatZone, record, SITE_EVENT_FIELDS, siteEventDraft, siteStats } from './compat-support';
 import { SiteEventDto, SiteStatsQueryDto } from './compat.requests';
 import { QueuedResponse, SiteStatsResponse } from './compat.responses';
 
@@ -17,6 +18,7 @@ export class EventStatsController {
   constructor(
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
+    private readonly config: AppConfig,
   ) {}
 
   @Post('event')
@@ -45,14 +47,16 @@ export class EventStatsController {
   @Get('stats')
   @ApiOperation({
     summary: 'Page views, unique users and the top 3 paths of a site, one day or all time',
-    description: 'With date: that UTC day; without: all time ("date": "all-time"). A site without events answers zeros.',
+    description: 'With date: that UTC day, or with tz (or DEFAULT_TZ) that local day; without: all time ("date": "all-time"). A site without events answers zeros.',
   })
   @ApiQuery({ name: 'site_id', required: true, schema: { type: 'string', minLength: 1, maxLength: 128, example: 'test-site' } })
   @ApiQuery({ name: 'date', required: false, schema: { type: 'string', format: 'date', maxLength: 10, example: '2025-11-14' } })
+  @ApiQuery({ name: 'tz', required: false, description: 'IANA time zone of date (default DEFAULT_TZ, UTC unless set); the answer then names it in tz.', schema: { type: 'string', maxLength: 64, example: 'America/New_York' } })
   @ApiOkResponse({ type: SiteStatsResponse })
   @ApiCompatErrors('004', 422, 401, 403, 429, 500, 503)
   async stats(@Query() query: unknown) {
-    const value = check(SiteStatsQueryDto, { ...(query as object) }, ['site_id', 'date']);
-    return (await siteStats(this.queries, value.site_id, value.date)).stats;
+    const value = check(SiteStatsQueryDto, { ...(query as object) }, ['site_id', 'date', 'tz']);
+    const { zone, named } = compatZone(this.config.defaultTimeZone, value.tz);
+    return { ...(await siteStats(this.queries, value.site_id, value.date, zone)).stats, ...named };
   }
 }

@@ -7,7 +7,8 @@ import { ShapeErrors } from '../../../shared/http/error-shape';
 import { Public } from '../../../shared/http/route-access';
 import { eventIdOf } from '../../application/natural-keys';
 import { jsendErrors } from './compat-errors';
-import { check, record, SITE_EVENT_FIELDS, siteEventDraft, siteStats } from './compat-support';
+import { AppConfig } from '../../../config';
+import { check, compatZone, record, SITE_EVENT_FIELDS, siteEventDraft, siteStats } from './compat-support';
 import { SiteEventDto, SiteStatsQueryDto } from './compat.requests';
 import { HealthcheckMessageResponse, QueuedResponse, ReportingStatsResponse } from './compat.responses';
 
@@ -19,6 +20,7 @@ export class IngestionReportingController {
   constructor(
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
+    private readonly config: AppConfig,
   ) {}
 
   @Post('ingestion/event')
@@ -39,20 +41,22 @@ export class IngestionReportingController {
   @Get('reporting/stats')
   @ApiOperation({
     summary: 'Page views, unique users and the top 3 paths of a site, one day or all time',
-    description: 'With date: that UTC day; without: all time ("date": "all-time").',
+    description: 'With date: that UTC day, or with tz (or DEFAULT_TZ) that local day; without: all time ("date": "all-time").',
   })
   @ApiQuery({ name: 'site_id', required: true, schema: { type: 'string', minLength: 1, maxLength: 128, example: 'site-abc-123' } })
   @ApiQuery({ name: 'date', required: false, schema: { type: 'string', format: 'date', maxLength: 10, example: '2025-11-12' } })
+  @ApiQuery({ name: 'tz', required: false, description: 'IANA time zone of date (default DEFAULT_TZ, UTC unless set); the answer then names it in tz.', schema: { type: 'string', maxLength: 64, example: 'America/New_York' } })
   @ApiOkResponse({ type: ReportingStatsResponse })
   @ApiCompatErrors('001', 400, 401, 403, 404, 429, 500, 503)
   async stats(@Query() query: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
-    const value = check(SiteStatsQueryDto, { ...(query as object) }, ['site_id', 'date']);
-    const { found, stats } = await siteStats(this.queries, value.site_id, value.date);
+    const value = check(SiteStatsQueryDto, { ...(query as object) }, ['site_id', 'date', 'tz']);
+    const { zone, named } = compatZone(this.config.defaultTimeZone, value.tz);
+    const { found, stats } = await siteStats(this.queries, value.site_id, value.date, zone);
     if (!found) {
       void reply.status(404);
       return { status: 'fail', message: 'No analytics data found for the specified criteria.' };
     }
-    return { status: 'success', data: stats };
+    return { status: 'success', data: { ...stats, ...named } };
   }
 
   @Get('healthcheck')

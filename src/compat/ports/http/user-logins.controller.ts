@@ -6,9 +6,10 @@ import { GetActiveUsersQuery } from '../../../analytics/application/get-active-u
 import { ValidationFailedError } from '../../../shared/errors';
 import { ShapeErrors } from '../../../shared/http/error-shape';
 import { dateProblem, monthProblem, parseDate, parseInstant } from '../../../shared/time';
+import { AppConfig } from '../../../config';
 import { eventIdOf } from '../../application/natural-keys';
 import { plainErrors } from './compat-errors';
-import { check, record, userIdOf } from './compat-support';
+import { check, compatZone, record, userIdOf } from './compat-support';
 import { LoginDto } from './compat.requests';
 import { DailyUniquesResponse, MonthlyUniquesResponse } from './compat.responses';
 
@@ -20,7 +21,12 @@ export class UserLoginsController {
   constructor(
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
+    private readonly config: AppConfig,
   ) {}
+
+  private zoneOf(tz: unknown) {
+    return compatZone(this.config.defaultTimeZone, tz);
+  }
 
   @Post('login')
   @HttpCode(202)
@@ -40,29 +46,39 @@ export class UserLoginsController {
   }
 
   @Get('uniques/daily')
-  @ApiOperation({ summary: 'Distinct users with a login that UTC day', description: 'Counts users with at least one login event that day (UTC).' })
+  @ApiOperation({
+    summary: 'Distinct users with a login that day (UTC, or the local day of tz)',
+    description: 'Counts users with at least one login event that calendar day: a UTC day, or with tz (or DEFAULT_TZ) that local day (23 or 25 hours across a DST change).',
+  })
   @ApiQuery({ name: 'date', required: true, schema: { type: 'string', format: 'date', maxLength: 10, example: '2025-08-09' } })
+  @ApiQuery({ name: 'tz', required: false, description: 'IANA time zone (default DEFAULT_TZ, UTC unless set); the answer then names it in tz.', schema: { type: 'string', maxLength: 64, example: 'Asia/Jakarta' } })
   @ApiOkResponse({ type: DailyUniquesResponse })
   @ApiCompatErrors('000', 400, 401, 403, 429, 500, 503)
-  async daily(@Query('date') date: unknown) {
+  async daily(@Query('date') date: unknown, @Query('tz') tz: unknown) {
     const problem = dateProblem(date);
     if (problem) throw new ValidationFailedError([{ path: 'date', message: problem }]);
+    const { zone, named } = this.zoneOf(tz);
     const day = parseDate(date as string)!;
-    const result = await this.queries.execute(new GetActiveUsersQuery('day', day, day, undefined, undefined, 'login'));
-    return { date, unique_users: result.data[0].uniqueUsers };
+    const result = await this.queries.execute(new GetActiveUsersQuery('day', day, day, undefined, undefined, 'login', zone));
+    return { date, unique_users: result.data[0].uniqueUsers, ...named };
   }
 
   @Get('uniques/monthly')
-  @ApiOperation({ summary: 'Distinct users with a login that UTC month', description: 'Counts users with at least one login event that calendar month (UTC).' })
+  @ApiOperation({
+    summary: 'Distinct users with a login that month (UTC, or the local month of tz)',
+    description: 'Counts users with at least one login event that calendar month: a UTC month, or with tz (or DEFAULT_TZ) that local month.',
+  })
   @ApiQuery({ name: 'month', required: true, schema: { type: 'string', pattern: '^\\d{4}-\\d{2}$', maxLength: 7, example: '2025-08' } })
+  @ApiQuery({ name: 'tz', required: false, description: 'IANA time zone (default DEFAULT_TZ, UTC unless set); the answer then names it in tz.', schema: { type: 'string', maxLength: 64, example: 'Asia/Jakarta' } })
   @ApiOkResponse({ type: MonthlyUniquesResponse })
   @ApiCompatErrors('000', 400, 401, 403, 429, 500, 503)
-  async monthly(@Query('month') month: unknown) {
+  async monthly(@Query('month') month: unknown, @Query('tz') tz: unknown) {
     const problem = monthProblem(month);
     if (problem) throw new ValidationFailedError([{ path: 'month', message: problem }]);
+    const { zone, named } = this.zoneOf(tz);
     const first = parseDate(`${month as string}-01`)!;
     const last = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 1, 0));
-    const result = await this.queries.execute(new GetActiveUsersQuery('month', first, last, undefined, undefined, 'login'));
-    return { month, unique_users: result.data[0].uniqueUsers };
+    const result = await this.queries.execute(new GetActiveUsersQuery('month', first, last, undefined, undefined, 'login', zone));
+    return { month, unique_users: result.data[0].uniqueUsers, ...named };
   }
 }

@@ -51,6 +51,9 @@ interface DeletedEvents {
   actions: Array<{ day: string; site_id: string | null; action: string; n: number }>;
   /** Per UTC day, site and path: the page views the daily path counters lose. */
   paths: Array<{ day: string; site_id: string | null; path: string; n: number }>;
+  /** The same per UTC hour, for the hourly counters. */
+  hourly_actions: Array<{ hour: string; site_id: string | null; action: string; n: number }>;
+  hourly_paths: Array<{ hour: string; site_id: string | null; path: string; n: number }>;
   /** Per 4-hour window: the events its ledger version loses. */
   windows: Array<{ window_start: string; n: number }>;
 }
@@ -64,7 +67,8 @@ async function deleteEvents(tx: EntityManager, userId: string): Promise<DeletedE
   const [row]: DeletedEvents[] = await tx.query(
     `WITH deleted AS (
        DELETE FROM events WHERE user_key = $1 AND user_id IS NOT NULL
-       RETURNING id, (occurred_at AT TIME ZONE 'UTC')::date AS day, occurred_at, site_id, action, path
+       RETURNING id, (occurred_at AT TIME ZONE 'UTC')::date AS day,
+                 date_bin('1 hour', occurred_at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS hour, occurred_at, site_id, action, path
      )
      SELECT
        (SELECT coalesce(json_agg(id), '[]') FROM deleted) AS ids,
@@ -73,6 +77,11 @@ async function deleteEvents(tx: EntityManager, userId: string): Promise<DeletedE
        (SELECT coalesce(json_agg(p), '[]') FROM
           (SELECT day, site_id, path, count(*)::int AS n FROM deleted
            WHERE action = 'page_view' AND path IS NOT NULL GROUP BY 1, 2, 3) p) AS paths,
+       (SELECT coalesce(json_agg(a), '[]') FROM
+          (SELECT hour, site_id, action, count(*)::int AS n FROM deleted GROUP BY 1, 2, 3) a) AS hourly_actions,
+       (SELECT coalesce(json_agg(p), '[]') FROM
+          (SELECT hour, site_id, path, count(*)::int AS n FROM deleted
+           WHERE action = 'page_view' AND path IS NOT NULL GROUP BY 1, 2, 3) p) AS hourly_paths,
        (SELECT coalesce(json_agg(w), '[]') FROM
           (SELECT date_bin(interval '${WINDOW_MS / 1000} seconds', occurred_at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS window_start,
                   count(*)::int AS n
@@ -82,16 +91,19 @@ async function deleteEvents(tx: EntityManager, userId: string): Promise<DeletedE
   return row;
 }
 
-/** Takes the deleted events out of the daily counters; a counter that reaches 0 goes. */
+/** Takes the deleted events out of the daily and hourly counters; a counter that reaches 0 goes. */
 async function subtractCounters(tx: EntityManager, deleted: DeletedEvents): Promise<void> {
   const counters = [
-    { table: 'analytics_daily_actions', key: 'action', count: 'events', rows: deleted.actions },
-    { table: 'analytics_daily_paths', key: 'path', count: 'views', rows: deleted.paths },
+    { table: 'analytics_daily_actions', period: 'day date', key: 'action', count: 'events', rows: deleted.actions },
+    { table: 'analytics_daily_paths', period: 'day date', key: 'path', count: 'views', rows: deleted.paths },
+    { table: 'analytics_hourly_actions', period: 'hour timestamptz', key: 'action', count: 'events', rows: deleted.hourly_actions },
+    { table: 'analytics_hourly_paths', period: 'hour timestamptz', key: 'path', count: 'views', rows: deleted.hourly_paths },
   ];
-  for (const { table, key, count, rows } of counters) {
+  for (const { table, period, key, count, rows } of counters) {
     if (rows.length === 0) continue;
-    const matches = `c.day = d.day AND c.site_id IS NOT DISTINCT FROM d.site_id AND c.${key} = d.${key}`;
-    const source = `json_to_recordset($1::json) AS d(day date, site_id text, ${key} text, n bigint)`;
+    const column = period.split(' ')[0];
+    const matches = `c.${column} = d.${column} AND c.site_id IS NOT DISTINCT FROM d.site_id AND c.${key} = d.${key}`;
+    const source = `json_to_recordset($1::json) AS d(${period}, site_id text, ${key} text, n bigint)`;
     await tx.query(`UPDATE ${table} c SET ${count} = c.${count} - d.n FROM ${source} WHERE ${matches}`, [JSON.stringify(rows)]);
     await tx.query(`DELETE FROM ${table} c USING ${source} WHERE ${matches} AND c.${count} <= 0`, [JSON.stringify(rows)]);
   }
@@ -106,11 +118,10 @@ async function clearUserBit(tx: EntityManager, userId: string): Promise<void> {
   if (users.length === 0) return;
   const uid = users[0].uid;
   const [chunk, bit] = [Math.floor(uid / 4096), uid % 4096];
-  await tx.query(
-    'UPDATE analytics_user_sets SET bits = set_bit(bits, $2, 0) WHERE chunk = $1 AND get_bit(bits, $2) = 1',
-    [chunk, bit],
-  );
-  await tx.query('DELETE FROM analytics_user_sets WHERE chunk = $1 AND bit_count(bits) = 0', [chunk]);
+  for (const table of ['analytics_user_sets', 'analytics_hourly_user_sets', 'analytics_hourly_users']) {
+    await tx.query(`UPDATE ${table} SET bits = set_bit(bits, $2, 0) WHERE chunk = $1 AND get_bit(bits, $2) = 1`, [chunk, bit]);
+    await tx.query(`DELETE FROM ${table} WHERE chunk = $1 AND bit_count(bits) = 0`, [chunk]);
+  }
 }
 
 /**
