@@ -38,6 +38,9 @@ import { benchDatabase, createDatabase, median, timed } from './support';
  * (5ed252c: migrations up to 1763700004000; the same events, inserted with the rollup trigger
  * switched off, since the metrics job does not read the rollups), every measurement of one
  * build followed by the same of the other, and new/old for each.
+ * COMPARE_DATABASE_URL=postgres://…: instead, this build twice — on its own database and on
+ * that one as it is (migrated, emptied, loaded alike), e.g. a Citus coordinator's database:
+ * the same measurements on both in one run.
  */
 const EVENTS = Number(process.env.EVENTS ?? 5_000_000);
 const USERS = 200_000;
@@ -45,6 +48,7 @@ const DAYS = 30;
 const START = Date.UTC(2025, 8, 1);
 const SEED = 0.4242;
 const COMPARE = process.env.COMPARE ? resolve(process.env.COMPARE) : null;
+const COMPARE_DATABASE_URL = process.env.COMPARE_DATABASE_URL;
 
 /** What the measurements need of one build's metrics code (this build's, or the other's compiled one). */
 interface Build {
@@ -160,7 +164,17 @@ async function main() {
     console.log(`loading ${EVENTS.toLocaleString()} events over ${DAYS} days, ${USERS.toLocaleString()} users…`);
     const load = await timed(() => loadEvents(dataSource, true));
     console.log(`loaded in ${(load.ms / 1000).toFixed(1)} s (${MIGRATIONS.length} migrations)`);
-    if (COMPARE) {
+    if (COMPARE_DATABASE_URL) {
+      // This build again, on a database as it is (e.g. the `tracking` database of a Citus
+      // coordinator, whose set-up a new database would lack): migrated, emptied, loaded alike.
+      const citus = new DataSource({ ...dataSourceOptions(COMPARE_DATABASE_URL, 'bench'), extra: { max: 10, statement_timeout: 0 } });
+      await citus.initialize();
+      await runMigrations(citus);
+      for (const table of ['events', 'event_ids', 'user_activity_metrics', 'metric_windows']) await citus.query(`TRUNCATE ${table}`);
+      const otherLoad = await timed(() => loadEvents(citus, true));
+      console.log(`loaded again on COMPARE_DATABASE_URL in ${(otherLoad.ms / 1000).toFixed(1)} s`);
+      other = { ...thisBuild(citus), name: 'this build on COMPARE_DATABASE_URL' };
+    } else if (COMPARE) {
       const url = await createDatabase(db.url, 'bench_metrics_old');
       await withMigrations(url, OLD_SCHEMA, (old) => runMigrations(old));
       const oldLoad = await timed(() => withMigrations(url, OLD_SCHEMA, (old) => loadEvents(old, false)));
