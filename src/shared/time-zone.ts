@@ -40,6 +40,12 @@ export function timeZoneOf(name: unknown): string | null {
   return listed ?? name;
 }
 
+/** Why a `tz` value is not a time zone (a repeated query parameter arrives as an array), or null when it is one. */
+export function timeZoneProblem(value: unknown): string | null {
+  if (timeZoneOf(value) !== null) return null;
+  return typeof value === 'string' ? TIME_ZONE_MESSAGE : `${TIME_ZONE_MESSAGE}, given once`;
+}
+
 let listed: Map<string, string> | undefined;
 function listedZones(): Map<string, string> {
   listed ??= new Map(Intl.supportedValuesOf('timeZone').map((zone) => [zone.toLowerCase(), zone]));

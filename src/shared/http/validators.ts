@@ -1,6 +1,6 @@
 import { registerDecorator, ValidationArguments, ValidationOptions } from 'class-validator';
 import { dateProblem, instantProblem } from '../time';
-import { TIME_ZONE_MESSAGE, timeZoneOf } from '../time-zone';
+import { timeZoneProblem } from '../time-zone';
 
 function define(
   name: string,
@@ -40,7 +40,7 @@ export const IsInstantOrDate = (options?: ValidationOptions) =>
 
 /** An IANA time zone name (as the runtime's Intl knows them). */
 export const IsTimeZone = (options?: ValidationOptions) =>
-  define('isTimeZone', (args) => (typeof args.value === 'string' ? TIME_ZONE_MESSAGE : `${TIME_ZONE_MESSAGE}, given once`), (v) => timeZoneOf(v) !== null, options);
+  define('isTimeZone', (args) => timeZoneProblem(args.value) ?? '', (v) => timeZoneProblem(v) === null, options);
 
 /** A user id: a string of 1–128 characters, or a safe integer (stored as its decimal string). */
 export const IsUserId = (options?: ValidationOptions) =>

@@ -2882,7 +2882,7 @@ export interface operations {
     UserLoginsController_daily: {
         parameters: {
             query: {
-                /** @description IANA time zone (default DEFAULT_TZ, UTC unless set); the answer then names it in tz. */
+                /** @description IANA time zone of the date (default DEFAULT_TZ, UTC unless set); the answer then names it in tz. */
                 tz?: string;
                 date: string;
             };
@@ -2994,7 +2994,7 @@ export interface operations {
     UserLoginsController_monthly: {
         parameters: {
             query: {
-                /** @description IANA time zone (default DEFAULT_TZ, UTC unless set); the answer then names it in tz. */
+                /** @description IANA time zone of the date (default DEFAULT_TZ, UTC unless set); the answer then names it in tz. */
                 tz?: string;
                 month: string;
             };
@@ -3247,7 +3247,7 @@ export interface operations {
     IngestionReportingController_stats: {
         parameters: {
             query: {
-                /** @description IANA time zone of date (default DEFAULT_TZ, UTC unless set); the answer then names it in tz. */
+                /** @description IANA time zone of the date (default DEFAULT_TZ, UTC unless set); the answer then names it in tz. */
                 tz?: string;
                 date?: string;
                 site_id: string;
@@ -3690,7 +3690,7 @@ export interface operations {
     EventStatsController_stats: {
         parameters: {
             query: {
-                /** @description IANA time zone of date (default DEFAULT_TZ, UTC unless set); the answer then names it in tz. */
+                /** @description IANA time zone of the date (default DEFAULT_TZ, UTC unless set); the answer then names it in tz. */
                 tz?: string;
                 date?: string;
                 site_id: string;

@@ -1,22 +1,38 @@
 import { EventWriteProjection } from '../../../tracking/application/event-write-projections';
 
+/** The UTC day of an event's occurred_at (`e` its table's alias, or '' for none). */
+const dayOf = (e: string) => `(${e}occurred_at AT TIME ZONE 'UTC')::date`;
 /** The UTC hour an event falls in, whatever the session's TimeZone (as migration 1763700007000 computes it). */
-const HOUR = `date_bin('1 hour', occurred_at, TIMESTAMPTZ '1970-01-01 00:00:00+00')`;
+const hourOf = (e: string) => `date_bin('1 hour', ${e}occurred_at, TIMESTAMPTZ '1970-01-01 00:00:00+00')`;
 
-/** The user-set rows of the write at one granularity: `period` is the day or hour expression. */
-const userSets = (table: string, column: string, period: string) =>
-  `INSERT INTO ${table} AS s (${column}, site_id, action, chunk, bits)
-       SELECT m.${column}, m.site_id, m.action, ids.uid >> 12, bit_or(B'1'::bit(4096) >> (ids.uid & 4095))
-       FROM (SELECT DISTINCT ${period} AS ${column}, e.site_id, a.action, e.user_id
+/** A counter of the write's events per period, site and `key` (action, or path of page views), added to the stored count. */
+const counts = (table: string, column: string, period: string, key: 'action' | 'path', value: 'events' | 'views') =>
+  `INSERT INTO ${table} AS c (${column}, site_id, ${key}, ${value})
+       SELECT ${period}, site_id, ${key}, count(*)
+       FROM inserted${key === 'path' ? ` WHERE action = 'page_view' AND path IS NOT NULL` : ''} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+       ON CONFLICT (${column}, site_id, ${key}) DO UPDATE SET ${value} = c.${value} + EXCLUDED.${value}`;
+
+/**
+ * The user-set rows of the write at one granularity: `period` is the day or hour expression;
+ * per site, or (`perSite` false) over all sites — the batch's rows OR-ed across sites. Rows in
+ * key order (action, site, period, chunk).
+ */
+const userSets = (table: string, column: string, period: string, perSite = true) => {
+  const site = perSite ? ['site_id'] : [];
+  const cols = [column, ...site, 'action'];
+  return `INSERT INTO ${table} AS s (${[...cols, 'chunk', 'bits'].join(', ')})
+       SELECT ${cols.map((c) => `m.${c}`).join(', ')}, ids.uid >> 12, bit_or(B'1'::bit(4096) >> (ids.uid & 4095))
+       FROM (SELECT DISTINCT ${period} AS ${column}, ${site.map((c) => `e.${c}, `).join('')}a.action, e.user_id
              FROM inserted e
              CROSS JOIN LATERAL (VALUES (''), (CASE WHEN e.action = 'login' THEN 'login' END)) AS a(action)
              WHERE e.user_id IS NOT NULL AND a.action IS NOT NULL) m
        JOIN (SELECT user_id, uid FROM rollup_known_users UNION ALL SELECT user_id, uid FROM rollup_added_users) ids
          ON ids.user_id = m.user_id
-       GROUP BY 1, 2, 3, 4 ORDER BY 3, 2, 1, 4
-       ON CONFLICT (action, site_id, ${column}, chunk) DO UPDATE SET bits = s.bits | EXCLUDED.bits
+       GROUP BY ${perSite ? '1, 2, 3, 4 ORDER BY 3, 2, 1, 4' : '1, 2, 3 ORDER BY 2, 1, 3'}
+       ON CONFLICT (${['action', ...site, column, 'chunk'].join(', ')}) DO UPDATE SET bits = s.bits | EXCLUDED.bits
        WHERE (s.bits | EXCLUDED.bits) <> s.bits
        RETURNING 1`;
+};
 
 /**
  * Keeps the analytics rollups in step with every event write, as CTEs of the statement that
@@ -49,52 +65,12 @@ export const ANALYTICS_ROLLUP_PROJECTION: EventWriteProjection = {
        ON CONFLICT (user_id) DO UPDATE SET user_id = EXCLUDED.user_id
        RETURNING u.user_id, u.uid`,
     ],
-    ['rollup_user_sets', userSets('analytics_user_sets', 'day', `(e.occurred_at AT TIME ZONE 'UTC')::date`)],
-    ['rollup_hourly_user_sets', userSets('analytics_hourly_user_sets', 'hour', `date_bin('1 hour', e.occurred_at, TIMESTAMPTZ '1970-01-01 00:00:00+00')`)],
-    [
-      // the same over all sites: the batch's hourly rows OR-ed across sites
-      'rollup_hourly_users',
-      `INSERT INTO analytics_hourly_users AS s (hour, action, chunk, bits)
-       SELECT m.hour, m.action, ids.uid >> 12, bit_or(B'1'::bit(4096) >> (ids.uid & 4095))
-       FROM (SELECT DISTINCT ${HOUR} AS hour, a.action, e.user_id
-             FROM inserted e
-             CROSS JOIN LATERAL (VALUES (''), (CASE WHEN e.action = 'login' THEN 'login' END)) AS a(action)
-             WHERE e.user_id IS NOT NULL AND a.action IS NOT NULL) m
-       JOIN (SELECT user_id, uid FROM rollup_known_users UNION ALL SELECT user_id, uid FROM rollup_added_users) ids
-         ON ids.user_id = m.user_id
-       GROUP BY 1, 2, 3 ORDER BY 2, 1, 3
-       ON CONFLICT (action, hour, chunk) DO UPDATE SET bits = s.bits | EXCLUDED.bits
-       WHERE (s.bits | EXCLUDED.bits) <> s.bits
-       RETURNING 1`,
-    ],
-    [
-      'rollup_actions',
-      `INSERT INTO analytics_daily_actions AS c (day, site_id, action, events)
-       SELECT (occurred_at AT TIME ZONE 'UTC')::date, site_id, action, count(*)
-       FROM inserted GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-       ON CONFLICT (day, site_id, action) DO UPDATE SET events = c.events + EXCLUDED.events
-       RETURNING 1`,
-    ],
-    [
-      'rollup_hourly_actions',
-      `INSERT INTO analytics_hourly_actions AS c (hour, site_id, action, events)
-       SELECT ${HOUR}, site_id, action, count(*)
-       FROM inserted GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-       ON CONFLICT (hour, site_id, action) DO UPDATE SET events = c.events + EXCLUDED.events
-       RETURNING 1`,
-    ],
-    [
-      'rollup_hourly_paths',
-      `INSERT INTO analytics_hourly_paths AS c (hour, site_id, path, views)
-       SELECT ${HOUR}, site_id, path, count(*)
-       FROM inserted WHERE action = 'page_view' AND path IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-       ON CONFLICT (hour, site_id, path) DO UPDATE SET views = c.views + EXCLUDED.views
-       RETURNING 1`,
-    ],
+    ['rollup_user_sets', userSets('analytics_user_sets', 'day', dayOf('e.'))],
+    ['rollup_hourly_user_sets', userSets('analytics_hourly_user_sets', 'hour', hourOf('e.'))],
+    ['rollup_hourly_users', userSets('analytics_hourly_users', 'hour', hourOf('e.'), false)],
+    ['rollup_actions', `${counts('analytics_daily_actions', 'day', dayOf(''), 'action', 'events')} RETURNING 1`],
+    ['rollup_hourly_actions', `${counts('analytics_hourly_actions', 'hour', hourOf(''), 'action', 'events')} RETURNING 1`],
+    ['rollup_hourly_paths', `${counts('analytics_hourly_paths', 'hour', hourOf(''), 'path', 'views')} RETURNING 1`],
   ],
-  sql: `
-    INSERT INTO analytics_daily_paths AS c (day, site_id, path, views)
-    SELECT (occurred_at AT TIME ZONE 'UTC')::date, site_id, path, count(*)
-    FROM inserted WHERE action = 'page_view' AND path IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-    ON CONFLICT (day, site_id, path) DO UPDATE SET views = c.views + EXCLUDED.views`,
+  sql: counts('analytics_daily_paths', 'day', dayOf(''), 'path', 'views'),
 };

@@ -2,7 +2,7 @@ import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { FieldError, ValidationFailedError } from '../../../shared/errors';
 import { validateDto } from '../../../shared/http/validate';
 import { parseDate, parseInstant } from '../../../shared/time';
-import { startOfLocalDay, TIME_ZONE_MESSAGE, timeZoneOf, UTC } from '../../../shared/time-zone';
+import { startOfLocalDay, timeZoneOf, timeZoneProblem, UTC } from '../../../shared/time-zone';
 import { GetOverviewQuery } from '../../../analytics/application/get-overview';
 import { RecordEventsCommand } from '../../../tracking/application/record-events';
 import { EventDraft } from '../../../tracking/domain/tracked-event';
@@ -60,8 +60,9 @@ export function siteEventDraft(
  */
 export function compatZone(defaultZone: string, tz: unknown): { zone: string; named: { tz?: string } } {
   if (tz === undefined) return { zone: defaultZone, named: defaultZone === UTC ? {} : { tz: defaultZone } };
-  const zone = timeZoneOf(tz);
-  if (zone === null) throw new ValidationFailedError([{ path: 'tz', message: typeof tz === 'string' ? TIME_ZONE_MESSAGE : `${TIME_ZONE_MESSAGE}, given once` }]);
+  const problem = timeZoneProblem(tz);
+  if (problem) throw new ValidationFailedError([{ path: 'tz', message: problem }]);
+  const zone = timeZoneOf(tz)!;
   return { zone, named: { tz: zone } };
 }
 

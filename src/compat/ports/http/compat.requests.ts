@@ -77,3 +77,11 @@ export function pick(body: unknown, fields: string[]): unknown {
   for (const field of fields) if (Object.prototype.hasOwnProperty.call(body, field)) picked[field] = (body as Record<string, unknown>)[field];
   return picked;
 }
+
+/** The `tz` query parameter of the date-based compat routes (OpenAPI); `example` must suit the route's documented example data. */
+export const tzQuery = (example: string) => ({
+  name: 'tz',
+  required: false,
+  description: 'IANA time zone of the date (default DEFAULT_TZ, UTC unless set); the answer then names it in tz.',
+  schema: { type: 'string' as const, maxLength: 64, example },
+});

@@ -7,7 +7,7 @@ import { eventIdOf } from '../../application/natural-keys';
 import { fastApiErrors } from './compat-errors';
 import { AppConfig } from '../../../config';
 import { check, compatZone, record, SITE_EVENT_FIELDS, siteEventDraft, siteStats } from './compat-support';
-import { SiteEventDto, SiteStatsQueryDto } from './compat.requests';
+import { SiteEventDto, SiteStatsQueryDto, tzQuery } from './compat.requests';
 import { QueuedResponse, SiteStatsResponse } from './compat.responses';
 
 /** Seed 004: event ingestion and per-site stats at the root. Base URL is all a client changes. */
@@ -51,7 +51,7 @@ export class EventStatsController {
   })
   @ApiQuery({ name: 'site_id', required: true, schema: { type: 'string', minLength: 1, maxLength: 128, example: 'test-site' } })
   @ApiQuery({ name: 'date', required: false, schema: { type: 'string', format: 'date', maxLength: 10, example: '2025-11-14' } })
-  @ApiQuery({ name: 'tz', required: false, description: 'IANA time zone of date (default DEFAULT_TZ, UTC unless set); the answer then names it in tz.', schema: { type: 'string', maxLength: 64, example: 'America/New_York' } })
+  @ApiQuery(tzQuery('America/New_York'))
   @ApiOkResponse({ type: SiteStatsResponse })
   @ApiCompatErrors('004', 422, 401, 403, 429, 500, 503)
   async stats(@Query() query: unknown) {

@@ -9,7 +9,7 @@ import { eventIdOf } from '../../application/natural-keys';
 import { jsendErrors } from './compat-errors';
 import { AppConfig } from '../../../config';
 import { check, compatZone, record, SITE_EVENT_FIELDS, siteEventDraft, siteStats } from './compat-support';
-import { SiteEventDto, SiteStatsQueryDto } from './compat.requests';
+import { SiteEventDto, SiteStatsQueryDto, tzQuery } from './compat.requests';
 import { HealthcheckMessageResponse, QueuedResponse, ReportingStatsResponse } from './compat.responses';
 
 /** Seed 001: ingestion and reporting under /api. Base URL is all a client changes. */
@@ -45,7 +45,7 @@ export class IngestionReportingController {
   })
   @ApiQuery({ name: 'site_id', required: true, schema: { type: 'string', minLength: 1, maxLength: 128, example: 'site-abc-123' } })
   @ApiQuery({ name: 'date', required: false, schema: { type: 'string', format: 'date', maxLength: 10, example: '2025-11-12' } })
-  @ApiQuery({ name: 'tz', required: false, description: 'IANA time zone of date (default DEFAULT_TZ, UTC unless set); the answer then names it in tz.', schema: { type: 'string', maxLength: 64, example: 'America/New_York' } })
+  @ApiQuery(tzQuery('America/New_York'))
   @ApiOkResponse({ type: ReportingStatsResponse })
   @ApiCompatErrors('001', 400, 401, 403, 404, 429, 500, 503)
   async stats(@Query() query: unknown, @Res({ passthrough: true }) reply: FastifyReply) {

@@ -10,7 +10,7 @@ import { AppConfig } from '../../../config';
 import { eventIdOf } from '../../application/natural-keys';
 import { plainErrors } from './compat-errors';
 import { check, compatZone, record, userIdOf } from './compat-support';
-import { LoginDto } from './compat.requests';
+import { LoginDto, tzQuery } from './compat.requests';
 import { DailyUniquesResponse, MonthlyUniquesResponse } from './compat.responses';
 
 /** Seed 000: daily and monthly unique users from logins. Base URL is all a client changes. */
@@ -51,7 +51,7 @@ export class UserLoginsController {
     description: 'Counts users with at least one login event that calendar day: a UTC day, or with tz (or DEFAULT_TZ) that local day (23 or 25 hours across a DST change).',
   })
   @ApiQuery({ name: 'date', required: true, schema: { type: 'string', format: 'date', maxLength: 10, example: '2025-08-09' } })
-  @ApiQuery({ name: 'tz', required: false, description: 'IANA time zone (default DEFAULT_TZ, UTC unless set); the answer then names it in tz.', schema: { type: 'string', maxLength: 64, example: 'Asia/Jakarta' } })
+  @ApiQuery(tzQuery('Asia/Jakarta'))
   @ApiOkResponse({ type: DailyUniquesResponse })
   @ApiCompatErrors('000', 400, 401, 403, 429, 500, 503)
   async daily(@Query('date') date: unknown, @Query('tz') tz: unknown) {
@@ -69,7 +69,7 @@ export class UserLoginsController {
     description: 'Counts users with at least one login event that calendar month: a UTC month, or with tz (or DEFAULT_TZ) that local month.',
   })
   @ApiQuery({ name: 'month', required: true, schema: { type: 'string', pattern: '^\\d{4}-\\d{2}$', maxLength: 7, example: '2025-08' } })
-  @ApiQuery({ name: 'tz', required: false, description: 'IANA time zone (default DEFAULT_TZ, UTC unless set); the answer then names it in tz.', schema: { type: 'string', maxLength: 64, example: 'Asia/Jakarta' } })
+  @ApiQuery(tzQuery('Asia/Jakarta'))
   @ApiOkResponse({ type: MonthlyUniquesResponse })
   @ApiCompatErrors('000', 400, 401, 403, 429, 500, 503)
   async monthly(@Query('month') month: unknown, @Query('tz') tz: unknown) {

@@ -55,9 +55,23 @@ export class TypeOrmEventRepository extends EventRepository {
   }
 
   private async insertSorted(events: TrackedEvent[]): Promise<Set<string>> {
+    await this.partitions.ensureFor(events.map((e) => e.occurredAt));
+    // The whole set travels as one JSON document: one native JSON.stringify in Node and one
+    // json_to_recordset in PostgreSQL (measured: clearly cheaper in Node than eight arrays
+    // serialised and escaped element by element by the driver).
+    const inserted = await this.prepared<{ id: string }>(this.insertStatement(), [JSON.stringify(events satisfies TrackedEvent[])]);
+    return new Set(inserted.map((row) => row.id));
+  }
+
+  /** The insert statement and its prepared-statement name, built once per set of projections (the registry only grows). */
+  private statement?: { projections: number; text: string; name: string };
+
+  private insertStatement(): { text: string; name: string } {
+    const projections = this.projections.all();
+    if (this.statement?.projections === projections.length) return this.statement;
     const ctes: string[] = [];
     const readToEnd: string[] = [];
-    for (const p of this.projections.all()) {
+    for (const p of projections) {
       for (const [name, sql] of p.before ?? []) ctes.push(`, ${name} AS MATERIALIZED (${sql})`);
       if (p.sql !== undefined) ctes.push(`, ${p.name} AS (${p.sql})`);
       else if (p.sideEffectSql !== undefined) {
@@ -65,15 +79,10 @@ export class TypeOrmEventRepository extends EventRepository {
         readToEnd.push(` CROSS JOIN (SELECT count(*) FROM ${p.name}) AS ${p.name}_done`);
       } else throw new Error(`write projection ${p.name} has no PostgreSQL form`);
     }
-    await this.partitions.ensureFor(events.map((e) => e.occurredAt));
-    // The whole set travels as one JSON document: one native JSON.stringify in Node and one
-    // json_to_recordset in PostgreSQL (measured: clearly cheaper in Node than eight arrays
-    // serialised and escaped element by element by the driver).
     // The ledger `event_ids` takes each id first; only the ids it newly took are stored in
     // `events` (ON CONFLICT DO NOTHING: a known id is a no-op, also under concurrent inserts of
     // the same id — the second waits for the first to commit, then skips).
-    const inserted = await this.prepared<{ id: string }>(
-      `WITH input AS MATERIALIZED (
+    const text = `WITH input AS MATERIALIZED (
          SELECT id, coalesce("userId", ${ANONYMOUS_KEY_SQL} || id::text) AS user_key, "userId" AS user_id, action,
                 "occurredAt" AS occurred_at, "receivedAt" AS received_at, metadata, "siteId" AS site_id, path
          FROM json_to_recordset($1::json) AS e(id uuid, "userId" text, action text, "occurredAt" timestamptz,
@@ -90,10 +99,11 @@ export class TypeOrmEventRepository extends EventRepository {
          FROM input i JOIN taken t ON t.id = i.id
          RETURNING id, user_id, action, occurred_at, site_id, path
        )${ctes.join('')}
-       SELECT id FROM inserted${readToEnd.join('')}`,
-      [JSON.stringify(events satisfies TrackedEvent[])],
-    );
-    return new Set(inserted.map((row) => row.id));
+       SELECT id FROM inserted${readToEnd.join('')}`;
+    // The name follows the text, so a different set of projections (another process, a test)
+    // never reuses a plan of another statement.
+    this.statement = { projections: projections.length, text, name: `ev_${createHash('sha1').update(text).digest('hex').slice(0, 16)}` };
+    return this.statement;
   }
 
   /**
@@ -101,12 +111,10 @@ export class TypeOrmEventRepository extends EventRepository {
    * parses, analyses and plans it once, then only executes it. The insert statement with its
    * projections' CTEs is long; preparing it each time cost about as much as executing it for a
    * group of a dozen events (measured: 2.7 → 1.5–1.8 ms of wall time per statement; see
-   * bench/README.md). The name follows the text, so a different set of projections (another
-   * process, a test) never reuses a plan of another statement. A dropped or added partition
-   * invalidates the plans (PostgreSQL replans after DDL on a table the statement uses).
+   * bench/README.md). A dropped or added partition invalidates the plans (PostgreSQL replans
+   * after DDL on a table the statement uses).
    */
-  private async prepared<T>(text: string, values: unknown[]): Promise<T[]> {
-    const name = `ev_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+  private async prepared<T>({ name, text }: { name: string; text: string }, values: unknown[]): Promise<T[]> {
     // A repository bound to a transaction (its manager has a query runner) must write in it.
     const pool = (this.rows.manager.connection.driver as unknown as { master?: PreparingPool }).master;
     if (!pool || this.rows.manager.queryRunner) return this.rows.query(text, values);
