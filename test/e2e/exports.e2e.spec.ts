@@ -232,6 +232,54 @@ describe('GET /api/events/export', () => {
   });
 });
 
+describe('GET /api/metrics/export', () => {
+  it('writes the rows of GET /api/metrics, as CSV and as NDJSON, with its filters', async () => {
+    await postBatch(TRICKY);
+    await postMany(3000, Date.UTC(2025, 9, 23, 11));
+    const computed = await t.http().post('/api/metrics').send({ from: '2025-10-23T00:00:00Z', till: '2025-10-24T00:00:00Z' });
+    expect(computed.status).toBe(200);
+    const listed: any[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await t.http().get(`/api/metrics?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      listed.push(...res.body.data);
+      cursor = res.body.next_cursor;
+    } while (cursor);
+    expect(listed.length).toBeGreaterThan(97);
+
+    const ndjson = await t.http().get('/api/metrics/export?format=ndjson');
+    expect(ndjson.status).toBe(200);
+    expect(ndjson.headers['content-disposition']).toBe('attachment; filename="metrics.ndjson"');
+    expect(ndjson.text.split('\n').filter(Boolean).map((line) => JSON.parse(line))).toEqual(listed);
+
+    const csv = await t.http().get('/api/metrics/export').set('Accept', 'text/csv');
+    expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8; header=present');
+    const [header, ...rows]: string[][] = parse(csv.text);
+    expect(header).toEqual([
+      'user_id', 'window_start', 'window_end', 'event_count', 'distinct_actions', 'action_counts',
+      'first_event_at', 'last_event_at', 'session_count', 'active_seconds', 'computed_at',
+    ]);
+    expect(rows).toHaveLength(listed.length);
+    rows.forEach((row, i) => {
+      const m = listed[i];
+      expect(unneutralise(row[0])).toBe(m.user_id);
+      expect(row.slice(1, 5)).toEqual([m.window_start, m.window_end, String(m.event_count), String(m.distinct_actions)]);
+      expect(JSON.parse(row[5])).toEqual(m.action_counts);
+      expect(row.slice(6)).toEqual([m.first_event_at, m.last_event_at, String(m.session_count), String(m.active_seconds), m.computed_at]);
+    });
+    // A user id that is a formula is neutralised, a number is not.
+    expect(rows.map((r) => r[0])).toContain(`'=HYPERLINK("http://evil.example","x")`);
+
+    const one = await t.http().get('/api/metrics/export?format=ndjson&user_id=u5&from=2025-10-23T08:00:00Z&till=2025-10-23T12:00:00Z');
+    expect(one.headers['content-disposition']).toBe('attachment; filename="metrics_from-2025-10-23T080000Z_till-2025-10-23T120000Z.ndjson"');
+    const ofU5 = listed.filter((m) => m.user_id === 'u5' && m.window_start === '2025-10-23T08:00:00.000Z');
+    expect(ofU5).toHaveLength(1);
+    expect(one.text.split('\n').filter(Boolean).map((line) => JSON.parse(line))).toEqual(ofU5);
+    const bad = await t.http().get('/api/metrics/export?cursor=abc');
+    expect(bad.status).toBe(400);
+  });
+});
+
 async function waitUntil(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {

@@ -47,6 +47,11 @@ export class ExportFormatQueryDto {
   format?: ExportFormat;
 }
 
+/** Each row of a lazy sequence mapped, still lazily (stopping early stops the source). */
+export async function* mapRows<T, U>(rows: AsyncIterable<T>, map: (row: T) => U): AsyncGenerator<U> {
+  for await (const row of rows) yield map(row);
+}
+
 /** One column of a CSV export: its header and its cell (a number stays a number: `-3` is not a formula). */
 export interface ExportColumn<T> {
   header: string;
