@@ -12,6 +12,7 @@ import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { DatabaseModule, DatabaseModuleOptions } from './shared/database/database.module';
+import { ExportGate } from './shared/http/export-stream';
 import { ProblemDetailsFilter } from './shared/http/problem-details.filter';
 import { DtoValidationPipe } from './shared/http/validate';
 import { loggingParams } from './shared/logging';
@@ -42,10 +43,12 @@ export class AppModule {
       ],
       providers: [
         { provide: AppConfig, useValue: config },
+        // One cap for every export route of the process (each export holds a database connection).
+        { provide: ExportGate, useValue: new ExportGate(config.exportMaxConcurrent) },
         { provide: APP_PIPE, useClass: DtoValidationPipe },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
       ],
-      exports: [AppConfig],
+      exports: [AppConfig, ExportGate],
     };
   }
 }

@@ -19,6 +19,8 @@ describe('loadConfig', () => {
       liveMaxClients: 100,
       liveHeartbeatMs: 15_000,
       liveMaxBufferBytes: 1024 * 1024,
+      exportMaxConcurrent: 4,
+      exportStallTimeoutMs: 60_000,
       erasureHashKey: undefined,
       defaultTimeZone: 'UTC',
     });
@@ -42,6 +44,8 @@ describe('loadConfig', () => {
       LIVE_MAX_CLIENTS: '3',
       LIVE_HEARTBEAT_MS: '250',
       LIVE_MAX_BUFFER_BYTES: '65536',
+      EXPORT_MAX_CONCURRENT: '2',
+      EXPORT_STALL_TIMEOUT_MS: '1500',
       ERASURE_HASH_KEY: '0123456789abcdef0123456789abcdef',
       DEFAULT_TZ: 'asia/jakarta',
     });
@@ -61,6 +65,8 @@ describe('loadConfig', () => {
       liveMaxClients: 3,
       liveHeartbeatMs: 250,
       liveMaxBufferBytes: 65536,
+      exportMaxConcurrent: 2,
+      exportStallTimeoutMs: 1500,
       erasureHashKey: '0123456789abcdef0123456789abcdef',
       defaultTimeZone: 'Asia/Jakarta',
     });

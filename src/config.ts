@@ -56,6 +56,10 @@ export class AppConfig {
   readonly liveHeartbeatMs!: number;
   /** Bytes a live stream may hold unsent for a client that does not read; beyond, the stream is closed. */
   readonly liveMaxBufferBytes!: number;
+  /** Exports (GET …/export) streaming at once per process, at most (each holds a database connection); beyond, 503 + Retry-After. */
+  readonly exportMaxConcurrent!: number;
+  /** An export whose client reads nothing for this many milliseconds is cut (its connection released). */
+  readonly exportStallTimeoutMs!: number;
   /** Streaming replicas of the database that serve the read routes (DATABASE_READ_URLS); empty = the primary serves everything. */
   readonly databaseReadUrls!: string[];
   /** A replica further behind the primary than this many milliseconds is skipped until it catches up. */
@@ -233,6 +237,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     liveMaxClients: positive('LIVE_MAX_CLIENTS', 100),
     liveHeartbeatMs: positive('LIVE_HEARTBEAT_MS', 15_000),
     liveMaxBufferBytes: positive('LIVE_MAX_BUFFER_BYTES', 1024 * 1024),
+    exportMaxConcurrent: positive('EXPORT_MAX_CONCURRENT', 4),
+    exportStallTimeoutMs: positive('EXPORT_STALL_TIMEOUT_MS', 60_000),
     dashboardEnabled: bool('DASHBOARD_ENABLED', true),
     eventsRetentionDays: count('EVENTS_RETENTION_DAYS', 0) || null,
     databaseReadUrls,

@@ -5,6 +5,7 @@ import { TypeOrmActivityMetricsRepository } from './adapters/persistence/typeorm
 import { WINDOW_MARKING_PROJECTION } from './adapters/persistence/window-marking.projection';
 import { ComputeActivityMetricsHandler } from './application/compute-activity-metrics';
 import { ListMetricsHandler } from './application/list-metrics';
+import { ExportMetricsHandler } from './application/export-metrics';
 import { ListWindowsHandler } from './application/list-windows';
 import { ActivityMetricsRepository } from './domain/activity-metrics.repository';
 import { MetricsCron } from './ports/cron/metrics.cron';
@@ -21,6 +22,7 @@ import { MetricsController } from './ports/http/metrics.controller';
     MetricsCron,
     ComputeActivityMetricsHandler,
     ListMetricsHandler,
+    ExportMetricsHandler,
     ListWindowsHandler,
     { provide: ActivityMetricsRepository, useClass: TypeOrmActivityMetricsRepository },
   ],

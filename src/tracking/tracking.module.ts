@@ -12,6 +12,7 @@ import { EventWriteProjections } from './application/event-write-projections';
 import { EventWriteQueue } from './application/event-write-queue';
 import { GetEventHandler } from './application/get-event';
 import { ListEventsHandler } from './application/list-events';
+import { ExportEventsHandler } from './application/export-events';
 import { RecordEventsHandler } from './application/record-events';
 import { ValidateEventHandler } from './application/validate-event';
 import { EventRepository } from './domain/event.repository';
@@ -28,6 +29,7 @@ import { PgLiveEventFeed } from './adapters/persistence/pg-live-event.feed';
     RecordEventsHandler,
     GetEventHandler,
     ListEventsHandler,
+    ExportEventsHandler,
     ValidateEventHandler,
     EventWriteProjections,
     { provide: EventRetention, useFactory: (config: AppConfig) => new EventRetention(config.eventsRetentionDays), inject: [AppConfig] },

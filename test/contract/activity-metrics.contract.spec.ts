@@ -262,6 +262,23 @@ describe.each(adapters)('ActivityMetricsRepository contract: %s', (_name, make) 
     const two = await stores.metrics.listMetrics({ from, till: new Date(DAY0 + 16 * 3_600_000 + 1), limit: 1000 });
     expect(new Set(two.map((m) => m.window.start.toISOString()))).toEqual(new Set(['2025-10-22T12:00:00.000Z', '2025-10-22T16:00:00.000Z']));
   });
+
+  it('exports exactly the rows the list has, in its order, without a page size', async () => {
+    const events = generateEvents(13, 1500);
+    await stores.events.insertNew(events);
+    await compute.execute(new ComputeActivityMetricsCommand('http', undefined, NOW));
+    const all = async <T>(rows: AsyncIterable<T>) => {
+      const out: T[] = [];
+      for await (const row of rows) out.push(row);
+      return out;
+    };
+    const from = new Date(DAY0 + 13 * 3_600_000);
+    for (const filter of [{}, { userId: 'a' }, { from, till: new Date(DAY0 + 20 * 3_600_000) }]) {
+      const listed = await stores.metrics.listMetrics({ ...filter, limit: 100_000 });
+      expect(listed.length).toBeGreaterThan(0);
+      expect(await all(stores.metrics.exportMetrics(filter))).toEqual(listed);
+    }
+  });
 });
 
 describe('PostgreSQL: an event committed while its window is being computed', () => {

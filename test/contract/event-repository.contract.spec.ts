@@ -133,6 +133,32 @@ describe.each(adapters)('EventRepository contract: %s', (_name, make) => {
     const beforeLastTie = await repo.list({ order: 'desc', limit: 10, after: { occurredAt: same, id: ids[2] } });
     expect(beforeLastTie.map((e) => e.id)).toEqual([ids[1], ids[0], rows[3].id]);
   });
+  it('exports every event the list has, in its order and with every field, whatever the size, lazily', async () => {
+    const at = (seconds: number) => new Date(T0 + seconds * 1000);
+    // More than one fetch of the cursor (500 rows), ties on time included.
+    const rows = Array.from({ length: 1203 }, (_, i) =>
+      event({ userId: `u${i % 7}`, action: i % 3 ? 'x' : 'y', siteId: i % 2 ? 's1' : null, occurredAt: at(Math.floor(i / 2)), metadata: { i } }),
+    );
+    await repo.insertNew(rows);
+    const all = async <T>(iterable: AsyncIterable<T>) => {
+      const out: T[] = [];
+      for await (const row of iterable) out.push(row);
+      return out;
+    };
+    for (const filter of [{}, { userId: 'u3' }, { action: 'y', siteId: 's1' }, { from: at(100), till: at(400) }]) {
+      for (const order of ['asc', 'desc'] as const) {
+        expect(await all(repo.export({ ...filter, order }))).toEqual(await repo.list({ ...filter, order, limit: 10_000 }));
+      }
+    }
+    // Stopping early (a client gone) releases what the export holds: the store keeps answering.
+    const [first] = await repo.list({ order: 'asc', limit: 1 });
+    let taken = 0;
+    for await (const row of repo.export({ order: 'asc' })) {
+      expect(row).toEqual(first);
+      if (++taken === 1) break;
+    }
+    expect(await all(repo.export({ order: 'asc', userId: 'u1' }))).toHaveLength(await repo.list({ order: 'asc', userId: 'u1', limit: 10_000 }).then((r) => r.length));
+  });
 });
 
 describe('PostgreSQL event store: partitions change under a running process', () => {

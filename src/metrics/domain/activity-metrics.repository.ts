@@ -56,6 +56,9 @@ export abstract class ActivityMetricsRepository {
   /** Ordered by window start, then user id (byte order). */
   abstract listMetrics(query: MetricsQuery): Promise<StoredUserActivity[]>;
 
+  /** Every row listMetrics would list with no limit, in its order, read lazily (one snapshot; stopping early releases what it holds). */
+  abstract exportMetrics(query: Omit<MetricsQuery, 'limit' | 'after'>): AsyncIterable<StoredUserActivity>;
+
   /** Ledger entries ordered by window start. */
   abstract listWindows(query: WindowsQuery): Promise<WindowLedgerEntry[]>;
 }

@@ -36,4 +36,10 @@ export abstract class EventRepository {
   abstract findByIds(ids: string[]): Promise<TrackedEvent[]>;
   /** Events matching the filter, ordered by (occurredAt, id) in `order`, after `after`. */
   abstract list(query: EventQuery): Promise<TrackedEvent[]>;
+  /**
+   * Every event matching the filter, ordered by (occurredAt, id) in `order`, read lazily: the
+   * next rows are fetched only as the previous ones are consumed (one snapshot; stopping the
+   * iteration early releases what it holds).
+   */
+  abstract export(query: EventFilter & { order: SortOrder }): AsyncIterable<TrackedEvent>;
 }

@@ -109,6 +109,10 @@ export class InMemoryActivityMetricsRepository extends ActivityMetricsRepository
     return { window, users: rows.length, events };
   }
 
+  async *exportMetrics(query: Omit<MetricsQuery, 'limit' | 'after'>): AsyncGenerator<StoredUserActivity> {
+    yield* await this.listMetrics({ ...query, limit: Number.MAX_SAFE_INTEGER });
+  }
+
   async listMetrics(query: MetricsQuery): Promise<StoredUserActivity[]> {
     return [...this.metrics.values()]
       .flat()

@@ -1,5 +1,6 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { streamRows } from '../../../shared/database/query-stream';
 import { ReadDatabase } from '../../../shared/database/read-database';
 import { DataSource } from 'typeorm';
 import {
@@ -177,41 +178,14 @@ export class TypeOrmActivityMetricsRepository extends ActivityMetricsRepository 
   }
 
   async listMetrics(query: MetricsQuery): Promise<StoredUserActivity[]> {
-    const { where, params, param } = sqlFilter();
-    if (query.userId !== undefined) where.push(`user_id = ${param(query.userId)}`);
-    if (query.from) where.push(`window_start > ${param(query.from)}::timestamptz - ${WINDOW_INTERVAL}`);
-    if (query.till) where.push(`window_start < ${param(query.till)}`);
-    if (query.after) where.push(`(window_start, user_id) > (${param(query.after.windowStart)}, ${param(query.after.userId)})`);
-    const rows: Array<{
-      window_start: Date;
-      user_id: string;
-      event_count: number;
-      distinct_actions: number;
-      action_counts: Record<string, number>;
-      first_event_at: Date;
-      last_event_at: Date;
-      session_count: number;
-      active_ms: string;
-      computed_at: Date;
-    }> = await this.readDb.query(
-      `SELECT * FROM user_activity_metrics
-       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY window_start, user_id
-       LIMIT ${param(query.limit)}`,
-      params,
-    );
-    return rows.map((row) => ({
-      window: ActivityWindow.startingAt(row.window_start),
-      userId: row.user_id,
-      eventCount: row.event_count,
-      distinctActions: row.distinct_actions,
-      actionCounts: row.action_counts,
-      firstEventAt: row.first_event_at,
-      lastEventAt: row.last_event_at,
-      sessionCount: row.session_count,
-      activeMs: Number(row.active_ms),
-      computedAt: row.computed_at,
-    }));
+    const { sql, params } = metricsSql(query);
+    const rows: MetricRow[] = await this.readDb.query(sql, params);
+    return rows.map(toStoredActivity);
+  }
+
+  async *exportMetrics(query: Omit<MetricsQuery, 'limit' | 'after'>): AsyncGenerator<StoredUserActivity> {
+    const { sql, params } = metricsSql(query);
+    for await (const row of streamRows<MetricRow>(this.reads, sql, params)) yield toStoredActivity(row);
   }
 
   async listWindows(query: WindowsQuery): Promise<WindowLedgerEntry[]> {
@@ -254,6 +228,48 @@ function sqlFilter() {
     return `$${params.length}`;
   };
   return { where, params, param };
+}
+
+interface MetricRow {
+  window_start: Date;
+  user_id: string;
+  event_count: number;
+  distinct_actions: number;
+  action_counts: Record<string, number>;
+  first_event_at: Date;
+  last_event_at: Date;
+  session_count: number;
+  active_ms: string;
+  computed_at: Date;
+}
+
+/** The metric rows of a query in (window_start, user_id) order; with a limit (a page) or without (an export). */
+function metricsSql(query: Omit<MetricsQuery, 'limit' | 'after'> & Partial<Pick<MetricsQuery, 'limit' | 'after'>>): { sql: string; params: unknown[] } {
+  const { where, params, param } = sqlFilter();
+  if (query.userId !== undefined) where.push(`user_id = ${param(query.userId)}`);
+  if (query.from) where.push(`window_start > ${param(query.from)}::timestamptz - ${WINDOW_INTERVAL}`);
+  if (query.till) where.push(`window_start < ${param(query.till)}`);
+  if (query.after) where.push(`(window_start, user_id) > (${param(query.after.windowStart)}, ${param(query.after.userId)})`);
+  const sql = `SELECT * FROM user_activity_metrics
+       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY window_start, user_id${query.limit === undefined ? '' : `
+       LIMIT ${param(query.limit)}`}`;
+  return { sql, params };
+}
+
+function toStoredActivity(row: MetricRow): StoredUserActivity {
+  return {
+    window: ActivityWindow.startingAt(row.window_start),
+    userId: row.user_id,
+    eventCount: row.event_count,
+    distinctActions: row.distinct_actions,
+    actionCounts: row.action_counts,
+    firstEventAt: row.first_event_at,
+    lastEventAt: row.last_event_at,
+    sessionCount: row.session_count,
+    activeMs: Number(row.active_ms),
+    computedAt: row.computed_at,
+  };
 }
 
 function toCandidate(row: { window_start: Date; computations: number }): WindowCandidate {

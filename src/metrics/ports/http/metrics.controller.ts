@@ -1,6 +1,10 @@
-import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppConfig } from '../../../config';
+import { ExportColumn, exportFormatOf, ExportGate, mapRows, rangeFileName, sendExport } from '../../../shared/http/export-stream';
+import { ExportMetricsQuery } from '../../application/export-metrics';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { ValidationFailedError } from '../../../shared/errors';
 import { ApiProblems } from '../../../shared/http/api-problems';
 import { RequireScope } from '../../../shared/http/route-access';
@@ -9,7 +13,7 @@ import { parseInstant } from '../../../shared/time';
 import { ComputeActivityMetricsCommand } from '../../application/compute-activity-metrics';
 import { ListMetricsQuery } from '../../application/list-metrics';
 import { ListWindowsQuery } from '../../application/list-windows';
-import { ComputeMetricsDto, ListMetricsQueryDto, ListWindowsQueryDto } from './metrics.requests';
+import { ComputeMetricsDto, ExportMetricsQueryDto, ListMetricsQueryDto, ListWindowsQueryDto } from './metrics.requests';
 import {
   ComputedWindowResponse,
   MetricsRunResponse,
@@ -21,12 +25,28 @@ import {
 
 const instant = (value?: string) => (value ? parseInstant(value)! : undefined);
 
+/** The CSV columns of a metrics export: the fields of GET /api/metrics, action_counts as JSON text. */
+const METRIC_COLUMNS: ExportColumn<UserMetricsResponse>[] = (
+  [
+    'user_id', 'window_start', 'window_end', 'event_count', 'distinct_actions', 'action_counts',
+    'first_event_at', 'last_event_at', 'session_count', 'active_seconds', 'computed_at',
+  ] as const
+).map((field) => ({
+  header: field,
+  cell: (m: UserMetricsResponse) => {
+    const value = m[field];
+    return typeof value === 'object' ? JSON.stringify(value) : value;
+  },
+}));
+
 @ApiTags('metrics')
 @Controller('api/metrics')
 export class MetricsController {
   constructor(
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
+    private readonly exportGate: ExportGate,
+    private readonly config: AppConfig,
   ) {}
 
   @Post()
@@ -69,6 +89,40 @@ export class MetricsController {
       ),
     );
     return { data: page.data.map(UserMetricsResponse.from), next_cursor: page.nextCursor };
+  }
+
+  @Get('export')
+  @ApiOperation({
+    summary: 'Export per-user metrics as CSV or NDJSON',
+    description:
+      'Every metric row GET /api/metrics would list with these filters (no page size, no cap), ordered by window_start, ' +
+      'then user_id, streamed from a database cursor as the client reads. CSV columns: the fields of GET /api/metrics, ' +
+      "action_counts as JSON; text cells starting with = + - @ tab or CR get a leading '. Same streaming, failure and " +
+      'concurrency rules as GET /api/events/export.',
+  })
+  @ApiProduces('text/csv', 'application/x-ndjson')
+  @ApiOkResponse({
+    description: 'The file (Content-Disposition: attachment).',
+    headers: { 'Content-Disposition': { description: 'attachment; filename="metrics….csv"', schema: { type: 'string', maxLength: 200 } } },
+    content: {
+      'text/csv': { schema: { type: 'string', maxLength: 1_000_000_000_000 } },
+      'application/x-ndjson': { schema: { type: 'string', maxLength: 1_000_000_000_000 } },
+    },
+  })
+  @ApiProblems(400, 401, 403, 429, 500, 503)
+  async export(@Query() query: ExportMetricsQueryDto, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const from = instant(query.from);
+    const till = instant(query.till);
+    const rows = await this.queries.execute(new ExportMetricsQuery({ userId: query.user_id, from, till }));
+    await sendExport(reply, mapRows(rows, UserMetricsResponse.from), {
+      format: exportFormatOf(query.format, request.headers.accept),
+      fileName: ['metrics', rangeFileName(from, till)].filter(Boolean).join('_'),
+      columns: METRIC_COLUMNS,
+      json: (m) => m,
+      gate: this.exportGate,
+      stallTimeoutMs: this.config.exportStallTimeoutMs,
+      headOnly: request.method === 'HEAD',
+    });
   }
 
   @Get('windows')

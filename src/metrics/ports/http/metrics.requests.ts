@@ -1,5 +1,6 @@
 import { RejectsUnknownFields } from '../../../shared/http/openapi';
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiPropertyOptional, IntersectionType, OmitType } from '@nestjs/swagger';
+import { ExportFormatQueryDto } from '../../../shared/http/export-stream';
 import { IsIn, IsOptional, IsString } from 'class-validator';
 import { IsIsoInstant } from '../../../shared/http/validators';
 import { RangePageQueryDto } from '../../../shared/http/page-query.requests';
@@ -25,6 +26,9 @@ export class ListMetricsQueryDto extends RangePageQueryDto {
   @IsString({ message: 'must be given once' })
   user_id?: string;
 }
+
+/** GET /api/metrics/export: the filters of GET /api/metrics, no page, and the file's format. */
+export class ExportMetricsQueryDto extends IntersectionType(OmitType(ListMetricsQueryDto, ['limit', 'cursor'] as const), ExportFormatQueryDto) {}
 
 /** Windows that overlap [from, till). */
 export class ListWindowsQueryDto extends RangePageQueryDto {

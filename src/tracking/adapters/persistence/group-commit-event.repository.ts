@@ -1,7 +1,7 @@
 import { isDatabaseUnavailable } from '../../../shared/database/database-errors';
 import { DatabaseUnavailableError, DomainError } from '../../../shared/errors';
 import { EventWriteQueue } from '../../application/event-write-queue';
-import { EventQuery, EventRepository } from '../../domain/event.repository';
+import { EventFilter, EventQuery, EventRepository, SortOrder } from '../../domain/event.repository';
 import { TrackedEvent } from '../../domain/tracked-event';
 
 /** The write queue is full: the database is not keeping up. The client should retry shortly. */
@@ -88,6 +88,10 @@ export class GroupCommitEventRepository extends EventRepository implements Event
 
   list(query: EventQuery): Promise<TrackedEvent[]> {
     return this.inner.list(query);
+  }
+
+  export(query: EventFilter & { order: SortOrder }): AsyncIterable<TrackedEvent> {
+    return this.inner.export(query);
   }
 
   private drain(): void {

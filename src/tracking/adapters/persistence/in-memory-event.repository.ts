@@ -1,5 +1,5 @@
 import { EventWriteProjections } from '../../application/event-write-projections';
-import { EventQuery, EventRepository } from '../../domain/event.repository';
+import { EventFilter, EventQuery, EventRepository, SortOrder } from '../../domain/event.repository';
 import { TrackedEvent } from '../../domain/tracked-event';
 
 /** Unit-test double of the event store; the contract suite keeps it honest against PostgreSQL. */
@@ -55,5 +55,9 @@ export class InMemoryEventRepository extends EventRepository {
       .sort((a, b) => sign * compare(a, b))
       .slice(0, query.limit)
       .map((e) => structuredClone(e));
+  }
+
+  async *export(query: EventFilter & { order: SortOrder }): AsyncGenerator<TrackedEvent> {
+    yield* await this.list({ ...query, limit: Number.MAX_SAFE_INTEGER });
   }
 }

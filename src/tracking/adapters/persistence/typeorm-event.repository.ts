@@ -1,10 +1,11 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { DataSource, Repository, WhereExpressionBuilder } from 'typeorm';
 import { ReadDatabase } from '../../../shared/database/read-database';
 import { EventWriteProjections } from '../../application/event-write-projections';
-import { EventQuery, EventRepository } from '../../domain/event.repository';
+import { EventFilter, EventQuery, EventRepository, SortOrder } from '../../domain/event.repository';
+import { streamRows } from '../../../shared/database/query-stream';
 import { TrackedEvent } from '../../domain/tracked-event';
 import { EventOrmEntity } from './event.orm-entity';
 import { ANONYMOUS_KEY_SQL, EventPartitions } from './event-partitions';
@@ -163,15 +164,7 @@ export class TypeOrmEventRepository extends EventRepository {
 
   private async listOn(repo: Repository<EventOrmEntity>, query: EventQuery): Promise<TrackedEvent[]> {
     const direction = query.order === 'asc' ? 'ASC' : 'DESC';
-    const qb = repo.createQueryBuilder('e');
-    // An identified user's key is their id (the distribution column on Citus: one shard). The
-    // user_id test too: a user id some ingestion route let through as "\x01<uuid>" equals the
-    // key of the anonymous event with that id, which is not theirs.
-    if (query.userId !== undefined) qb.andWhere('e.user_key = :userId AND e.user_id = :userId', { userId: query.userId });
-    if (query.action !== undefined) qb.andWhere('e.action = :action', { action: query.action });
-    if (query.siteId !== undefined) qb.andWhere('e.site_id = :siteId', { siteId: query.siteId });
-    if (query.from) qb.andWhere('e.occurred_at >= :from', { from: query.from });
-    if (query.till) qb.andWhere('e.occurred_at < :till', { till: query.till });
+    const qb = filtered(repo.createQueryBuilder('e'), query);
     if (query.after) {
       qb.andWhere(`(e.occurred_at, e.id) ${query.order === 'asc' ? '>' : '<'} (:afterAt, :afterId)`, {
         afterAt: query.after.occurredAt,
@@ -186,6 +179,30 @@ export class TypeOrmEventRepository extends EventRepository {
     return rows.map(toEvent);
   }
 
+  async *export(query: EventFilter & { order: SortOrder }): AsyncGenerator<TrackedEvent> {
+    const direction = query.order === 'asc' ? 'ASC' : 'DESC';
+    const [sql, params] = filtered(this.rows.createQueryBuilder('e'), query)
+      .select('e.id', 'id')
+      .addSelect(['e.user_id AS user_id', 'e.action AS action', 'e.occurred_at AS occurred_at', 'e.received_at AS received_at'])
+      .addSelect(['e.metadata AS metadata', 'e.site_id AS site_id', 'e.path AS path'])
+      .orderBy('e.occurred_at', direction)
+      .addOrderBy('e.id', direction)
+      .getQueryAndParameters();
+    type Row = { id: string; user_id: string | null; action: string; occurred_at: Date; received_at: Date; metadata: Record<string, unknown>; site_id: string | null; path: string | null };
+    for await (const row of streamRows<Row>(this.reads ?? ReadDatabase.primaryOnly(this.rows.manager.connection), sql, params)) {
+      yield {
+        id: row.id,
+        userId: row.user_id,
+        action: row.action,
+        occurredAt: row.occurred_at,
+        receivedAt: row.received_at,
+        metadata: row.metadata,
+        siteId: row.site_id,
+        path: row.path,
+      };
+    }
+  }
+
   /** Runs a read on ReadDatabase's choice (a replica, or the primary), or on `rows` when none is wired. */
   private read<T>(run: (rows: Repository<EventOrmEntity>) => Promise<T>, retryOnPrimary?: (result: T) => boolean): Promise<T> {
     if (!this.reads) return run(this.rows);
@@ -196,6 +213,19 @@ export class TypeOrmEventRepository extends EventRepository {
 /** The slice of node-postgres' Pool this repository uses for prepared statements. */
 interface PreparingPool {
   query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+}
+
+/** The filter's conditions on a query of `events` aliased `e` (listing and export share them). */
+function filtered<Q extends WhereExpressionBuilder>(qb: Q, query: EventFilter): Q {
+  // An identified user's key is their id (the distribution column on Citus: one shard). The
+  // user_id test too: a user id some ingestion route let through as "\x01<uuid>" equals the
+  // key of the anonymous event with that id, which is not theirs.
+  if (query.userId !== undefined) qb.andWhere('e.user_key = :userId AND e.user_id = :userId', { userId: query.userId });
+  if (query.action !== undefined) qb.andWhere('e.action = :action', { action: query.action });
+  if (query.siteId !== undefined) qb.andWhere('e.site_id = :siteId', { siteId: query.siteId });
+  if (query.from) qb.andWhere('e.occurred_at >= :from', { from: query.from });
+  if (query.till) qb.andWhere('e.occurred_at < :till', { till: query.till });
+  return qb;
 }
 
 function toEvent(row: EventOrmEntity): TrackedEvent {

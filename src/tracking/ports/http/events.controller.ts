@@ -1,8 +1,12 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandBus, EventBus, QueryBus } from '@nestjs/cqrs';
 import { RouteConfig } from '@nestjs/platform-fastify';
-import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppConfig } from '../../../config';
+import { ExportColumn, exportFormatOf, ExportGate, rangeFileName, sendExport } from '../../../shared/http/export-stream';
+import { ExportEventsQuery } from '../../application/export-events';
+import { TrackedEvent } from '../../domain/tracked-event';
 import { prefixErrors, ValidationFailedError } from '../../../shared/errors';
 import { ApiProblems } from '../../../shared/http/api-problems';
 import { BODY_LIMIT_KEY } from '../../../shared/http/body-limit';
@@ -16,7 +20,7 @@ import { RecordEventsCommand } from '../../application/record-events';
 import { ValidateEventQuery } from '../../application/validate-event';
 import { EventsRecorded } from '../../application/events-recorded.event';
 import { EventDraft } from '../../domain/tracked-event';
-import { ListEventsQueryDto, RecordBatchDto, RecordEventDto } from './events.requests';
+import { ExportEventsQueryDto, ListEventsQueryDto, RecordBatchDto, RecordEventDto } from './events.requests';
 import { BatchItemResponse, BatchResponse, EventPageResponse, EventRecordedResponse, EventResponse } from './events.responses';
 
 /** The documented example event; the examples of the later routes read what it creates. */
@@ -40,6 +44,23 @@ export function toDraft(dto: RecordEventDto, batchSentAt?: string): EventDraft {
   };
 }
 
+/** The CSV columns of an event export: the fields of GET /api/events/{id}, metadata as JSON text. */
+const EVENT_COLUMNS: ExportColumn<TrackedEvent>[] = [
+  { header: 'id', cell: (e) => e.id },
+  { header: 'user_id', cell: (e) => e.userId },
+  { header: 'action', cell: (e) => e.action },
+  { header: 'timestamp', cell: (e) => e.occurredAt.toISOString() },
+  { header: 'received_at', cell: (e) => e.receivedAt.toISOString() },
+  { header: 'site_id', cell: (e) => e.siteId },
+  { header: 'path', cell: (e) => e.path },
+  { header: 'metadata', cell: (e) => JSON.stringify(e.metadata) },
+];
+const EVENTS_CSV_EXAMPLE =
+  'id,user_id,action,timestamp,received_at,site_id,path,metadata\r\n' +
+  '0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10,321,test_action,2025-10-23T13:07:00.000Z,2025-10-23T13:07:00.412Z,site-abc-123,/pricing,"{""page"":""/hello/world""}"\r\n';
+const EVENTS_NDJSON_EXAMPLE =
+  '{"id":"0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10","user_id":"321","action":"test_action","timestamp":"2025-10-23T13:07:00.000Z","received_at":"2025-10-23T13:07:00.412Z","metadata":{"page":"/hello/world"},"site_id":"site-abc-123","path":"/pricing"}\n';
+
 @ApiTags('events')
 @Controller('api')
 export class EventsController {
@@ -47,6 +68,8 @@ export class EventsController {
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
     private readonly events: EventBus,
+    private readonly exportGate: ExportGate,
+    private readonly config: AppConfig,
   ) {}
 
   @Post('event')
@@ -147,6 +170,46 @@ export class EventsController {
     });
     const count = (status: BatchItemResponse['status']) => results.filter((r) => r.status === status).length;
     return { created: count('created'), duplicates: count('duplicate'), rejected: count('rejected'), results };
+  }
+
+  @Get('events/export')
+  @ApiOperation({
+    summary: 'Export events as CSV or NDJSON',
+    description:
+      'Every event matching the filters of GET /api/events (no page size, no cap), oldest first unless order=desc, ' +
+      'streamed from a database cursor as the client reads (constant memory on the service, one consistent snapshot). ' +
+      'CSV: RFC 4180, CRLF, a header row (id, user_id, action, timestamp, received_at, site_id, path, metadata as JSON); ' +
+      "a text cell starting with = + - @ tab or CR gets a leading ' so that spreadsheets do not run it as a formula. " +
+      'A complete file ends with the end of the response: a failure after the first byte cuts the connection ' +
+      '(no final chunk; curl exits with 18), so a partial file never looks complete. At most EXPORT_MAX_CONCURRENT ' +
+      'exports stream per replica (503 beyond); a client that reads nothing for EXPORT_STALL_TIMEOUT_MS loses its export.',
+  })
+  @ApiProduces('text/csv', 'application/x-ndjson')
+  @ApiOkResponse({
+    description: 'The file (Content-Disposition: attachment).',
+    headers: { 'Content-Disposition': { description: 'attachment; filename="events….csv"', schema: { type: 'string', maxLength: 200 } } },
+    content: {
+      'text/csv': { schema: { type: 'string', maxLength: 1_000_000_000_000 }, example: EVENTS_CSV_EXAMPLE },
+      'application/x-ndjson': { schema: { type: 'string', maxLength: 1_000_000_000_000 }, example: EVENTS_NDJSON_EXAMPLE },
+    },
+  })
+  @ApiProblems(400, 401, 403, 429, 500, 503)
+  async export(@Query() query: ExportEventsQueryDto, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const format = exportFormatOf(query.format, request.headers.accept);
+    const from = query.from ? parseInstant(query.from)! : undefined;
+    const till = query.till ? parseInstant(query.till)! : undefined;
+    const rows = await this.queries.execute(
+      new ExportEventsQuery({ userId: query.user_id, action: query.action, siteId: query.site_id, from, till }, query.order ?? 'asc'),
+    );
+    await sendExport(reply, rows, {
+      format,
+      fileName: ['events', rangeFileName(from, till)].filter(Boolean).join('_'),
+      columns: EVENT_COLUMNS,
+      json: EventResponse.from,
+      gate: this.exportGate,
+      stallTimeoutMs: this.config.exportStallTimeoutMs,
+      headOnly: request.method === 'HEAD',
+    });
   }
 
   @Get('events/:id')

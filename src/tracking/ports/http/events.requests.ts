@@ -1,5 +1,6 @@
 import { RejectsUnknownFields } from '../../../shared/http/openapi';
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType, OmitType } from '@nestjs/swagger';
+import { ExportFormatQueryDto } from '../../../shared/http/export-stream';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsDefined, IsIn, IsOptional, IsString, IsUUID, Length, MaxLength } from 'class-validator';
 import { RangePageQueryDto } from '../../../shared/http/page-query.requests';
 import { findUnstorableText } from '../../../shared/http/validate';
@@ -153,6 +154,14 @@ export class ListEventsQueryDto extends RangePageQueryDto {
   site_id?: string;
 
   @ApiPropertyOptional({ enum: ['desc', 'asc'], default: 'desc' })
+  @IsOptional()
+  @IsIn(['asc', 'desc'], { message: 'must be asc or desc' })
+  order?: 'asc' | 'desc';
+}
+
+/** GET /api/events/export: the filters of GET /api/events, no page, and the file's format. */
+export class ExportEventsQueryDto extends IntersectionType(OmitType(ListEventsQueryDto, ['limit', 'cursor', 'order'] as const), ExportFormatQueryDto) {
+  @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'asc', description: 'Oldest first by default (a file reads in time order).' })
   @IsOptional()
   @IsIn(['asc', 'desc'], { message: 'must be asc or desc' })
   order?: 'asc' | 'desc';
