@@ -1008,11 +1008,11 @@ export interface components {
              * @example UTC
              */
             tz: string;
-            /** @example null */
+            /** @example site-abc-123 */
             site_id: string | null;
             /**
-             * @description null: every action.
-             * @example null
+             * @description The action filter; null: every action.
+             * @example login
              * @enum {string|null}
              */
             action: "login" | null;

@@ -133,7 +133,7 @@ export class RetentionQueryDto {
   @IsIn(RETENTION_MODES as string[], { message: `must be one of ${RETENTION_MODES.join(', ')}` })
   mode?: RetentionMode;
 
-  @ApiPropertyOptional({ example: 'site-abc-123', description: 'Only events of this site count (for being seen and for being active).' })
+  @ApiPropertyOptional({ maxLength: 128, example: 'site-abc-123', description: 'Only events of this site count (for being seen and for being active).' })
   @IsOptional()
   @IsString({ message: 'must be given once' })
   site_id?: string;

@@ -110,9 +110,9 @@ export class RetentionResponse {
   mode!: RetentionMode;
   @ApiProperty({ maxLength: 64, example: 'UTC', description: 'The IANA time zone the answer used (tz, or the service default).' })
   tz!: string;
-  @ApiProperty({ type: 'string', nullable: true, maxLength: 128, example: null })
+  @ApiProperty({ type: 'string', nullable: true, maxLength: 128, example: 'site-abc-123' })
   site_id!: string | null;
-  @ApiProperty({ type: 'string', enum: ['login'], nullable: true, example: null, description: 'null: every action.' })
+  @ApiProperty({ type: 'string', enum: ['login'], nullable: true, example: 'login', description: 'The action filter; null: every action.' })
   action!: 'login' | null;
   @ApiProperty({ format: 'date', maxLength: 10, example: '2025-06-02' })
   from!: string;
