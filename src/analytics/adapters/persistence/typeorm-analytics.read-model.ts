@@ -20,8 +20,9 @@ export type { Pieces } from './period-user-sets.sql';
  * range of instants — a UTC day, a local day of any zone, a rolling window — is read as its
  * whole UTC days, its whole UTC hours around them, and the raw events of the less-than-an-hour
  * left at either end (see piecesOf), so every answer is exact and costs in proportion to the
- * days asked for, not to the events stored. Each answer is one statement, so it reads one
- * consistent snapshot.
+ * days asked for, not to the events stored. The user bitmaps of ranges are built in one place,
+ * period-user-sets.sql.ts, for unique users, retention cohorts and the overview's new users.
+ * Each answer is one statement, so it reads one consistent snapshot.
  */
 @Injectable()
 export class TypeOrmAnalyticsReadModel extends AnalyticsReadModel {
