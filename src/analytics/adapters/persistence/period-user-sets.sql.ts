@@ -72,12 +72,16 @@ export function periodUserSets(
   name = 'period_sets',
 ): { ctes: string; params: unknown[] } {
   const days: Array<[number, string, string]> = [];
+  /** Days from the first ever: "seen before" (retention's new users, the overview's). */
+  const history: Array<[number, string]> = [];
   const hours: Array<[number, Date, Date]> = [];
   const raw: Array<[number, Date, Date]> = [];
   for (const r of ranges) {
     const pieces = piecesOf(r.from, r.till);
     if (pieces.days) {
-      days.push([r.i, pieces.days.from ? isoDay(pieces.days.from) : '-infinity', pieces.days.till ? isoDay(pieces.days.till) : 'infinity']);
+      const till = pieces.days.till ? isoDay(pieces.days.till) : 'infinity';
+      if (pieces.days.from) days.push([r.i, isoDay(pieces.days.from), till]);
+      else history.push([r.i, till]);
     }
     for (const [lo, hi] of pieces.hours) hours.push([r.i, lo, hi]);
     for (const [lo, hi] of pieces.raw) raw.push([r.i, lo, hi]);
@@ -116,6 +120,17 @@ export function periodUserSets(
          GROUP BY day, chunk)`,
     );
     pieces.push(`SELECT dp.i, d.chunk, d.bits FROM ${name}_dp dp JOIN ${name}_days d ON d.day >= dp.lo AND d.day < dp.hi`);
+  }
+  if (history.length > 0) {
+    // Every day before a date, per chunk in one aggregate: no per-day OR of the sites first
+    // (the days are not shared with another range), about a third less work on long histories.
+    pieces.push(
+      `SELECT hs.i, s.chunk, s.bits FROM unnest(${param(history.map((d) => d[0]), 'int[]')}, ${param(history.map((d) => d[1]), 'date[]')}) AS hs(i, hi)
+       CROSS JOIN LATERAL (
+         SELECT chunk, bit_or(bits) AS bits FROM analytics_user_sets
+         WHERE action = ${actionParam()} AND (${siteParam()} IS NULL OR site_id = ${siteParam()}) AND day < hs.hi
+         GROUP BY chunk) s`,
+    );
   }
   if (hours.length > 0) {
     const [i, lo, hi] = [param(hours.map((h) => h[0]), 'int[]'), param(hours.map((h) => h[1].toISOString()), 'timestamptz[]'), param(hours.map((h) => h[2].toISOString()), 'timestamptz[]')];
