@@ -124,13 +124,17 @@ export function periodUserSets(
   if (history.length > 0) {
     // Every day before a date, per chunk in one aggregate: no per-day OR of the sites first
     // (the days are not shared with another range), about a third less work on long histories.
-    pieces.push(
-      `SELECT hs.i, s.chunk, s.bits FROM unnest(${param(history.map((d) => d[0]), 'int[]')}, ${param(history.map((d) => d[1]), 'date[]')}) AS hs(i, hi)
-       CROSS JOIN LATERAL (
-         SELECT chunk, bit_or(bits) AS bits FROM analytics_user_sets
-         WHERE action = ${actionParam()} AND (${siteParam()} IS NULL OR site_id = ${siteParam()}) AND day < hs.hi
-         GROUP BY chunk) s`,
+    // A materialized CTE of coordinator tables only, as the days' (no LATERAL: on Citus, next to
+    // the distributed events of the edges, that made a statement hundreds of times slower).
+    ctes.push(
+      `${name}_history AS MATERIALIZED (
+         SELECT hs.i, s.chunk, bit_or(s.bits) AS bits
+         FROM unnest(${param(history.map((d) => d[0]), 'int[]')}, ${param(history.map((d) => d[1]), 'date[]')}) AS hs(i, hi)
+         JOIN analytics_user_sets s ON s.day < hs.hi
+         WHERE s.action = ${actionParam()} AND (${siteParam()} IS NULL OR s.site_id = ${siteParam()})
+         GROUP BY hs.i, s.chunk)`,
     );
+    pieces.push(`SELECT i, chunk, bits FROM ${name}_history`);
   }
   if (hours.length > 0) {
     const [i, lo, hi] = [param(hours.map((h) => h[0]), 'int[]'), param(hours.map((h) => h[1].toISOString()), 'timestamptz[]'), param(hours.map((h) => h[2].toISOString()), 'timestamptz[]')];
