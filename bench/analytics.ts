@@ -81,7 +81,7 @@ const days = (from: number, to: number, rolling = 1): Array<[string, string]> =>
 
 interface Case {
   name: string;
-  span: 'day' | '30 days' | 'month' | 'all time';
+  span: 'day' | '30 days' | '12 weeks' | 'month' | 'all time';
   path: string;
   raw: (db: DataSource) => Promise<unknown>;
 }
@@ -185,10 +185,70 @@ const CASES: Case[] = [
   { name: 'compat 004 /stats, all time', span: 'all time', path: `/stats?site_id=site-c`, raw: (db) => raw.overview(db, null, null, 'site-c', 3) },
 ];
 
+// ---- Retention and stickiness (issue 15 items 2 and 3; branch retention) ----------------------
+/**
+ * The raw scan a retention matrix replaces: each user's first event ever (mode new), each
+ * user's active periods in the range, the pairs counted. Periods are local dates of `tz`
+ * counted from `from` (`size` days each: 1 or 7; `till` a period start), as PostgreSQL's own zone conversion gives them.
+ */
+const rawRetention = (db: DataSource, tz: string, from: string, till: string, size: number, mode: 'new' | 'returning') =>
+  db.query(
+    `WITH activity AS (
+       SELECT DISTINCT user_id, ((occurred_at AT TIME ZONE $1)::date - $2::date) / $4 AS k
+       FROM events WHERE user_id IS NOT NULL
+         AND occurred_at >= ($2::date::timestamp AT TIME ZONE $1) AND occurred_at < ($3::date::timestamp AT TIME ZONE $1)),
+     firsts AS (SELECT user_id, min(occurred_at) AS first FROM events WHERE user_id IS NOT NULL AND $5 GROUP BY user_id),
+     cohorts AS (
+       SELECT a.user_id, a.k FROM activity a LEFT JOIN firsts f USING (user_id)
+       WHERE NOT $5 OR (f.first >= ($2::date::timestamp AT TIME ZONE $1) AND ((f.first AT TIME ZONE $1)::date - $2::date) / $4 = a.k))
+     SELECT c.k AS cohort, a.k, count(*)::int AS n FROM cohorts c JOIN activity a USING (user_id) WHERE a.k >= c.k GROUP BY 1, 2`,
+    [tz, from, till, size, mode === 'new'],
+  );
+const RETENTION_CASES: Case[] = [
+  {
+    name: 'retention, 12 weeks, weekly, new',
+    span: '12 weeks',
+    path: '/api/analytics/retention?period=week&from=2025-06-02&till=2025-08-25',
+    raw: (db) => rawRetention(db, 'UTC', '2025-06-02', '2025-08-25', 7, 'new'),
+  },
+  {
+    name: 'retention, 30 days, daily, new',
+    span: '30 days',
+    path: '/api/analytics/retention?period=day&from=2025-07-27&till=2025-08-26',
+    raw: (db) => rawRetention(db, 'UTC', '2025-07-27', '2025-08-26', 1, 'new'),
+  },
+  {
+    name: 'retention, 30 days, daily, new, tz=Asia/Kolkata',
+    span: '30 days',
+    path: '/api/analytics/retention?period=day&from=2025-07-27&till=2025-08-26&tz=Asia/Kolkata',
+    raw: (db) => rawRetention(db, 'Asia/Kolkata', '2025-07-27', '2025-08-26', 1, 'new'),
+  },
+  {
+    name: 'retention, 30 days, daily, returning',
+    span: '30 days',
+    path: '/api/analytics/retention?period=day&from=2025-07-27&till=2025-08-26&mode=returning',
+    raw: (db) => rawRetention(db, 'UTC', '2025-07-27', '2025-08-26', 1, 'returning'),
+  },
+  {
+    name: 'stickiness, ratio=dau_mau for 30 days',
+    span: '30 days',
+    path: `/api/analytics/active-users?interval=day&from=${day(D - 29)}&to=${day(D)}&ratio=dau_mau`,
+    raw: (db) => raw.uniqueUsers(db, [...days(D - 29, D), ...days(D - 29, D, 30)]),
+  },
+  {
+    name: 'overview, 30 days, tz=Asia/Kolkata (with new/returning)',
+    span: '30 days',
+    path: `/api/analytics/overview?from=${day(D - 29)}&till=${day(D + 1)}&tz=Asia/Kolkata`,
+    raw: (db) => raw.overview(db, `${day(D - 29)}T00:00:00+05:30`, `${day(D + 1)}T00:00:00+05:30`),
+  },
+];
+CASES.push(...RETENTION_CASES);
+// ---- end of retention and stickiness ------------------------------------------------------------
+
 /** ONLY=regex: only the routes whose name matches (e.g. to repeat a suspicious one with more calls). */
 const SELECTED = process.env.ONLY ? CASES.filter((c) => new RegExp(process.env.ONLY!, 'i').test(c.name)) : CASES;
 
-const TARGET: Record<Case['span'], number | null> = { day: 50, '30 days': 200, month: 200, 'all time': null };
+const TARGET: Record<Case['span'], number | null> = { day: 50, '30 days': 200, '12 weeks': 200, month: 200, 'all time': null };
 
 /**
  * Events/s of batch writes through the repository with the service's write projections (window

@@ -147,9 +147,17 @@ function expectedOverview(from?: string, till?: string, site?: string, top = 10)
   });
   // Busiest first; ties by site id, "no site" (null) last.
   sites.sort((a, b) => b.events - a.events || (a.site_id === null ? 1 : b.site_id === null ? -1 : a.site_id < b.site_id ? -1 : 1));
+  const rangeUsers = new Set(inRange.filter((e) => e.user_id).map((e) => e.user_id));
+  // Returning: seen (on the site, with one) before from; new: the others.
+  const seenBefore = new Set(
+    EVENTS.filter((e) => e.user_id && from && Date.parse(e.timestamp) < Date.parse(from) && (!site || e.site_id === site)).map((e) => e.user_id),
+  );
+  const returning = [...rangeUsers].filter((u) => seenBefore.has(u)).length;
   return {
     total_events: inRange.length,
-    unique_users: new Set(inRange.filter((e) => e.user_id).map((e) => e.user_id)).size,
+    unique_users: rangeUsers.size,
+    new_users: rangeUsers.size - returning,
+    returning_users: returning,
     page_views: inRange.filter((e) => e.action === 'page_view').length,
     events_by_action: byAction,
     top_paths: [...views.entries()]
