@@ -24,6 +24,8 @@ export function TimeChart(props: {
   height?: number;
   /** How the table names a point's time. */
   formatTime?: (ms: number) => string;
+  /** The zone the axis reads the times in (the browser's when absent). */
+  timeZone?: string;
 }) {
   const target = useRef<HTMLDivElement>(null);
   const height = props.height ?? 240;
@@ -35,6 +37,7 @@ export function TimeChart(props: {
         width: element.clientWidth || 600,
         height,
         scales: { x: { time: true } },
+        ...(props.timeZone ? { tzDate: (seconds: number) => uPlot.tzDate(new Date(seconds * 1000), props.timeZone!) } : {}),
         series: [
           {},
           ...props.series.map((series) => ({
@@ -56,7 +59,7 @@ export function TimeChart(props: {
       resize.disconnect();
       chart.destroy();
     };
-  }, [props.times, props.series, height]);
+  }, [props.times, props.series, height, props.timeZone]);
   const formatTime = props.formatTime ?? ((ms: number) => new Date(ms).toISOString().slice(0, 10));
   return (
     <figure class="chart">
