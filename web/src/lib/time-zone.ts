@@ -62,10 +62,29 @@ export interface ZoneChoices {
 }
 
 /**
- * The zone selector's choices: the browser's zone and UTC on top, then every IANA zone the
- * browser knows (Intl.supportedValuesOf) grouped by region. `all` is only for tests.
+ * Zones that ICU (and so Intl.supportedValuesOf) still lists under a name the tz database has
+ * since replaced; the selector offers the current name, which Intl accepts as well.
  */
-export function zoneChoices(browser: string, selected: string, all: readonly string[] = supportedZones()): ZoneChoices {
+const RENAMED: Record<string, string> = {
+  'Asia/Calcutta': 'Asia/Kolkata',
+  'Asia/Katmandu': 'Asia/Kathmandu',
+  'Asia/Saigon': 'Asia/Ho_Chi_Minh',
+  'Asia/Rangoon': 'Asia/Yangon',
+  'Europe/Kiev': 'Europe/Kyiv',
+  'America/Godthab': 'America/Nuuk',
+  'Atlantic/Faeroe': 'Atlantic/Faroe',
+  'Pacific/Enderbury': 'Pacific/Kanton',
+  'Pacific/Ponape': 'Pacific/Pohnpei',
+  'Pacific/Truk': 'Pacific/Chuuk',
+};
+
+/**
+ * The zone selector's choices: the browser's zone and UTC on top, then every IANA zone the
+ * browser knows (Intl.supportedValuesOf, renamed zones by their current names) grouped by
+ * region. `all` is only for tests.
+ */
+export function zoneChoices(browser: string, selected: string, known: readonly string[] = supportedZones()): ZoneChoices {
+  const all = [...new Set(known.map((zone) => (RENAMED[zone] && validTimeZone(RENAMED[zone]) ? RENAMED[zone] : zone)))];
   const suggested = [...new Set([browser, UTC])];
   const listed = new Set(all);
   if (!suggested.includes(selected) && !listed.has(selected)) suggested.push(selected);
