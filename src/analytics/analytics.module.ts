@@ -6,13 +6,14 @@ import { TypeOrmAnalyticsReadModel } from './adapters/persistence/typeorm-analyt
 import { AnalyticsReadModel } from './application/analytics.read-model';
 import { GetActiveUsersHandler } from './application/get-active-users';
 import { GetOverviewHandler } from './application/get-overview';
+import { GetRetentionHandler } from './application/get-retention';
 import { AnalyticsController } from './ports/http/analytics.controller';
 
-/** Analytics: active users and the overview, answered from rollups kept in step with every event write. */
+/** Analytics: active users (and stickiness), the overview and retention cohorts, answered from rollups kept in step with every event write. */
 @Module({
   imports: [TrackingModule],
   controllers: [AnalyticsController],
-  providers: [GetActiveUsersHandler, GetOverviewHandler, { provide: AnalyticsReadModel, useClass: TypeOrmAnalyticsReadModel }],
+  providers: [GetActiveUsersHandler, GetOverviewHandler, GetRetentionHandler, { provide: AnalyticsReadModel, useClass: TypeOrmAnalyticsReadModel }],
 })
 export class AnalyticsModule implements OnModuleInit {
   constructor(private readonly projections: EventWriteProjections) {}

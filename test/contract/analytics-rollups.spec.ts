@@ -93,6 +93,13 @@ function referenceOverview(all: TrackedEvent[], from: Date | undefined, till: Da
   return {
     totalEvents: inRange.length,
     uniqueUsers: new Set(inRange.filter((e) => e.userId !== null).map((e) => e.userId)).size,
+    // Users of the range with no event (of the site) before `from`, ever.
+    newUsers: new Set(
+      inRange
+        .filter((e) => e.userId !== null)
+        .filter((e) => !all.some((b) => b.userId === e.userId && from && b.occurredAt < from && (siteId === undefined || b.siteId === siteId)))
+        .map((e) => e.userId),
+    ).size,
     pageViews: eventsByAction.page_view ?? 0,
     eventsByAction,
     topPaths: [...views.entries()]

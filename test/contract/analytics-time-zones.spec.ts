@@ -102,8 +102,10 @@ function referenceUsers(all: TrackedEvent[], q: { interval: Interval; from: stri
 }
 
 /** The overview of the local days [from, till) (exclusive), by local dates of the events. */
-function referenceOverview(all: TrackedEvent[], inRange: (e: TrackedEvent) => boolean, siteId?: string) {
+function referenceOverview(all: TrackedEvent[], inRange: (e: TrackedEvent) => boolean, siteId: string | undefined, before: (e: TrackedEvent) => boolean) {
   const of = all.filter((e) => inRange(e) && (siteId === undefined || e.siteId === siteId));
+  // New users: none of their events (of the site) is before the range.
+  const seenBefore = (userId: string | null) => all.some((e) => e.userId === userId && before(e) && (siteId === undefined || e.siteId === siteId));
   const byAction: Record<string, number> = {};
   for (const e of of) byAction[e.action] = (byAction[e.action] ?? 0) + 1;
   const views = new Map<string, number>();
@@ -111,6 +113,7 @@ function referenceOverview(all: TrackedEvent[], inRange: (e: TrackedEvent) => bo
   return {
     totalEvents: of.length,
     uniqueUsers: new Set(of.filter((e) => e.userId !== null).map((e) => e.userId)).size,
+    newUsers: new Set(of.filter((e) => e.userId !== null && !seenBefore(e.userId)).map((e) => e.userId)).size,
     eventsByAction: byAction,
     topPaths: [...views.entries()].sort(([pa, a], [pb, b]) => b - a || (pa < pb ? -1 : 1)).map(([path, n]) => ({ path, views: n })),
     siteUsers: Object.fromEntries(
@@ -151,16 +154,18 @@ async function check(all: TrackedEvent[], anchor: number, q: Question) {
   const localTill = addDays(localFrom, n);
   const range = { from: startOfLocalDay(q.zone, new Date(`${localFrom}T00:00:00Z`)), till: startOfLocalDay(q.zone, new Date(`${localTill}T00:00:00Z`)) };
   const byDate = (e: TrackedEvent) => localDate(q.zone, e.occurredAt) >= localFrom && localDate(q.zone, e.occurredAt) < localTill;
-  await expectOverview(all, range, byDate, q.siteId, { zone: q.zone, localFrom, localTill });
+  await expectOverview(all, range, byDate, (e) => localDate(q.zone, e.occurredAt) < localFrom, q.siteId, { zone: q.zone, localFrom, localTill });
   // And of a range of instants on or near quarter hours (the sub-hour edges of any zone).
   const lo = new Date(anchor + q.instants[0]);
   const hi = new Date(lo.getTime() + q.instants[1]);
-  await expectOverview(all, { from: lo, till: hi }, (e) => e.occurredAt >= lo && e.occurredAt < hi, q.siteId, { lo, hi });
+  await expectOverview(all, { from: lo, till: hi }, (e) => e.occurredAt >= lo && e.occurredAt < hi, (e) => e.occurredAt < lo, q.siteId, { lo, hi });
 }
 
-async function expectOverview(all: TrackedEvent[], range: { from: Date; till: Date }, inRange: (e: TrackedEvent) => boolean, siteId: string | undefined, asked: object) {
+async function expectOverview(
+  all: TrackedEvent[], range: { from: Date; till: Date }, inRange: (e: TrackedEvent) => boolean, before: (e: TrackedEvent) => boolean, siteId: string | undefined, asked: object,
+) {
   const got = await analytics.overview({ ...range, siteId, top: 100 });
-  const ref = referenceOverview(all, inRange, siteId);
+  const ref = referenceOverview(all, inRange, siteId, before);
   expect({ asked, got: { ...got, sites: undefined, pageViews: undefined, siteUsers: Object.fromEntries(got.sites.map((s) => [String(s.siteId), s.uniqueUsers])) } }).toEqual({
     asked,
     got: { ...ref, sites: undefined, pageViews: undefined },

@@ -68,3 +68,29 @@ export function periodsOf(interval: Interval, from: Date, to: Date, rolling?: nu
   };
   return days.map((p) => ({ label: p.label, from: startOf(p.from), till: startOf(p.till) }));
 }
+
+export const MAX_COHORTS = 400;
+
+/**
+ * The whole periods (local days, ISO weeks, calendar months of `zone`) that start in the local
+ * days [from, till): `from` must itself start a period (a Monday for weeks, a 1st for months;
+ * a 400 naming `from` otherwise — aligning it silently would answer another question than the
+ * one asked). `till` only says which periods start before it: the last one runs whole, to its
+ * own end, even past `till`. At most MAX_COHORTS periods (a 400 naming `till`).
+ */
+export function cohortPeriodsOf(interval: Interval, from: Date, till: Date, zone: string = UTC): Period[] {
+  if (periodStart(interval, from).getTime() !== from.getTime()) {
+    const what = interval === 'week' ? 'a Monday (ISO weeks start on Monday)' : 'the 1st of a month';
+    throw new ValidationFailedError([{ path: 'from', message: `must be the first day of a period: ${what} for period=${interval}` }]);
+  }
+  if (till <= from) throw new ValidationFailedError([{ path: 'till', message: 'must be after from' }]);
+  const starts: Date[] = [];
+  for (let start = from; start < till; start = nextStart(interval, start)) {
+    if (starts.length === MAX_COHORTS) {
+      throw new ValidationFailedError([{ path: 'till', message: `the range holds more than ${MAX_COHORTS} ${interval} periods` }]);
+    }
+    starts.push(start);
+  }
+  const instants = [...starts, nextStart(interval, starts[starts.length - 1])].map((day) => (zone === UTC ? day : startOfLocalDay(zone, day)));
+  return starts.map((start, k) => ({ label: dayOf(start.getTime()), from: instants[k], till: instants[k + 1] }));
+}

@@ -197,7 +197,7 @@ export interface paths {
         };
         /**
          * Unique users per day, ISO week or month, or rolling N-day active users per day
-         * @description Every period touching [from, to] appears, zeros included, labelled by its first day; the range clips the first and last periods. At most 1000 periods. Days, weeks, months and rolling windows are local calendar periods of tz (default DEFAULT_TZ, UTC unless set); the answer names the zone used.
+         * @description Every period touching [from, to] appears, zeros included, labelled by its first day; the range clips the first and last periods. At most 1000 periods. Days, weeks, months and rolling windows are local calendar periods of tz (default DEFAULT_TZ, UTC unless set); the answer names the zone used. With ratio=dau_mau or dau_wau (interval=day only), each day also has window_users (users of the 30 or 7 local days ending that day) and ratio, the stickiness.
          */
         get: operations["AnalyticsController_activeUsers"];
         put?: never;
@@ -217,9 +217,29 @@ export interface paths {
         };
         /**
          * Totals, unique users, page views, events by action, top paths and the per-site split over a range or all time
-         * @description from inclusive, till exclusive; all time without them. page_views counts page_view events; top_paths ranks paths by them (ties by path). from and till are instants, or dates YYYY-MM-DD read as the start of that local day of tz (default DEFAULT_TZ, UTC unless set); the answer names the zone used and the instants.
+         * @description from inclusive, till exclusive; all time without them. page_views counts page_view events; top_paths ranks paths by them (ties by path). new_users: users of the range whose first event ever (of site_id, when given) is in it (all of them without from); returning_users: the others. from and till are instants, or dates YYYY-MM-DD read as the start of that local day of tz (default DEFAULT_TZ, UTC unless set); the answer names the zone used and the instants.
          */
         get: operations["AnalyticsController_overview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retention cohorts: per day, ISO week or month, how many of its users were active in each following period
+         * @description The cohorts are the periods starting in [from, till) (local dates of tz, default DEFAULT_TZ; from must start a period), at most 400. mode=new (default): a cohort is the users first seen in its period — their first event ever matching the same site_id and action filter is in it, whenever it was recorded. mode=returning: every user active in the period. active[k] counts the cohort's users active in the k-th period after its own (active[0] = users), up to the last period starting before till, counted whole; fraction[k] = active[k] / users (null when users is 0). Exact: OR and AND of the per-day and per-hour user bitmaps.
+         */
+        get: operations["AnalyticsController_retention"];
         put?: never;
         post?: never;
         delete?: never;
@@ -829,6 +849,18 @@ export interface components {
              * @example 1
              */
             unique_users: number;
+            /**
+             * Format: int64
+             * @description Only with ratio: distinct users of the 30 (dau_mau) or 7 (dau_wau) local days ending this day.
+             * @example 4
+             */
+            window_users?: number;
+            /**
+             * Format: double
+             * @description Only with ratio: unique_users / window_users; null when window_users is 0.
+             * @example 0.25
+             */
+            ratio?: number | null;
         };
         ActiveUsersResponse: {
             /** @enum {string} */
@@ -897,6 +929,18 @@ export interface components {
             unique_users: number;
             /**
              * Format: int64
+             * @description Of unique_users, those whose first event ever (of site_id, when given) is in the range; without from, all of them.
+             * @example 120
+             */
+            new_users: number;
+            /**
+             * Format: int64
+             * @description unique_users − new_users: users of the range seen before from.
+             * @example 222
+             */
+            returning_users: number;
+            /**
+             * Format: int64
              * @description Events whose action is page_view.
              * @example 800
              */
@@ -915,6 +959,75 @@ export interface components {
             top_paths: components["schemas"]["TopPathResponse"][];
             /** @description Events, unique users and page views per site with events in the range (only the filtered site with site_id), busiest first, ties by site id, "no site" (null) last among equals; at most 1000. */
             sites: components["schemas"]["SiteSplitResponse"][];
+        };
+        CohortResponse: {
+            /**
+             * Format: date
+             * @description The cohort period's first local day.
+             * @example 2025-06-02
+             */
+            period_start: string;
+            /**
+             * Format: int64
+             * @description The cohort's users (= active[0]).
+             * @example 4
+             */
+            users: number;
+            /**
+             * @description active[k]: the cohort's users active in the k-th period from the cohort's own (k = 0), up to the last period starting before till.
+             * @example [
+             *       4,
+             *       2,
+             *       1
+             *     ]
+             */
+            active: number[];
+            /**
+             * @description active[k] / users; null when users is 0.
+             * @example [
+             *       1,
+             *       0.5,
+             *       0.25
+             *     ]
+             */
+            fraction: (number | null)[];
+        };
+        RetentionResponse: {
+            /**
+             * @example week
+             * @enum {string}
+             */
+            period: "day" | "week" | "month";
+            /**
+             * @example new
+             * @enum {string}
+             */
+            mode: "new" | "returning";
+            /**
+             * @description The IANA time zone the answer used (tz, or the service default).
+             * @example UTC
+             */
+            tz: string;
+            /** @example null */
+            site_id: string | null;
+            /**
+             * @description null: every action.
+             * @example null
+             * @enum {string|null}
+             */
+            action: "login" | null;
+            /**
+             * Format: date
+             * @example 2025-06-02
+             */
+            from: string;
+            /**
+             * Format: date
+             * @example 2025-06-23
+             */
+            till: string;
+            /** @description One per period starting in [from, till), in order; later cohorts have shorter arrays. */
+            cohorts: components["schemas"]["CohortResponse"][];
         };
         CompatErrorResponse: {
             /** @example date must be a date in the form YYYY-MM-DD */
@@ -2515,6 +2628,8 @@ export interface operations {
                 site_id?: string;
                 /** @description Only with interval=day: each day counts the users active in the N days ending that day (7 = WAU, 30 = MAU). */
                 rolling?: number;
+                /** @description Stickiness, only with interval=day (and without rolling): each day also gets window_users, the distinct users of the 30 (dau_mau) or 7 (dau_wau) local days ending that day, and ratio = unique_users / window_users (null when window_users is 0). */
+                ratio?: "dau_mau" | "dau_wau";
                 /** @description IANA time zone whose local calendar (days, ISO weeks, months, rolling windows; a DST day has 23 or 25 hours) the answer uses. Default: the service's DEFAULT_TZ, UTC unless set. */
                 tz?: string;
             };
@@ -2652,6 +2767,129 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OverviewResponse"];
+                };
+            };
+            /** @description Invalid input: `errors` names every bad field. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description No valid API key (only once a key exists, or with REQUIRE_API_KEYS=true). */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description The scheme to authenticate with. */
+                    "WWW-Authenticate": "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description Rate limit of the key (or, while no key exists, of the client address) exceeded; see Retry-After. */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description An unexpected error; it has been logged. Nothing internal is shown. */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description The database is unavailable or the service is shedding load; see Retry-After. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+        };
+    };
+    AnalyticsController_retention: {
+        parameters: {
+            query: {
+                /** @description Cohorts and activity per local day, ISO week (Monday) or calendar month. */
+                period: "day" | "week" | "month";
+                /** @description First cohort's first day, inclusive (a local day of tz). Must start a period: any day for day, a Monday for week, a 1st for month — a 400 naming from otherwise. */
+                from: string;
+                /** @description Exclusive (a local day of tz): the cohorts are the periods starting in [from, till), at most 400. The last one is counted whole, to its own end. */
+                till: string;
+                /** @description new (default): a cohort is the users first seen in its period — their first event ever matching the same site_id and action filter is in it (an event recorded late, with an earlier time, moves a user's first-seen earlier). returning: every user active in the period. */
+                mode?: "new" | "returning";
+                /** @description Only events of this site count (for being seen and for being active). */
+                site_id?: string;
+                /** @description Only events of this action count (absent: every action). */
+                action?: "login";
+                /** @description IANA time zone whose local calendar the periods follow (a DST day has 23 or 25 hours). Default: the service's DEFAULT_TZ, UTC unless set. */
+                tz?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionResponse"];
                 };
             };
             /** @description Invalid input: `errors` names every bad field. */

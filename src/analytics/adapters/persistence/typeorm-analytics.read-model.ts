@@ -2,53 +2,17 @@ import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { ReadDatabase } from '../../../shared/database/read-database';
 import { DataSource } from 'typeorm';
-import { AnalyticsReadModel, MAX_SITES, Overview, OverviewFilter, USER_SET_ACTIONS } from '../../application/analytics.read-model';
+import { AnalyticsReadModel, MAX_SITES, Overview, OverviewFilter, RetentionFilter, USER_SET_ACTIONS } from '../../application/analytics.read-model';
+import { UserSetRange, periodUserSets, piecesOf } from './period-user-sets.sql';
 import { Period } from '../../application/periods';
 import { isoDay } from '../../../shared/time';
 
-const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 const floorTo = (unit: number, t: Date) => new Date(Math.floor(t.getTime() / unit) * unit);
-const ceilTo = (unit: number, t: Date) => new Date(Math.ceil(t.getTime() / unit) * unit);
 const dayOf = isoDay;
 
-/**
- * How a range of instants [from, till) is read (a null bound: unbounded, only at the day
- * tier): whole UTC days from the daily rollups, whole UTC hours around them from the hourly
- * rollups, and what is left — less than an hour at each end, only where a bound is not on a
- * whole UTC hour (a zone whose offset is not whole hours: India, Nepal, Adelaide…) — from the
- * raw events. The pieces do not overlap and together are exactly the range.
- */
-export interface Pieces {
-  /** Whole days [from, till), or null: none. */
-  days: { from: Date | null; till: Date | null } | null;
-  hours: Array<[Date, Date]>;
-  raw: Array<[Date, Date]>;
-}
-
-export function piecesOf(from: Date | null, till: Date | null): Pieces {
-  const pieces: Pieces = { days: null, hours: [], raw: [] };
-  if (from && till && from >= till) return pieces;
-  const hourFrom = from && ceilTo(HOUR_MS, from);
-  const hourTill = till && floorTo(HOUR_MS, till);
-  if (hourFrom && hourTill && hourFrom >= hourTill) {
-    // Less than one whole hour: raw events only (within one or two hours).
-    pieces.raw.push([from!, till!]);
-    return pieces;
-  }
-  if (from && from < hourFrom!) pieces.raw.push([from, hourFrom!]);
-  if (till && hourTill! < till) pieces.raw.push([hourTill!, till]);
-  const dayFrom = hourFrom && ceilTo(DAY_MS, hourFrom);
-  const dayTill = hourTill && floorTo(DAY_MS, hourTill);
-  if (dayFrom && dayTill && dayFrom >= dayTill) {
-    pieces.hours.push([hourFrom!, hourTill!]);
-    return pieces;
-  }
-  pieces.days = { from: dayFrom, till: dayTill };
-  if (hourFrom && hourFrom < dayFrom!) pieces.hours.push([hourFrom, dayFrom!]);
-  if (hourTill && dayTill! < hourTill) pieces.hours.push([dayTill!, hourTill]);
-  return pieces;
-}
+export { piecesOf } from './period-user-sets.sql';
+export type { Pieces } from './period-user-sets.sql';
 
 /**
  * Answers from the rollups that every event write maintains (rollups.projection.ts): bitmaps
@@ -76,60 +40,50 @@ export class TypeOrmAnalyticsReadModel extends AnalyticsReadModel {
     const action = filter.action ?? '';
     if (!USER_SET_ACTIONS.includes(action)) throw new Error(`no user set is kept for action ${action}`);
     if (periods.length === 0) return [];
-    const days: Array<[number, string, string]> = [];
-    const hours: Array<[number, Date, Date]> = [];
-    const raw: Array<[number, Date, Date]> = [];
-    periods.forEach((p, i) => {
-      const pieces = piecesOf(p.from, p.till);
-      if (pieces.days) days.push([i + 1, dayOf(pieces.days.from!), dayOf(pieces.days.till!)]);
-      for (const [lo, hi] of pieces.hours) hours.push([i + 1, lo, hi]);
-      for (const [lo, hi] of pieces.raw) raw.push([i + 1, lo, hi]);
-    });
-    // Without a site, the hours' rows over all sites (one per hour and chunk); with one, its rows.
-    const hourly = filter.siteId === undefined ? 'analytics_hourly_users' : 'analytics_hourly_user_sets';
-    const ofSite = filter.siteId === undefined ? '' : ' AND h.site_id = $11';
-    // The raw edges' users get their dense ids: by index lookups when there are a few edges
-    // (a local day: ~2 × half an hour of users), by one hash join when there are many (30
-    // local days of a half-hour zone: 60 half hours, where lookups cost ten times more).
-    const ids =
-      raw.length <= 4
-        ? `raw_events r CROSS JOIN LATERAL (SELECT uid FROM analytics_users a WHERE a.user_id = r.user_id LIMIT 1) u`
-        : `raw_events r JOIN analytics_users u ON u.user_id = r.user_id`;
     // Per period, its days' (each day's sites OR-ed first), hours' and raw edge users' chunks
-    // OR-ed; the count is the number of bits set. Tiers a question does not use read no row.
+    // OR-ed (period-user-sets.sql.ts); the count is the number of bits set.
+    const sets = periodUserSets(periods.map((p, k) => ({ i: k + 1, from: p.from, till: p.till })), { siteId: filter.siteId, action }, 2);
     const rows: Array<{ n: number }> = await this.db.query(
-      `WITH dp AS (SELECT i, lo, hi FROM unnest($1::int[], $2::date[], $3::date[]) AS p(i, lo, hi)),
-       hp AS (SELECT i, lo, hi FROM unnest($4::int[], $5::timestamptz[], $6::timestamptz[]) AS p(i, lo, hi)),
-       days AS MATERIALIZED (
-         SELECT day, chunk, bit_or(bits) AS bits FROM analytics_user_sets
-         WHERE action = $10 AND ($11::text IS NULL OR site_id = $11)
-           AND day >= (SELECT min(lo) FROM dp) AND day < (SELECT max(hi) FROM dp)
-         GROUP BY day, chunk),
-       raw_events AS MATERIALIZED (
-         SELECT DISTINCT r.i, e.user_id
-         FROM unnest($7::int[], $8::timestamptz[], $9::timestamptz[]) AS r(i, lo, hi)
-         JOIN events e ON e.occurred_at >= r.lo AND e.occurred_at < r.hi
-         WHERE e.user_id IS NOT NULL AND ($10 = '' OR e.action = $10) AND ($11::text IS NULL OR e.site_id = $11)),
-       pieces AS (
-         SELECT dp.i, d.chunk, d.bits FROM dp JOIN days d ON d.day >= dp.lo AND d.day < dp.hi
-         UNION ALL
-         -- per range of hours, an index scan of its rows (OFFSET 0 keeps the planner from
-         -- turning this into a scan of the whole table filtered by every range)
-         SELECT hp.i, h.chunk, h.bits FROM hp CROSS JOIN LATERAL (
-           SELECT h.chunk, h.bits FROM ${hourly} h WHERE h.action = $10 AND h.hour >= hp.lo AND h.hour < hp.hi${ofSite} OFFSET 0) h
-         UNION ALL
-         SELECT r.i, u.uid >> 12, B'1'::bit(4096) >> (u.uid & 4095) FROM ${ids}),
-       per AS (SELECT i, chunk, bit_or(bits) AS bits FROM pieces GROUP BY i, chunk),
-       counts AS (SELECT i, sum(bit_count(bits)) AS n FROM per GROUP BY i)
-       SELECT p.i, coalesce(c.n, 0)::int AS n FROM generate_series(1, $12::int) AS p(i) LEFT JOIN counts c ON c.i = p.i ORDER BY p.i`,
-      [
-        days.map((d) => d[0]), days.map((d) => d[1]), days.map((d) => d[2]),
-        hours.map((h) => h[0]), hours.map((h) => h[1].toISOString()), hours.map((h) => h[2].toISOString()),
-        raw.map((r) => r[0]), raw.map((r) => r[1].toISOString()), raw.map((r) => r[2].toISOString()),
-        action, filter.siteId ?? null, periods.length,
-      ],
+      `WITH ${sets.ctes},
+       counts AS (SELECT i, sum(bit_count(bits)) AS n FROM period_sets GROUP BY i)
+       SELECT p.i, coalesce(c.n, 0)::int AS n FROM generate_series(1, $1::int) AS p(i) LEFT JOIN counts c ON c.i = p.i ORDER BY p.i`,
+      [periods.length, ...sets.params],
     );
     return rows.map((row) => row.n);
+  }
+
+  async retention(periods: Period[], { mode, siteId, action = '' }: RetentionFilter): Promise<number[][]> {
+    if (!USER_SET_ACTIONS.includes(action)) throw new Error(`no user set is kept for action ${action}`);
+    if (periods.length === 0) return [];
+    // Range 0: everything before the first cohort (new mode only); ranges 1…n: the periods.
+    const ranges: UserSetRange[] = periods.map((p, k) => ({ i: k + 1, from: p.from, till: p.till }));
+    if (mode === 'new') ranges.unshift({ i: 0, from: null, till: periods[0].from });
+    const sets = periodUserSets(ranges, { siteId, action }, 2);
+    // A new cohort: its period's users minus every user seen before the period — range 0 and
+    // the periods before it, OR-ed per chunk incrementally (a running window: each period's
+    // union is the previous one's OR one more set, not a fresh OR of all earlier days).
+    const cohorts =
+      mode === 'new'
+        ? `SELECT i, chunk, CASE WHEN seen IS NULL THEN bits ELSE bits & ~seen END AS bits
+           FROM (SELECT i, chunk, bits, bit_or(bits) OVER (PARTITION BY chunk ORDER BY i ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS seen
+                 FROM period_sets) s
+           WHERE i >= 1`
+        : `SELECT i, chunk, bits FROM period_sets`;
+    // Cell (i, j), j >= i: the cohort of period i still active in period j, chunk by chunk.
+    const rows: Array<{ i: number; j: number; n: number }> = await this.db.query(
+      `WITH ${sets.ctes},
+       cohorts AS MATERIALIZED (${cohorts}),
+       cells AS (
+         SELECT c.i, s.i AS j, sum(bit_count(c.bits & s.bits)) AS n
+         FROM cohorts c JOIN period_sets s ON s.chunk = c.chunk AND s.i >= c.i
+         WHERE s.i <= $1::int
+         GROUP BY c.i, s.i)
+       SELECT i, j, n::int AS n FROM cells`,
+      [periods.length, ...sets.params],
+    );
+    const matrix = periods.map((_, k) => new Array<number>(periods.length - k).fill(0));
+    for (const row of rows) if (row.n > 0) matrix[row.i - 1][row.j - row.i] = row.n;
+    return matrix;
   }
 
   async overview({ from, till, siteId, top }: OverviewFilter): Promise<Overview> {
@@ -178,13 +132,24 @@ export class TypeOrmAnalyticsReadModel extends AnalyticsReadModel {
            WHERE $6::text IS NULL OR e.site_id = $6`
         : `SELECT NULL::text AS site_id, NULL::text COLLATE "C" AS user_id, NULL::text AS action, NULL::text AS path
            FROM unnest($4::timestamptz[], $5::timestamptz[])`;
+    // New users: the range's users (range 1) not seen before it (range 0: everything before
+    // `from`, by the same bitmaps). Without `from` nobody was seen before: every user is new.
+    const sets = from
+      ? periodUserSets([{ i: 0, from: null, till: from }, { i: 1, from, till: till ?? null }], { siteId, action: '' }, 14)
+      : null;
+    const newUsers = sets
+      ? `(SELECT coalesce(sum(bit_count(CASE WHEN b.bits IS NULL THEN a.bits ELSE a.bits & ~b.bits END)), 0)
+          FROM period_sets a LEFT JOIN period_sets b ON b.i = 0 AND b.chunk = a.chunk WHERE a.i = 1)`
+      : 'NULL';
     const [row]: Array<{
+      new_users: string | null;
       actions: Record<string, string | number>;
       paths: Array<{ path: string; views: number }>;
       users: string;
       sites: Array<{ site_id: string | null; events: string | number; unique_users: string | number; page_views: string | number }>;
     }> = await this.db.query(
-      `WITH edges AS MATERIALIZED (${edgeEvents}),
+      `WITH ${sets ? `${sets.ctes},` : ''}
+       edges AS MATERIALIZED (${edgeEvents}),
        site_actions AS MATERIALIZED (
          SELECT site_id, action, sum(n) AS n FROM (
            SELECT site_id, action, events AS n FROM analytics_daily_actions WHERE ${inWhole}
@@ -237,6 +202,7 @@ export class TypeOrmAnalyticsReadModel extends AnalyticsReadModel {
          (SELECT coalesce(json_agg(json_build_object('path', path, 'views', views) ORDER BY views DESC, path COLLATE "C"), '[]')
           FROM paths) AS paths,
          ${users} AS users,
+         ${newUsers} AS new_users,
          (SELECT coalesce(json_agg(json_build_object('site_id', s.site_id, 'events', s.events, 'unique_users', coalesce(u.n, 0),
                                                      'page_views', s.page_views)
                                    ORDER BY s.events DESC, s.site_id COLLATE "C" NULLS LAST), '[]')
@@ -252,12 +218,14 @@ export class TypeOrmAnalyticsReadModel extends AnalyticsReadModel {
         hasWhole ? edges.map(([lo]) => floorTo(HOUR_MS, lo).toISOString()) : [],
         MAX_SITES,
         h1[0]?.toISOString() ?? null, h1[1]?.toISOString() ?? null, h2[0]?.toISOString() ?? null, h2[1]?.toISOString() ?? null,
+        ...(sets?.params ?? []),
       ],
     );
     const eventsByAction = Object.fromEntries(Object.entries(row.actions).map(([action, n]) => [action, Number(n)]));
     return {
       totalEvents: Object.values(eventsByAction).reduce((sum, n) => sum + n, 0),
       uniqueUsers: Number(row.users),
+      newUsers: row.new_users === null ? Number(row.users) : Number(row.new_users),
       pageViews: eventsByAction.page_view ?? 0,
       eventsByAction,
       topPaths: row.paths.map((p) => ({ path: p.path, views: Number(p.views) })),
