@@ -64,7 +64,8 @@ export function TimeZoneSelect(props: { id: string; state: UrlTimeZone }) {
   );
 }
 
-/** "Days are local days of Asia/Kathmandu (now UTC+05:45)." */
+/** "Days are local days of Asia/Kathmandu (now UTC+05:45).", or "Days are UTC days." */
 export function zoneSentence(zone: string): string {
+  if (zone === 'UTC') return 'Days are UTC days.';
   return `Days are local days of ${zone} (now ${utcOffset(zone, new Date())}).`;
 }
