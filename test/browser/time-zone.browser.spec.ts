@@ -122,8 +122,9 @@ describeBrowser('the time-zone selector in Chromium', () => {
 
   it("defaults to the browser's zone, writes it into the URL, and keeps it across a reload", async () => {
     p = await CheckedPage.open(chromium.browser, service.url, { timezoneId: 'Asia/Kathmandu' });
-    const browserZone = (await p.page.evaluate('Intl.DateTimeFormat().resolvedOptions().timeZone')) as string;
-    expect(['Asia/Kathmandu', 'Asia/Katmandu']).toContain(browserZone);
+    // Chromium may name the zone by its old name (Asia/Katmandu); the page uses the current one.
+    expect(['Asia/Kathmandu', 'Asia/Katmandu']).toContain(await p.page.evaluate('Intl.DateTimeFormat().resolvedOptions().timeZone'));
+    const browserZone = 'Asia/Kathmandu';
     await p.goto(`/?range=custom&from=${D}&to=${D}`);
     await eventually(async () => expect(zoneOf(p.page)).toBe(browserZone));
     expect(await zoneSelect(p.page).inputValue()).toBe(browserZone);
@@ -131,7 +132,7 @@ describeBrowser('the time-zone selector in Chromium', () => {
     expect(await zoneSelect(p.page).locator('option').first().textContent()).toBe(`${browserZone} (this browser)`);
     await p.page.getByText('Active users per day: the figures as a table').click();
     await expectDayMatchesApi(p.page, browserZone);
-    await p.page.getByText(/Days are local days of Asia\/Kat(h)?mandu \(now UTC\+05:45\)\./).waitFor();
+    await p.page.getByText('Days are local days of Asia/Kathmandu (now UTC+05:45).').waitFor();
 
     // Another zone, chosen in the selector: the URL, the range and every figure follow it.
     await zoneSelect(p.page).selectOption('America/Los_Angeles');

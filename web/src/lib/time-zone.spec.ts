@@ -1,4 +1,4 @@
-import { addDays, dayStart, daysBetween, isDayStart, localDay, utcOffset, validTimeZone, zoneChoices } from './time-zone';
+import { addDays, browserTimeZone, dayStart, daysBetween, isDayStart, localDay, utcOffset, validTimeZone, zoneChoices } from './time-zone';
 
 describe('dashboard time zones', () => {
   it('finds local days and their first instants, whole-hour and quarter-hour zones alike', () => {
@@ -35,6 +35,14 @@ describe('dashboard time zones', () => {
     expect(validTimeZone('Mars/Olympus_Mons')).toBeNull();
     expect(validTimeZone('')).toBeNull();
     expect(validTimeZone(undefined)).toBeNull();
+  });
+
+  it("takes the browser's zone by its current name, and UTC when it has none", () => {
+    expect(browserTimeZone('Asia/Calcutta')).toBe('Asia/Kolkata');
+    expect(browserTimeZone('Asia/Katmandu')).toBe('Asia/Kathmandu');
+    expect(browserTimeZone('Europe/Berlin')).toBe('Europe/Berlin');
+    expect(browserTimeZone(undefined)).toBe('UTC');
+    expect(browserTimeZone('Nowhere/Else')).toBe('UTC');
   });
 
   it('names offsets, half and quarter hours included', () => {

@@ -15,15 +15,27 @@ export function validTimeZone(name: string | undefined | null): string | null {
   return timeZoneOf(name);
 }
 
-/** The browser's own zone (Intl's resolved zone), UTC when it has none Intl knows. */
-export function browserTimeZone(): string {
-  let zone: string | undefined;
+/**
+ * The browser's own zone (Intl's resolved zone, by its current name: Chromium reports
+ * Asia/Kolkata as Asia/Calcutta), UTC when it has none Intl knows.
+ */
+export function browserTimeZone(resolved: string | undefined = resolvedZone()): string {
+  const zone = validTimeZone(resolved);
+  return zone === null ? UTC : currentName(zone);
+}
+
+function resolvedZone(): string | undefined {
   try {
-    zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    return Intl.DateTimeFormat().resolvedOptions().timeZone;
   } catch {
-    zone = undefined;
+    return undefined;
   }
-  return validTimeZone(zone) ?? UTC;
+}
+
+/** A zone by the name the tz database uses today, when ICU lists it by a replaced one (and Intl accepts the new one). */
+export function currentName(zone: string): string {
+  const renamed = RENAMED[zone];
+  return renamed && validTimeZone(renamed) ? renamed : zone;
 }
 
 const dayDate = (day: string) => new Date(`${day}T00:00:00Z`);
@@ -84,7 +96,7 @@ const RENAMED: Record<string, string> = {
  * region. `all` is only for tests.
  */
 export function zoneChoices(browser: string, selected: string, known: readonly string[] = supportedZones()): ZoneChoices {
-  const all = [...new Set(known.map((zone) => (RENAMED[zone] && validTimeZone(RENAMED[zone]) ? RENAMED[zone] : zone)))];
+  const all = [...new Set(known.map(currentName))];
   const suggested = [...new Set([browser, UTC])];
   const listed = new Set(all);
   if (!suggested.includes(selected) && !listed.has(selected)) suggested.push(selected);

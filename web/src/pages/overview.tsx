@@ -173,7 +173,7 @@ export function Overview() {
           {(series) => (
             <>
               <p class="hint">
-                Per local day of {tz}: users active that day (DAU), in the 7 days (WAU) and in the 30 days (MAU) ending that day, counting days before
+                Per {tz === 'UTC' ? 'UTC day' : `local day of ${tz}`}: users active that day (DAU), in the 7 days (WAU) and in the 30 days (MAU) ending that day, counting days before
                 the range.
                 {coversPartialDays(range, tz) && ' This range starts or ends inside a day, so the chart shows every day it touches, whole.'}
               </p>
