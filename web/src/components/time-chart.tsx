@@ -36,7 +36,11 @@ export function TimeChart(props: {
       {
         width: element.clientWidth || 600,
         height,
-        scales: { x: { time: true } },
+        // One point alone would make uPlot spread the axis over years (its one-point default of
+        // 86400 / ms "seconds"): show the half day either side of it instead.
+        scales: {
+          x: props.times.length === 1 ? { time: true, auto: false, range: [props.times[0] / 1000 - 43_200, props.times[0] / 1000 + 43_200] } : { time: true },
+        },
         ...(props.timeZone ? { tzDate: (seconds: number) => uPlot.tzDate(new Date(seconds * 1000), props.timeZone!) } : {}),
         series: [
           {},
