@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
  * browser shows the page. Listed one by one, not a catch-all, so that every other path (an
  * unknown /api/… above all) is still the API's 404 problem and never the HTML page.
  */
-export const DASHBOARD_ROUTES = ['/', '/events', '/users/:userId', '/windows', '/live'] as const;
+export const DASHBOARD_ROUTES = ['/', '/events', '/users/:userId', '/windows', '/live', '/retention'] as const;
 
 /** Built assets have content hashes in their names: cacheable for a year, never revalidated. */
 const ASSET_MAX_AGE_MS = 365 * 24 * 3600 * 1000;

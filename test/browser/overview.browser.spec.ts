@@ -105,19 +105,22 @@ describeBrowser('Overview page in Chromium', () => {
     await eventually(async () => {
       await page.locator('#main[data-ready="true"]').waitFor();
       const siteId = new URL(page.url()).searchParams.get('site_id') ?? undefined;
+      // The page's zone is in its URL (the browser's unless chosen); every call carries it.
+      const tz = new URL(page.url()).searchParams.get('tz');
+      expect(tz).toBeTruthy();
       const range = await shownRange(page);
-      if (preset && preset !== '24h') expect(range).toEqual(resolveRange(preset, new Date(), custom));
-      const previous = previousRange(range);
+      if (preset && preset !== '24h') expect(range).toEqual(resolveRange(preset, new Date(), custom, tz!));
+      const previous = previousRange(range, tz!);
       const iso = (r: { from: Date; till: Date }) => ({ from: r.from.toISOString(), till: r.till.toISOString() });
       const [current, before, all] = await Promise.all([
-        service.api<Overview>(`/api/analytics/overview?${query({ ...iso(range), site_id: siteId, top: '10' })}`),
-        service.api<Overview>(`/api/analytics/overview?${query({ ...iso(previous), site_id: siteId, top: '1' })}`),
-        service.api<Overview>(`/api/analytics/overview?${query(iso(range))}`),
+        service.api<Overview>(`/api/analytics/overview?${query({ ...iso(range), tz: tz!, site_id: siteId, top: '10' })}`),
+        service.api<Overview>(`/api/analytics/overview?${query({ ...iso(previous), tz: tz!, site_id: siteId, top: '1' })}`),
+        service.api<Overview>(`/api/analytics/overview?${query({ ...iso(range), tz: tz! })}`),
       ]);
-      const days = rangeDays(range);
+      const days = rangeDays(range, tz!);
       const [dau, wau, mau] = await Promise.all(
         [undefined, '7', '30'].map((rolling) =>
-          service.api<ActiveUsers>(`/api/analytics/active-users?${query({ interval: 'day', ...days, site_id: siteId, rolling })}`),
+          service.api<ActiveUsers>(`/api/analytics/active-users?${query({ interval: 'day', ...days, tz: tz!, site_id: siteId, rolling })}`),
         ),
       );
 
@@ -228,7 +231,7 @@ describeBrowser('Overview page in Chromium', () => {
     // "to"); the totals have no such limit.
     p.allow(/status of 400/);
     const to = new Date(Date.now() - DAY).toISOString().slice(0, 10);
-    await p.goto(`/?range=custom&from=2020-01-01&to=${to}`);
+    await p.goto(`/?range=custom&from=2020-01-01&to=${to}&tz=UTC`);
     await p.page.locator('#main[data-ready="true"]').waitFor();
     const chart = p.page.getByRole('region', { name: 'Active users', exact: true });
     await chart.getByRole('alert').getByText(/to the range holds more than 1000 periods/).waitFor();

@@ -51,7 +51,7 @@ describeBrowser('dashboard pages in Chromium', () => {
   });
 
   it('covers every route the service serves the dashboard at', () => {
-    expect(ROUTES.map((r) => r.path)).toEqual(expect.arrayContaining(['/', '/events', '/windows', '/live']));
+    expect(ROUTES.map((r) => r.path)).toEqual(expect.arrayContaining(['/', '/events', '/windows', '/live', '/retention']));
     expect(ROUTES.some((r) => r.path.startsWith('/users/'))).toBe(true);
   });
 

@@ -7,22 +7,26 @@ const Events = lazy(() => import('./pages/events').then((m) => m.Events));
 const User = lazy(() => import('./pages/user').then((m) => m.User));
 const Windows = lazy(() => import('./pages/windows').then((m) => m.Windows));
 const Live = lazy(() => import('./pages/live').then((m) => m.Live));
+const Retention = lazy(() => import('./pages/retention').then((m) => m.Retention));
 
+/** The pages that read analytics in a time zone: their links keep the current `tz`. */
 const NAV = [
-  { href: '/', label: 'Overview' },
+  { href: '/', label: 'Overview', zoned: true },
+  { href: '/retention', label: 'Retention', zoned: true },
   { href: '/events', label: 'Events' },
   { href: '/windows', label: 'Metric windows' },
   { href: '/live', label: 'Live' },
 ];
 
 function Nav() {
-  const { path } = useLocation();
+  const { path, query } = useLocation();
+  const tz = query.tz ? `?${new URLSearchParams({ tz: query.tz })}` : '';
   return (
     <nav aria-label="Pages">
       <ul>
         {NAV.map((item) => (
           <li key={item.href}>
-            <a href={item.href} aria-current={(item.href === '/' ? path === '/' : path.startsWith(item.href)) ? 'page' : undefined}>
+            <a href={item.zoned ? `${item.href}${tz}` : item.href} aria-current={(item.href === '/' ? path === '/' : path.startsWith(item.href)) ? 'page' : undefined}>
               {item.label}
             </a>
           </li>
@@ -65,6 +69,7 @@ export function App() {
             <Route path="/users/:userId" component={User} />
             <Route path="/windows" component={Windows} />
             <Route path="/live" component={Live} />
+            <Route path="/retention" component={Retention} />
             <Route default component={NotFound} />
           </Router>
         </ErrorBoundary>

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { launchChromium } from './chromium';
 
 const ROOT = join(__dirname, '..', '..', '..');
@@ -61,8 +61,9 @@ export class CheckedPage {
     page.on('crash', () => this.errors.push('the page crashed'));
   }
 
-  static async open(browser: Browser, baseUrl: string): Promise<CheckedPage> {
-    const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1280, height: 800 } });
+  /** `options` adds to the context's (a `timezoneId` for the browser's own zone, say). */
+  static async open(browser: Browser, baseUrl: string, options: BrowserContextOptions = {}): Promise<CheckedPage> {
+    const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1280, height: 800 }, ...options });
     const page = await context.newPage();
     page.setDefaultTimeout(10_000);
     return new CheckedPage(context, page, baseUrl);

@@ -24,6 +24,8 @@ export function TimeChart(props: {
   height?: number;
   /** How the table names a point's time. */
   formatTime?: (ms: number) => string;
+  /** The zone the axis reads the times in (the browser's when absent). */
+  timeZone?: string;
 }) {
   const target = useRef<HTMLDivElement>(null);
   const height = props.height ?? 240;
@@ -34,7 +36,12 @@ export function TimeChart(props: {
       {
         width: element.clientWidth || 600,
         height,
-        scales: { x: { time: true } },
+        // One point alone would make uPlot spread the axis over years (its one-point default of
+        // 86400 / ms "seconds"): show the half day either side of it instead.
+        scales: {
+          x: props.times.length === 1 ? { time: true, auto: false, range: [props.times[0] / 1000 - 43_200, props.times[0] / 1000 + 43_200] } : { time: true },
+        },
+        ...(props.timeZone ? { tzDate: (seconds: number) => uPlot.tzDate(new Date(seconds * 1000), props.timeZone!) } : {}),
         series: [
           {},
           ...props.series.map((series) => ({
@@ -56,7 +63,7 @@ export function TimeChart(props: {
       resize.disconnect();
       chart.destroy();
     };
-  }, [props.times, props.series, height]);
+  }, [props.times, props.series, height, props.timeZone]);
   const formatTime = props.formatTime ?? ((ms: number) => new Date(ms).toISOString().slice(0, 10));
   return (
     <figure class="chart">

@@ -66,3 +66,14 @@ describe('active users chart', () => {
     expect(activeMinutes(0)).toBe(0);
   });
 });
+
+describe('ranges named in a time zone', () => {
+  const NOW = new Date('2026-11-30T14:05:00Z');
+  it('names whole local days by their dates, other ranges by their local times and the zone', () => {
+    expect(formatRange(resolveRange('7d', NOW, undefined, 'Pacific/Kiritimati'), 'Pacific/Kiritimati')).toBe('25 Nov 2026 – 1 Dec 2026');
+    expect(formatRange(resolveRange('24h', NOW, undefined, 'Asia/Kathmandu'), 'Asia/Kathmandu')).toBe('29 Nov 2026, 19:50 – 30 Nov 2026, 19:50 Asia/Kathmandu');
+    // Whole UTC days are not whole Kathmandu days.
+    expect(coversPartialDays(resolveRange('7d', NOW), 'Asia/Kathmandu')).toBe(true);
+    expect(coversPartialDays(resolveRange('7d', NOW, undefined, 'Asia/Kathmandu'), 'Asia/Kathmandu')).toBe(false);
+  });
+});

@@ -3,6 +3,7 @@
  * labels. No DOM, no fetch, so it is unit-tested beside (overview-data.spec.ts).
  */
 import type { DateRange } from './date-range';
+import { isDayStart, localDay, UTC } from './time-zone';
 
 const DAY_MS = 86_400_000;
 
@@ -17,19 +18,35 @@ const timeFormat = new Intl.DateTimeFormat('en-GB', {
   minute: '2-digit',
 });
 
-const isMidnight = (instant: Date) => instant.getTime() % DAY_MS === 0;
+
+const timeFormats = new Map<string, Intl.DateTimeFormat>();
+function timeFormatIn(zone: string): Intl.DateTimeFormat {
+  let format = timeFormats.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-GB', { timeZone: zone, day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
+    timeFormats.set(zone, format);
+  }
+  return format;
+}
+
+/** "30 Nov 2026" of a calendar day "YYYY-MM-DD" (whatever the zone: the day is already local). */
+export function formatDay(day: string): string {
+  return dayFormat.format(new Date(`${day}T00:00:00Z`));
+}
 
 /**
- * "24 Nov 2026 – 30 Nov 2026" for whole days (the exclusive end shown as the last day),
- * "30 Nov 2026" for one day, "29 Nov 2026, 14:05 – 30 Nov 2026, 14:05 UTC" otherwise.
+ * "24 Nov 2026 – 30 Nov 2026" for whole local days of `zone` (the exclusive end shown as the
+ * last day), "30 Nov 2026" for one day, "29 Nov 2026, 14:05 – 30 Nov 2026, 14:05 UTC"
+ * (the zone's name at the end) otherwise.
  */
-export function formatRange(range: DateRange): string {
-  if (isMidnight(range.from) && isMidnight(range.till)) {
-    const first = dayFormat.format(range.from);
-    const last = dayFormat.format(new Date(range.till.getTime() - DAY_MS));
+export function formatRange(range: DateRange, zone: string = UTC): string {
+  if (isDayStart(range.from, zone) && isDayStart(range.till, zone)) {
+    const first = formatDay(localDay(range.from, zone));
+    const last = formatDay(localDay(new Date(range.till.getTime() - 1), zone));
     return first === last ? first : `${first} – ${last}`;
   }
-  return `${timeFormat.format(range.from)} – ${timeFormat.format(range.till)} UTC`;
+  const format = timeFormatIn(zone);
+  return `${format.format(range.from)} – ${format.format(range.till)} ${zone}`;
 }
 
 /** "23 Oct 2025, 12:00 – 16:00 UTC": a metric window (both ends on one day, or the end at midnight). */
@@ -40,9 +57,9 @@ export function formatWindow(startIso: string, endIso: string): string {
   return `${timeFormat.format(start)} – ${endTime === '00:00' && end.getTime() - start.getTime() <= DAY_MS ? '24:00' : endTime} UTC`;
 }
 
-/** True when a range does not cover whole UTC days: the daily chart then shows every day it touches. */
-export function coversPartialDays(range: DateRange): boolean {
-  return !isMidnight(range.from) || !isMidnight(range.till);
+/** True when a range does not cover whole local days of `zone`: the daily chart then shows every day it touches. */
+export function coversPartialDays(range: DateRange, zone: string = UTC): boolean {
+  return !isDayStart(range.from, zone) || !isDayStart(range.till, zone);
 }
 
 export interface ActionRow {

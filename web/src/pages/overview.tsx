@@ -3,6 +3,7 @@ import { api, call, type Schemas } from '../api/client';
 import { Card } from '../components/card';
 import { TimeChart } from '../components/time-chart';
 import { RangeControls, useUrlRange } from '../components/range-controls';
+import { TimeZoneSelect, useUrlTimeZone, zoneSentence } from '../components/time-zone-select';
 import { previousRange, type DateRange, type Preset } from '../lib/date-range';
 import { formatChange, formatCompact, formatExact, formatPercent } from '../lib/format';
 import { actionRows, activeUserSeries, coversPartialDays, formatRange, siteLabel, siteOptions } from '../lib/overview-data';
@@ -15,17 +16,17 @@ type OverviewAnswer = Schemas['OverviewResponse'];
 export const DEFAULT_PRESET: Preset = '7d';
 const TOP_PATHS = 10;
 
-function fetchOverview(range: DateRange, siteId: string | undefined, top: number, signal: AbortSignal): Promise<OverviewAnswer> {
+function fetchOverview(range: DateRange, tz: string, siteId: string | undefined, top: number, signal: AbortSignal): Promise<OverviewAnswer> {
   return call(
     api.GET('/api/analytics/overview', {
-      params: { query: { from: range.from.toISOString(), till: range.till.toISOString(), site_id: siteId, top } },
+      params: { query: { from: range.from.toISOString(), till: range.till.toISOString(), tz, site_id: siteId, top } },
       signal,
     }),
   );
 }
 
-function fetchActiveUsers(days: { from: string; to: string }, siteId: string | undefined, rolling: number | undefined, signal: AbortSignal) {
-  return call(api.GET('/api/analytics/active-users', { params: { query: { interval: 'day', ...days, site_id: siteId, rolling } }, signal }));
+function fetchActiveUsers(days: { from: string; to: string }, tz: string, siteId: string | undefined, rolling: number | undefined, signal: AbortSignal) {
+  return call(api.GET('/api/analytics/active-users', { params: { query: { interval: 'day', ...days, tz, site_id: siteId, rolling } }, signal }));
 }
 
 /** The same async state with its data mapped (the cards that read one part of an answer). */
@@ -91,7 +92,8 @@ function ActiveUsersChart(props: { series: ReturnType<typeof activeUserSeries> }
     ],
     [series],
   );
-  return <TimeChart caption="Active users per day" times={series.times} series={lines} />;
+  // The times are the local days' labels at UTC midnight: read in UTC, the axis names those days.
+  return <TimeChart caption="Active users per day" times={series.times} series={lines} timeZone="UTC" />;
 }
 
 /**
@@ -102,14 +104,16 @@ function ActiveUsersChart(props: { series: ReturnType<typeof activeUserSeries> }
  */
 export function Overview() {
   const { query, set } = useUrlState();
-  const urlRange = useUrlRange(DEFAULT_PRESET);
+  const timeZone = useUrlTimeZone();
+  const tz = timeZone.zone;
+  const urlRange = useUrlRange(DEFAULT_PRESET, tz);
   const { range, days, key: rangeKey } = urlRange;
   const siteId = query.site_id || undefined;
-  const previous = previousRange(range);
+  const previous = previousRange(range, tz);
 
   const totals = useAsync(
     (signal) =>
-      Promise.all([fetchOverview(range, siteId, TOP_PATHS, signal), fetchOverview(previous, siteId, 1, signal)]).then(([current, previous]) => ({
+      Promise.all([fetchOverview(range, tz, siteId, TOP_PATHS, signal), fetchOverview(previous, tz, siteId, 1, signal)]).then(([current, previous]) => ({
         current,
         previous,
       })),
@@ -119,16 +123,18 @@ export function Overview() {
   // unfiltered overview; without one, the filtered overview is that already.
   // (null: no site chosen, nothing fetched; it counts as not loaded yet when a site is.)
   const unfiltered = useAsync(
-    (signal): Promise<OverviewAnswer['sites'] | null> => (siteId ? fetchOverview(range, undefined, 1, signal).then((a) => a.sites) : Promise.resolve(null)),
+    (signal): Promise<OverviewAnswer['sites'] | null> => (siteId ? fetchOverview(range, tz, undefined, 1, signal).then((a) => a.sites) : Promise.resolve(null)),
     [rangeKey, siteId],
   );
   const sites = siteId ? withoutNull(unfiltered) : mapState(totals, (answer) => answer.current.sites);
   const active = useAsync(
     (signal) =>
-      Promise.all([fetchActiveUsers(days, siteId, undefined, signal), fetchActiveUsers(days, siteId, 7, signal), fetchActiveUsers(days, siteId, 30, signal)]).then(
-        ([dau, wau, mau]) => activeUserSeries(dau.data, wau.data, mau.data),
-      ),
-    [days.from, days.to, siteId],
+      Promise.all([
+        fetchActiveUsers(days, tz, siteId, undefined, signal),
+        fetchActiveUsers(days, tz, siteId, 7, signal),
+        fetchActiveUsers(days, tz, siteId, 30, signal),
+      ]).then(([dau, wau, mau]) => activeUserSeries(dau.data, wau.data, mau.data)),
+    [days.from, days.to, tz, siteId],
   );
   const ready = [totals, sites, active].every((state) => state.status !== 'loading');
 
@@ -136,8 +142,9 @@ export function Overview() {
   return (
     <main id="main" data-ready={ready ? 'true' : 'false'}>
       <h1>Overview</h1>
-      <div class="toolbar" role="group" aria-label="Range and site">
+      <div class="toolbar" role="group" aria-label="Range, time zone and site">
         <RangeControls id="overview" state={urlRange} />
+        <TimeZoneSelect id="overview" state={timeZone} />
         <div class="field">
           <label for="overview-site">Site</label>
           <select id="overview-site" value={siteId ?? ''} onChange={(event) => set({ site_id: (event.target as HTMLSelectElement).value }, { push: true })}>
@@ -152,9 +159,9 @@ export function Overview() {
       </div>
       <p class="hint range-note" id="overview-range-note">
         <span data-from={range.from.toISOString()} data-till={range.till.toISOString()}>
-          {formatRange(range)}
+          {formatRange(range, tz)}
         </span>
-        {siteId ? ` on ${siteId}` : ', all sites'}, compared with {formatRange(previous)}. Days are UTC days.
+        {siteId ? ` on ${siteId}` : ', all sites'}, compared with {formatRange(previous, tz)}. {zoneSentence(tz)}
       </p>
 
       <div class="grid">
@@ -166,9 +173,9 @@ export function Overview() {
           {(series) => (
             <>
               <p class="hint">
-                Per UTC day: users active that day (DAU), in the 7 days (WAU) and in the 30 days (MAU) ending that day, counting days before
+                Per {tz === 'UTC' ? 'UTC day' : `local day of ${tz}`}: users active that day (DAU), in the 7 days (WAU) and in the 30 days (MAU) ending that day, counting days before
                 the range.
-                {coversPartialDays(range) && ' This range starts or ends inside a day, so the chart shows every day it touches, whole.'}
+                {coversPartialDays(range, tz) && ' This range starts or ends inside a day, so the chart shows every day it touches, whole.'}
               </p>
               <ActiveUsersChart series={series} />
             </>
