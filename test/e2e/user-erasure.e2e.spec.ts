@@ -38,6 +38,8 @@ const FIRST = [
   ev(A, '2025-08-03T23:00:00Z', 'login'),
   ev('b2', '2025-08-03T23:30:00Z', 'login'),
   ev(A, '2025-08-04T01:00:00Z', 'page_view', 's1', '/pricing'),
+  // alone at the start of Kolkata's 2025-08-03 (18:30Z): read from the quarter-hour ids
+  ev(A, '2025-08-02T18:40:00Z', 'click', 's1'),
 ];
 // After it: a window made stale by A alone, one by b2, one of A alone again, and a new window of A.
 const SECOND = [
@@ -59,8 +61,9 @@ const FIGURES = [
   '/api/analytics/active-users?interval=day&from=2025-08-01&to=2025-08-05&rolling=3',
   '/api/analytics/active-users?interval=week&from=2025-07-28&to=2025-08-10',
   '/api/analytics/active-users?interval=month&from=2025-08-01&to=2025-08-31&site_id=s2',
-  // Local days: read from the hourly rollups (and Kolkata's half-hour edges from raw events).
+  // Local days: read from the hourly rollups (and Kolkata's half-hour edges from the quarter-hour ids).
   '/api/analytics/active-users?interval=day&from=2025-08-01&to=2025-08-05&tz=Asia/Kolkata',
+  '/api/analytics/active-users?interval=day&from=2025-08-01&to=2025-08-05&tz=Asia/Kolkata&site_id=s1',
   '/api/analytics/overview?from=2025-08-01&till=2025-08-05&tz=America/Los_Angeles',
   '/api/analytics/overview?from=2025-08-01&till=2025-08-05&tz=America/Los_Angeles&site_id=s1',
   '/v1/user/uniques/daily?date=2025-08-02&tz=Asia/Jakarta',

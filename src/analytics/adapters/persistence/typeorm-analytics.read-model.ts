@@ -8,6 +8,7 @@ import { isoDay } from '../../../shared/time';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
+const QUARTER_MS = 900_000;
 const floorTo = (unit: number, t: Date) => new Date(Math.floor(t.getTime() / unit) * unit);
 const ceilTo = (unit: number, t: Date) => new Date(Math.ceil(t.getTime() / unit) * unit);
 const dayOf = isoDay;
@@ -16,28 +17,41 @@ const dayOf = isoDay;
  * How a range of instants [from, till) is read (a null bound: unbounded, only at the day
  * tier): whole UTC days from the daily rollups, whole UTC hours around them from the hourly
  * rollups, and what is left — less than an hour at each end, only where a bound is not on a
- * whole UTC hour (a zone whose offset is not whole hours: India, Nepal, Adelaide…) — from the
- * raw events. The pieces do not overlap and together are exactly the range.
+ * whole UTC hour (a zone whose offset is not whole hours: India, Nepal, Adelaide…). With
+ * `quarters`, that remainder's whole UTC quarter hours come from the quarter-hour user ids
+ * (1763700008000) and only what is left of it — where a bound is not on a quarter hour, which
+ * since 1979 no local midnight of any zone is — from the raw events; without, all of it from the raw
+ * events (the overview, whose counters have no quarter-hour tier). The pieces do not overlap
+ * and together are exactly the range.
  */
 export interface Pieces {
   /** Whole days [from, till), or null: none. */
   days: { from: Date | null; till: Date | null } | null;
   hours: Array<[Date, Date]>;
+  quarters: Array<[Date, Date]>;
   raw: Array<[Date, Date]>;
 }
 
-export function piecesOf(from: Date | null, till: Date | null): Pieces {
-  const pieces: Pieces = { days: null, hours: [], raw: [] };
+export function piecesOf(from: Date | null, till: Date | null, options: { quarters?: boolean } = {}): Pieces {
+  const pieces: Pieces = { days: null, hours: [], quarters: [], raw: [] };
   if (from && till && from >= till) return pieces;
+  /** Under an hour [lo, hi): its whole quarter hours (with `quarters`), the rest raw. */
+  const edge = (lo: Date, hi: Date) => {
+    const [qLo, qHi] = [ceilTo(QUARTER_MS, lo), floorTo(QUARTER_MS, hi)];
+    if (!options.quarters || qLo >= qHi) return void pieces.raw.push([lo, hi]);
+    if (lo < qLo) pieces.raw.push([lo, qLo]);
+    pieces.quarters.push([qLo, qHi]);
+    if (qHi < hi) pieces.raw.push([qHi, hi]);
+  };
   const hourFrom = from && ceilTo(HOUR_MS, from);
   const hourTill = till && floorTo(HOUR_MS, till);
   if (hourFrom && hourTill && hourFrom >= hourTill) {
-    // Less than one whole hour: raw events only (within one or two hours).
-    pieces.raw.push([from!, till!]);
+    // Less than one whole hour (within one or two hours).
+    edge(from!, till!);
     return pieces;
   }
-  if (from && from < hourFrom!) pieces.raw.push([from, hourFrom!]);
-  if (till && hourTill! < till) pieces.raw.push([hourTill!, till]);
+  if (from && from < hourFrom!) edge(from, hourFrom!);
+  if (till && hourTill! < till) edge(hourTill!, till);
   const dayFrom = hourFrom && ceilTo(DAY_MS, hourFrom);
   const dayTill = hourTill && floorTo(DAY_MS, hourTill);
   if (dayFrom && dayTill && dayFrom >= dayTill) {
@@ -78,25 +92,30 @@ export class TypeOrmAnalyticsReadModel extends AnalyticsReadModel {
     if (periods.length === 0) return [];
     const days: Array<[number, string, string]> = [];
     const hours: Array<[number, Date, Date]> = [];
+    const quarters: Array<[number, Date, Date]> = [];
     const raw: Array<[number, Date, Date]> = [];
     periods.forEach((p, i) => {
-      const pieces = piecesOf(p.from, p.till);
+      const pieces = piecesOf(p.from, p.till, { quarters: true });
       if (pieces.days) days.push([i + 1, dayOf(pieces.days.from!), dayOf(pieces.days.till!)]);
       for (const [lo, hi] of pieces.hours) hours.push([i + 1, lo, hi]);
+      for (const [lo, hi] of pieces.quarters) quarters.push([i + 1, lo, hi]);
       for (const [lo, hi] of pieces.raw) raw.push([i + 1, lo, hi]);
     });
     // Without a site, the hours' rows over all sites (one per hour and chunk); with one, its rows.
     const hourly = filter.siteId === undefined ? 'analytics_hourly_users' : 'analytics_hourly_user_sets';
     const ofSite = filter.siteId === undefined ? '' : ' AND h.site_id = $11';
-    // The raw edges' users get their dense ids: by index lookups when there are a few edges
-    // (a local day: ~2 × half an hour of users), by one hash join when there are many (30
-    // local days of a half-hour zone: 60 half hours, where lookups cost ten times more).
+    // Raw edges (only where a bound is not on a quarter hour: instants, or offsets such as
+    // −00:44:30) get their users' dense ids by index lookups when few, by a hash join when many.
     const ids =
       raw.length <= 4
         ? `raw_events r CROSS JOIN LATERAL (SELECT uid FROM analytics_users a WHERE a.user_id = r.user_id LIMIT 1) u`
         : `raw_events r JOIN analytics_users u ON u.user_id = r.user_id`;
-    // Per period, its days' (each day's sites OR-ed first), hours' and raw edge users' chunks
-    // OR-ed; the count is the number of bits set. Tiers a question does not use read no row.
+    // Per period, its days' (each day's sites OR-ed first) and hours' chunks OR-ed: `whole`.
+    // Its edges' users (quarter hours' ids, raw edges' users mapped to ids; as chunk and
+    // position) are not made into bitmaps: each distinct (period, id) counts when its bit is not
+    // already set in `whole` — most are not (a half hour's users are mostly seen in no other
+    // hour of the day), and one 512-byte bitmap built per id cost more than the rest.
+    // Tiers a question does not use read no row.
     const rows: Array<{ n: number }> = await this.db.query(
       `WITH dp AS (SELECT i, lo, hi FROM unnest($1::int[], $2::date[], $3::date[]) AS p(i, lo, hi)),
        hp AS (SELECT i, lo, hi FROM unnest($4::int[], $5::timestamptz[], $6::timestamptz[]) AS p(i, lo, hi)),
@@ -110,23 +129,38 @@ export class TypeOrmAnalyticsReadModel extends AnalyticsReadModel {
          FROM unnest($7::int[], $8::timestamptz[], $9::timestamptz[]) AS r(i, lo, hi)
          JOIN events e ON e.occurred_at >= r.lo AND e.occurred_at < r.hi
          WHERE e.user_id IS NOT NULL AND ($10 = '' OR e.action = $10) AND ($11::text IS NULL OR e.site_id = $11)),
-       pieces AS (
-         SELECT dp.i, d.chunk, d.bits FROM dp JOIN days d ON d.day >= dp.lo AND d.day < dp.hi
-         UNION ALL
-         -- per range of hours, an index scan of its rows (OFFSET 0 keeps the planner from
-         -- turning this into a scan of the whole table filtered by every range)
-         SELECT hp.i, h.chunk, h.bits FROM hp CROSS JOIN LATERAL (
-           SELECT h.chunk, h.bits FROM ${hourly} h WHERE h.action = $10 AND h.hour >= hp.lo AND h.hour < hp.hi${ofSite} OFFSET 0) h
-         UNION ALL
-         SELECT r.i, u.uid >> 12, B'1'::bit(4096) >> (u.uid & 4095) FROM ${ids}),
-       per AS (SELECT i, chunk, bit_or(bits) AS bits FROM pieces GROUP BY i, chunk),
-       counts AS (SELECT i, sum(bit_count(bits)) AS n FROM per GROUP BY i)
+       whole AS MATERIALIZED (
+         SELECT i, chunk, bit_or(bits) AS bits FROM (
+           SELECT dp.i, d.chunk, d.bits FROM dp JOIN days d ON d.day >= dp.lo AND d.day < dp.hi
+           UNION ALL
+           -- per range of hours, an index scan of its rows (OFFSET 0 keeps the planner from
+           -- turning this into a scan of the whole table filtered by every range)
+           SELECT hp.i, h.chunk, h.bits FROM hp CROSS JOIN LATERAL (
+             SELECT h.chunk, h.bits FROM ${hourly} h WHERE h.action = $10 AND h.hour >= hp.lo AND h.hour < hp.hi${ofSite} OFFSET 0) h) w
+         GROUP BY i, chunk),
+       edge_ids AS (
+         SELECT DISTINCT i, chunk, pos FROM (
+           SELECT qp.i, q.chunk, x.pos FROM unnest($13::int[], $14::timestamptz[], $15::timestamptz[]) AS qp(i, lo, hi)
+           CROSS JOIN LATERAL (
+             SELECT q.chunk, q.positions FROM analytics_quarter_user_ids q
+             WHERE q.action = $10 AND q.quarter >= qp.lo AND q.quarter < qp.hi AND ($11::text IS NULL OR q.site_id = $11) OFFSET 0) q
+           CROSS JOIN LATERAL unnest(q.positions) AS x(pos)
+           UNION ALL
+           SELECT r.i, u.uid >> 12, (u.uid & 4095)::smallint FROM ${ids}) e),
+       counts AS (
+         SELECT i, sum(n) AS n FROM (
+           SELECT i, sum(bit_count(bits)) AS n FROM whole GROUP BY i
+           UNION ALL
+           SELECT e.i, count(*) FROM edge_ids e LEFT JOIN whole w ON w.i = e.i AND w.chunk = e.chunk
+           WHERE w.bits IS NULL OR get_bit(w.bits, e.pos) = 0 GROUP BY e.i) x
+         GROUP BY i)
        SELECT p.i, coalesce(c.n, 0)::int AS n FROM generate_series(1, $12::int) AS p(i) LEFT JOIN counts c ON c.i = p.i ORDER BY p.i`,
       [
         days.map((d) => d[0]), days.map((d) => d[1]), days.map((d) => d[2]),
         hours.map((h) => h[0]), hours.map((h) => h[1].toISOString()), hours.map((h) => h[2].toISOString()),
         raw.map((r) => r[0]), raw.map((r) => r[1].toISOString()), raw.map((r) => r[2].toISOString()),
         action, filter.siteId ?? null, periods.length,
+        quarters.map((q) => q[0]), quarters.map((q) => q[1].toISOString()), quarters.map((q) => q[2].toISOString()),
       ],
     );
     return rows.map((row) => row.n);
