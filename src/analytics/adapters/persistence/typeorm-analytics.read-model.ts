@@ -139,20 +139,21 @@ export class TypeOrmAnalyticsReadModel extends AnalyticsReadModel {
              SELECT h.chunk, h.bits FROM ${hourly} h WHERE h.action = $10 AND h.hour >= hp.lo AND h.hour < hp.hi${ofSite} OFFSET 0) h) w
          GROUP BY i, chunk),
        edge_ids AS (
-         SELECT DISTINCT i, chunk, pos FROM (
+         SELECT i, chunk, array_agg(pos) AS ps FROM (
            SELECT qp.i, q.chunk, x.pos FROM unnest($13::int[], $14::timestamptz[], $15::timestamptz[]) AS qp(i, lo, hi)
            CROSS JOIN LATERAL (
              SELECT q.chunk, q.positions FROM analytics_quarter_user_ids q
              WHERE q.action = $10 AND q.quarter >= qp.lo AND q.quarter < qp.hi AND ($11::text IS NULL OR q.site_id = $11) OFFSET 0) q
            CROSS JOIN LATERAL unnest(q.positions) AS x(pos)
            UNION ALL
-           SELECT r.i, u.uid >> 12, (u.uid & 4095)::smallint FROM ${ids}) e),
+           SELECT r.i, u.uid >> 12, (u.uid & 4095)::smallint FROM ${ids}) e
+         GROUP BY i, chunk),
        counts AS (
          SELECT i, sum(n) AS n FROM (
            SELECT i, sum(bit_count(bits)) AS n FROM whole GROUP BY i
            UNION ALL
-           SELECT e.i, count(*) FROM edge_ids e LEFT JOIN whole w ON w.i = e.i AND w.chunk = e.chunk
-           WHERE w.bits IS NULL OR get_bit(w.bits, e.pos) = 0 GROUP BY e.i) x
+           SELECT e.i, sum((SELECT count(DISTINCT p) FROM unnest(e.ps) AS p WHERE w.bits IS NULL OR get_bit(w.bits, p) = 0))
+           FROM edge_ids e LEFT JOIN whole w ON w.i = e.i AND w.chunk = e.chunk GROUP BY e.i) x
          GROUP BY i)
        SELECT p.i, coalesce(c.n, 0)::int AS n FROM generate_series(1, $12::int) AS p(i) LEFT JOIN counts c ON c.i = p.i ORDER BY p.i`,
       [
