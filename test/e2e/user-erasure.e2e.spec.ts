@@ -149,8 +149,8 @@ describe('DELETE /api/users/{user_id}', () => {
       erased_at: expect.any(String),
       user_hash: createHmac('sha256', HASH_KEY).update(A).digest('hex'),
       events: aEvents.length,
-      metric_rows: 5, // A's computed windows: 08-01 08:00 and 12:00, 08-02 08:00, 08-03 20:00, 08-04 00:00
-      windows: 6, // and the pending 08-05 00:00
+      metric_rows: 6, // A's computed windows: 08-01 08:00 and 12:00, 08-02 08:00 and 16:00, 08-03 20:00, 08-04 00:00
+      windows: 7, // and the pending 08-05 00:00
     });
 
     expect(await figures()).toEqual(reference);
@@ -162,8 +162,8 @@ describe('DELETE /api/users/{user_id}', () => {
         erased_at: new Date(res.body.erased_at),
         user_hash: res.body.user_hash,
         events: aEvents.length,
-        metric_rows: 5,
-        windows: 6,
+        metric_rows: 6,
+        windows: 7,
         requested_by: 'http (open mode)',
       },
     ]);
@@ -247,7 +247,7 @@ describe('DELETE /api/users/{user_id}', () => {
     const cli = spawnNode('dist/cmd/users.js', ['erase', A, '--json'], { DATABASE_URL: process.env.DATABASE_URL, ERASURE_HASH_KEY: HASH_KEY });
     expect(await cli.exited).toBe(0);
     const printed = JSON.parse(cli.output().trim().split('\n').pop()!);
-    expect(printed).toMatchObject({ events: 9, metric_rows: 5, windows: 6, user_hash: createHmac('sha256', HASH_KEY).update(A).digest('hex') });
+    expect(printed).toMatchObject({ events: 10, metric_rows: 6, windows: 7, user_hash: createHmac('sha256', HASH_KEY).update(A).digest('hex') });
     expect(await figures()).toEqual(reference);
     expect(await t.db.query('SELECT requested_by FROM user_erasures')).toEqual([{ requested_by: 'cli' }]);
 
