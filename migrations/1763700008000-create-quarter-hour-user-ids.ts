@@ -11,15 +11,17 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * (measured at 5 M events: 30 local days in Kolkata ~20× the same question in UTC, most of it
  * that mapping and the bitmaps built from it).
  *
- *  - analytics_quarter_user_ids: per UTC quarter hour (the instant it starts), site, action
- *    ('' = any, 'login') and 4096-id chunk (as the bitmaps), the users active in it as the
- *    sorted positions of their dense ids within the chunk (uid & 4095, smallint[], no
- *    duplicates). A quarter hour holds a few hundred users spread over every chunk — about a
- *    dozen per chunk — so a 512-byte bitmap per chunk (as the day and hour tiers) would be ~99%
- *    zeros: 340 MB at 5 M events over all sites alone (measured), where these rows are a
- *    fraction of it. Rows per chunk keep each array small: a write merges a few ids into a
- *    short array (one id array per quarter hour and site cost +31% on batches of 100:
- *    every write rewrote a TOASTed array of ~600 ids).
+ *  - analytics_quarter_user_ids: per UTC quarter hour (the instant it starts), action ('' =
+ *    any, 'login') and block of 65,536 dense ids (uid >> 16), over all sites, the ids
+ *    (analytics_users.uid) of the users active in it, sorted, without duplicates. A quarter
+ *    hour holds a few hundred users spread over every 4096-id chunk — about a dozen per chunk
+ *    — so a 512-byte bitmap per chunk (as the day and hour tiers) would be ~99% zeros: 340 MB
+ *    at 5 M events (measured), against ~40 MB for these arrays. The layout is the cheapest to
+ *    write that was measured (bench:analytics' write variants, batches of 100): one array per
+ *    quarter hour and site (~600 ids, TOASTed, rewritten by every write) cost the write +31%,
+ *    one per quarter hour, site and 4096-id chunk +33% (a hundred rows per batch); this one
+ *    touches a few rows per batch. Only questions over all sites read it: with a site, the
+ *    edges stay on the raw events (as before this tier).
 
  * Every UTC offset the tz database (Node's ICU copy) gives any zone between 1970 and 2040 is a
  * multiple of 15 minutes except two early ones: Africa/Monrovia's −00:44:30 until 1972 and
@@ -40,24 +42,23 @@ export class CreateQuarterHourUserIds1763700008000 implements MigrationInterface
     await db.query(`
       CREATE TABLE analytics_quarter_user_ids (
         quarter timestamptz NOT NULL,
-        site_id text,
         action  text        NOT NULL,
-        chunk   integer     NOT NULL,
-        positions smallint[] NOT NULL,
-        CONSTRAINT analytics_quarter_user_ids_key UNIQUE NULLS NOT DISTINCT (action, quarter, site_id, chunk)
+        block   integer     NOT NULL,
+        uids    integer[]   NOT NULL,
+        CONSTRAINT analytics_quarter_user_ids_key UNIQUE (action, quarter, block)
       ) WITH (fillfactor = 70)`);
     // Writers (inserts of events) wait from here until this migration commits.
     await db.query(`LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE`);
     await db.query(`
-      INSERT INTO analytics_quarter_user_ids (quarter, site_id, action, chunk, positions)
+      INSERT INTO analytics_quarter_user_ids (quarter, action, block, uids)
       WITH m AS MATERIALIZED (
-        SELECT DISTINCT ${QUARTER} AS quarter, e.site_id, a.action, e.user_id
+        SELECT DISTINCT ${QUARTER} AS quarter, a.action, e.user_id
         FROM events e
         CROSS JOIN LATERAL (VALUES (''), (CASE WHEN e.action = 'login' THEN 'login' END)) AS a(action)
         WHERE e.user_id IS NOT NULL AND a.action IS NOT NULL)
-      SELECT m.quarter, m.site_id, m.action, u.uid >> 12, array_agg((u.uid & 4095)::smallint ORDER BY u.uid)
+      SELECT m.quarter, m.action, u.uid >> 16, array_agg(u.uid ORDER BY u.uid)
       FROM m JOIN analytics_users u ON u.user_id = m.user_id
-      GROUP BY 1, 2, 3, 4`);
+      GROUP BY 1, 2, 3`);
   }
 
   async down(db: QueryRunner): Promise<void> {

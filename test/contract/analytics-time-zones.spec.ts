@@ -230,7 +230,7 @@ describe('analytics in local time zones', () => {
     expect(written.q).not.toBeNull();
     // the writes keep each quarter's ids sorted and without duplicates
     const [{ unsorted }] = await db.query(
-      `SELECT count(*)::int AS unsorted FROM analytics_quarter_user_ids WHERE positions <> ARRAY(SELECT DISTINCT x FROM unnest(positions) x ORDER BY x)`,
+      `SELECT count(*)::int AS unsorted FROM analytics_quarter_user_ids WHERE uids <> ARRAY(SELECT DISTINCT x FROM unnest(uids) x ORDER BY x)`,
     );
     expect(unsorted).toBe(0);
     const runner = db.createQueryRunner();

@@ -38,22 +38,22 @@ const userSets = (table: string, column: string, period: string, perSite = true)
 const quarterOf = (e: string) => `date_bin('15 minutes', ${e}occurred_at, TIMESTAMPTZ '1970-01-01 00:00:00+00')`;
 
 /**
- * The quarter-hour user ids of the write (1763700008000): per quarter, site, action and chunk,
- * the batch's id positions merged into the stored sorted array; a row is only rewritten when
- * it gains an id. Rows in key order (action, quarter, site, chunk).
+ * The quarter-hour user ids of the write (1763700008000), over all sites: per quarter, action
+ * and block of 65,536 ids, the batch's ids merged into the stored sorted array; a row is only
+ * rewritten when it gains an id. Rows in key order (action, quarter, block).
  */
-const quarterUserIds = `INSERT INTO analytics_quarter_user_ids AS q (quarter, site_id, action, chunk, positions)
-       SELECT m.quarter, m.site_id, m.action, ids.uid >> 12, array_agg(DISTINCT (ids.uid & 4095)::smallint ORDER BY (ids.uid & 4095)::smallint)
-       FROM (SELECT DISTINCT ${quarterOf('e.')} AS quarter, e.site_id, a.action, e.user_id
+const quarterUserIds = `INSERT INTO analytics_quarter_user_ids AS q (quarter, action, block, uids)
+       SELECT m.quarter, m.action, ids.uid >> 16, array_agg(DISTINCT ids.uid ORDER BY ids.uid)
+       FROM (SELECT DISTINCT ${quarterOf('e.')} AS quarter, a.action, e.user_id
              FROM inserted e
              CROSS JOIN LATERAL (VALUES (''), (CASE WHEN e.action = 'login' THEN 'login' END)) AS a(action)
              WHERE e.user_id IS NOT NULL AND a.action IS NOT NULL) m
        JOIN (SELECT user_id, uid FROM rollup_known_users UNION ALL SELECT user_id, uid FROM rollup_added_users) ids
          ON ids.user_id = m.user_id
-       GROUP BY 1, 2, 3, 4 ORDER BY 3, 1, 2, 4
-       ON CONFLICT (action, quarter, site_id, chunk) DO UPDATE
-         SET positions = ARRAY(SELECT DISTINCT x FROM unnest(q.positions || EXCLUDED.positions) AS x ORDER BY x)
-       WHERE NOT q.positions @> EXCLUDED.positions
+       GROUP BY 1, 2, 3 ORDER BY 2, 1, 3
+       ON CONFLICT (action, quarter, block) DO UPDATE
+         SET uids = ARRAY(SELECT DISTINCT x FROM unnest(q.uids || EXCLUDED.uids) AS x ORDER BY x)
+       WHERE NOT q.uids @> EXCLUDED.uids
        RETURNING 1`;
 
 /**

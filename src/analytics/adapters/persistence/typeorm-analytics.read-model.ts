@@ -18,8 +18,8 @@ const dayOf = isoDay;
  * tier): whole UTC days from the daily rollups, whole UTC hours around them from the hourly
  * rollups, and what is left — less than an hour at each end, only where a bound is not on a
  * whole UTC hour (a zone whose offset is not whole hours: India, Nepal, Adelaide…). With
- * `quarters`, that remainder's whole UTC quarter hours come from the quarter-hour user ids
- * (1763700008000) and only what is left of it — where a bound is not on a quarter hour, which
+ * `quarters` (questions over all sites), that remainder's whole UTC quarter hours come from
+ * the quarter-hour user ids (1763700008000) and only what is left of it — where a bound is not on a quarter hour, which
  * since 1979 no local midnight of any zone is — from the raw events; without, all of it from the raw
  * events (the overview, whose counters have no quarter-hour tier). The pieces do not overlap
  * and together are exactly the range.
@@ -95,7 +95,8 @@ export class TypeOrmAnalyticsReadModel extends AnalyticsReadModel {
     const quarters: Array<[number, Date, Date]> = [];
     const raw: Array<[number, Date, Date]> = [];
     periods.forEach((p, i) => {
-      const pieces = piecesOf(p.from, p.till, { quarters: true });
+      // the quarter-hour ids are kept over all sites only: with a site, the edges stay raw
+      const pieces = piecesOf(p.from, p.till, { quarters: filter.siteId === undefined });
       if (pieces.days) days.push([i + 1, dayOf(pieces.days.from!), dayOf(pieces.days.till!)]);
       for (const [lo, hi] of pieces.hours) hours.push([i + 1, lo, hi]);
       for (const [lo, hi] of pieces.quarters) quarters.push([i + 1, lo, hi]);
@@ -140,11 +141,10 @@ export class TypeOrmAnalyticsReadModel extends AnalyticsReadModel {
          GROUP BY i, chunk),
        edge_ids AS (
          SELECT i, chunk, array_agg(pos) AS ps FROM (
-           SELECT qp.i, q.chunk, x.pos FROM unnest($13::int[], $14::timestamptz[], $15::timestamptz[]) AS qp(i, lo, hi)
+           SELECT qp.i, x.uid >> 12 AS chunk, (x.uid & 4095)::smallint AS pos FROM unnest($13::int[], $14::timestamptz[], $15::timestamptz[]) AS qp(i, lo, hi)
            CROSS JOIN LATERAL (
-             SELECT q.chunk, q.positions FROM analytics_quarter_user_ids q
-             WHERE q.action = $10 AND q.quarter >= qp.lo AND q.quarter < qp.hi AND ($11::text IS NULL OR q.site_id = $11) OFFSET 0) q
-           CROSS JOIN LATERAL unnest(q.positions) AS x(pos)
+             SELECT q.uids FROM analytics_quarter_user_ids q WHERE q.action = $10 AND q.quarter >= qp.lo AND q.quarter < qp.hi OFFSET 0) q
+           CROSS JOIN LATERAL unnest(q.uids) AS x(uid)
            UNION ALL
            SELECT r.i, u.uid >> 12, (u.uid & 4095)::smallint FROM ${ids}) e
          GROUP BY i, chunk),

@@ -123,13 +123,9 @@ async function clearUserBit(tx: EntityManager, userId: string): Promise<void> {
     await tx.query(`UPDATE ${table} SET bits = set_bit(bits, $2, 0) WHERE chunk = $1 AND get_bit(bits, $2) = 1`, [chunk, bit]);
     await tx.query(`DELETE FROM ${table} WHERE chunk = $1 AND bit_count(bits) = 0`, [chunk]);
   }
-  // The quarter-hour ids (1763700008000): the id's position in every array of its chunk (no
-  // index on chunk: a scan of a small table, rather than one more index on the write path).
-  await tx.query(`DELETE FROM analytics_quarter_user_ids WHERE chunk = $1 AND positions = ARRAY[$2::smallint]`, [chunk, bit]);
-  await tx.query(
-    `UPDATE analytics_quarter_user_ids SET positions = array_remove(positions, $2::smallint) WHERE chunk = $1 AND positions @> ARRAY[$2::smallint]`,
-    [chunk, bit],
-  );
+  // The quarter-hour ids (1763700008000): the id out of every array of its block.
+  await tx.query(`DELETE FROM analytics_quarter_user_ids WHERE block = $1 AND uids = ARRAY[$2::int]`, [uid >> 16, uid]);
+  await tx.query(`UPDATE analytics_quarter_user_ids SET uids = array_remove(uids, $2::int) WHERE block = $1 AND uids @> ARRAY[$2::int]`, [uid >> 16, uid]);
 }
 
 /**
