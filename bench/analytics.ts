@@ -310,7 +310,9 @@ async function writeCost(db: DataSource): Promise<Array<{ batch: number; iterati
         id: crypto.randomUUID(),
         userId: `user-${u}`,
         action: n % 2 ? 'page_view' : 'click',
-        occurredAt: new Date(START + (D + 1) * 86_400_000 + (n % 86_400) * 1000),
+        occurredAt: WRITE_LIVE
+          ? new Date(START + DAYS * 86_400_000 + n * LIVE_STEP_MS)
+          : new Date(START + (D + 1) * 86_400_000 + (n % 86_400) * 1000),
         receivedAt: new Date(),
         metadata: {},
         siteId: ['site-a', 'site-b', 'site-c'][n % 3],
@@ -357,6 +359,15 @@ const ALL_WRITE_VARIANTS: Array<{ name: string; projection: EventWriteProjection
 const WRITE_VARIANTS = process.env.WRITE_VARIANTS
   ? ALL_WRITE_VARIANTS.filter((v) => process.env.WRITE_VARIANTS!.split(',').includes(v.name))
   : ALL_WRITE_VARIANTS;
+/**
+ * WRITE_LIVE=1: the written events' times move forward from the end of the data set at its own
+ * pace (EVENTS / DAYS a day), as live traffic does, so every quarter hour and hour holds about
+ * as many users as the data set's; by default each batch's seconds cycle over day D+1, whose
+ * rollup rows then hold ever more users as the run (and every earlier run on a kept database)
+ * writes into them.
+ */
+const WRITE_LIVE = Boolean(process.env.WRITE_LIVE);
+const LIVE_STEP_MS = (DAYS * 86_400_000) / EVENTS;
 /** WRITE_SECONDS: about how long each batch size is measured (default 60). */
 const WRITE_SECONDS = Number(process.env.WRITE_SECONDS ?? 60);
 
