@@ -350,8 +350,39 @@ const without = (names: string[]): EventWriteProjection => ({
  * write before time zones: the budget is 30% over it), without each of their CTEs alone (what each
  * costs), and without any rollup. WRITE_VARIANTS=all,none,… picks some by name.
  */
+/**
+ * The rollups' write as it was before time zones (65fe73d without its hourly CTEs): the daily
+ * user sets from the batch's distinct (day, site, action, user) and their ids, the daily
+ * counters. The budget of issue 15: the write with every time-zone tier ≤ 130% of this one.
+ */
+const BEFORE_TZ: EventWriteProjection = {
+  ...ANALYTICS_ROLLUP_PROJECTION,
+  before: [
+    ...ANALYTICS_ROLLUP_PROJECTION.before!.filter(([name]) => ['rollup_batch_users', 'rollup_known_users', 'rollup_added_users', 'rollup_actions'].includes(name)),
+    [
+      'rollup_user_sets',
+      `INSERT INTO analytics_user_sets AS s (day, site_id, action, chunk, bits)
+       SELECT m.day, m.site_id, m.action, ids.uid >> 12, bit_or(B'1'::bit(4096) >> (ids.uid & 4095))
+       FROM (SELECT DISTINCT (e.occurred_at AT TIME ZONE 'UTC')::date AS day, e.site_id, a.action, e.user_id
+             FROM inserted e
+             CROSS JOIN LATERAL (VALUES (''), (CASE WHEN e.action = 'login' THEN 'login' END)) AS a(action)
+             WHERE e.user_id IS NOT NULL AND a.action IS NOT NULL) m
+       JOIN (SELECT user_id, uid FROM rollup_known_users UNION ALL SELECT user_id, uid FROM rollup_added_users) ids
+         ON ids.user_id = m.user_id
+       GROUP BY 1, 2, 3, 4 ORDER BY 3, 2, 1, 4
+       ON CONFLICT (action, site_id, day, chunk) DO UPDATE SET bits = s.bits | EXCLUDED.bits
+       WHERE (s.bits | EXCLUDED.bits) <> s.bits
+       RETURNING 1`,
+    ],
+  ],
+};
+
 const ALL_WRITE_VARIANTS: Array<{ name: string; projection: EventWriteProjection | null }> = [
   { name: 'all', projection: ANALYTICS_ROLLUP_PROJECTION },
+  { name: 'before tz', projection: BEFORE_TZ },
+  // WRITE_COMPARE=other/dist/src/analytics/adapters/persistence/rollups.projection.js: that build's rollups too
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  ...(process.env.WRITE_COMPARE ? [{ name: 'compare', projection: require(resolve(process.env.WRITE_COMPARE)).ANALYTICS_ROLLUP_PROJECTION }] : []),
   { name: 'no tz tiers', projection: without(TZ_CTES) },
   ...TZ_CTES.map((cte) => ({ name: `no ${cte.replace('rollup_', '')}`, projection: without([cte]) })),
   { name: 'none', projection: null },
@@ -467,14 +498,14 @@ async function main() {
       console.log('events/s from the median time per batch; the statement with the service\'s write projections, with and without rollup CTEs;');
       console.log('ingestion through the service, the target: PRELOAD=1 npm run bench:ingest):\n');
       const names = WRITE_VARIANTS.map((v) => v.name);
-      console.log(`| batch (rounds) | ${names.map((n) => `events/s, ${n}`).join(' | ')} | ${names.filter((n) => n !== 'none').map((n) => `cost of ${n} vs none`).join(' | ')} | all vs no tz tiers |`);
-      console.log(`|---:|${names.map(() => '---:|').join('')}${names.filter((n) => n !== 'none').map(() => '---:|').join('')}---:|`);
+      console.log(`| batch (rounds) | ${names.map((n) => `events/s, ${n}`).join(' | ')} | ${names.filter((n) => n !== 'none').map((n) => `cost of ${n} vs none`).join(' | ')} | all vs no tz tiers | all vs before tz |`);
+      console.log(`|---:|${names.map(() => '---:|').join('')}${names.filter((n) => n !== 'none').map(() => '---:|').join('')}---:|---:|`);
       for (const r of await writeCost(dataSource)) {
         const none = r.rates.get('none');
         const cost = (a: number | undefined, b: number | undefined) => (a && b ? `${(100 * (b / a - 1)).toFixed(0)}%` : '—');
         console.log(
           `| ${r.batch} (${r.iterations}) | ${names.map((n) => Math.round(r.rates.get(n)!).toLocaleString()).join(' | ')} | ` +
-            `${names.filter((n) => n !== 'none').map((n) => cost(r.rates.get(n), none)).join(' | ')} | ${cost(r.rates.get('all'), r.rates.get('no tz tiers'))} |`,
+            `${names.filter((n) => n !== 'none').map((n) => cost(r.rates.get(n), none)).join(' | ')} | ${cost(r.rates.get('all'), r.rates.get('no tz tiers'))} | ${cost(r.rates.get('all'), r.rates.get('before tz'))} |`,
         );
       }
       console.log('(cost: how much more time per event the variant takes than the other — events/s of the other / events/s of it − 1)');
