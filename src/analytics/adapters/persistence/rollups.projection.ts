@@ -13,16 +13,23 @@ const counts = (table: string, column: string, period: string, key: 'action' | '
        ON CONFLICT (${column}, site_id, ${key}) DO UPDATE SET ${value} = c.${value} + EXCLUDED.${value}`;
 
 /**
- * The user-set rows of the write at one granularity, upserted from `rows` (a SELECT giving the
- * period `column`, site_id when `perSite`, action, chunk and bits, one row per key): per site,
- * or (`perSite` false) over all sites. Rows in key order (action, site, period, chunk).
+ * The user-set rows of the write at one granularity: `period` is the day or hour expression;
+ * per site, or (`perSite` false) over all sites — the batch's rows OR-ed across sites. Rows in
+ * key order (action, site, period, chunk).
  */
-const userSets = (table: string, column: string, rows: string, perSite = true) => {
+const userSets = (table: string, column: string, period: string, perSite = true) => {
   const site = perSite ? ['site_id'] : [];
-  const key = ['action', ...site, column, 'chunk'];
-  return `INSERT INTO ${table} AS s (${[column, ...site, 'action', 'chunk', 'bits'].join(', ')})
-       SELECT ${[column, ...site, 'action', 'chunk', 'bits'].join(', ')} FROM (${rows}) r ORDER BY ${key.join(', ')}
-       ON CONFLICT (${key.join(', ')}) DO UPDATE SET bits = s.bits | EXCLUDED.bits
+  const cols = [column, ...site, 'action'];
+  return `INSERT INTO ${table} AS s (${[...cols, 'chunk', 'bits'].join(', ')})
+       SELECT ${cols.map((c) => `m.${c}`).join(', ')}, ids.uid >> 12, bit_or(B'1'::bit(4096) >> (ids.uid & 4095))
+       FROM (SELECT DISTINCT ${period} AS ${column}, ${site.map((c) => `e.${c}, `).join('')}a.action, e.user_id
+             FROM inserted e
+             CROSS JOIN LATERAL (VALUES (''), (CASE WHEN e.action = 'login' THEN 'login' END)) AS a(action)
+             WHERE e.user_id IS NOT NULL AND a.action IS NOT NULL) m
+       JOIN (SELECT user_id, uid FROM rollup_known_users UNION ALL SELECT user_id, uid FROM rollup_added_users) ids
+         ON ids.user_id = m.user_id
+       GROUP BY ${perSite ? '1, 2, 3, 4 ORDER BY 3, 2, 1, 4' : '1, 2, 3 ORDER BY 2, 1, 3'}
+       ON CONFLICT (${['action', ...site, column, 'chunk'].join(', ')}) DO UPDATE SET bits = s.bits | EXCLUDED.bits
        WHERE (s.bits | EXCLUDED.bits) <> s.bits
        RETURNING 1`;
 };
@@ -36,7 +43,13 @@ const quarterOf = (e: string) => `date_bin('15 minutes', ${e}occurred_at, TIMEST
  * rewritten when it gains an id. Rows in key order (action, quarter, block).
  */
 const quarterUserIds = `INSERT INTO analytics_quarter_user_ids AS q (quarter, action, block, uids)
-       SELECT quarter, action, uid >> 16, array_agg(DISTINCT uid ORDER BY uid) FROM rollup_quarter_users
+       SELECT m.quarter, m.action, ids.uid >> 16, array_agg(DISTINCT ids.uid ORDER BY ids.uid)
+       FROM (SELECT DISTINCT ${quarterOf('e.')} AS quarter, a.action, e.user_id
+             FROM inserted e
+             CROSS JOIN LATERAL (VALUES (''), (CASE WHEN e.action = 'login' THEN 'login' END)) AS a(action)
+             WHERE e.user_id IS NOT NULL AND a.action IS NOT NULL) m
+       JOIN (SELECT user_id, uid FROM rollup_known_users UNION ALL SELECT user_id, uid FROM rollup_added_users) ids
+         ON ids.user_id = m.user_id
        GROUP BY 1, 2, 3 ORDER BY 2, 1, 3
        ON CONFLICT (action, quarter, block) DO UPDATE
          SET uids = ARRAY(SELECT DISTINCT x FROM unnest(q.uids || EXCLUDED.uids) AS x ORDER BY x)
@@ -75,34 +88,9 @@ export const ANALYTICS_ROLLUP_PROJECTION: EventWriteProjection = {
        ON CONFLICT (user_id) DO UPDATE SET user_id = EXCLUDED.user_id
        RETURNING u.user_id, u.uid`,
     ],
-    // The write's users once: per quarter hour, site and action ('' = any, 'login'), their
-    // dense ids; then per hour, site, action and chunk, their bits. Every user-set tier is
-    // derived from these (an hour's or a day's bits OR-ed), rather than each tier taking the
-    // distinct users of the batch, joining their ids and building a bitmap per user again.
-    [
-      'rollup_quarter_users',
-      `SELECT DISTINCT ${quarterOf('e.')} AS quarter, e.site_id, a.action, ids.uid
-       FROM inserted e
-       CROSS JOIN LATERAL (VALUES (''), (CASE WHEN e.action = 'login' THEN 'login' END)) AS a(action)
-       JOIN (SELECT user_id, uid FROM rollup_known_users UNION ALL SELECT user_id, uid FROM rollup_added_users) ids
-         ON ids.user_id = e.user_id
-       WHERE a.action IS NOT NULL`,
-    ],
-    [
-      'rollup_hour_bits',
-      `SELECT date_bin('1 hour', quarter, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS hour, site_id, action, uid >> 12 AS chunk,
-              bit_or(B'1'::bit(4096) >> (uid & 4095)) AS bits
-       FROM rollup_quarter_users GROUP BY 1, 2, 3, 4`,
-    ],
-    [
-      'rollup_user_sets',
-      userSets('analytics_user_sets', 'day', `SELECT (hour AT TIME ZONE 'UTC')::date AS day, site_id, action, chunk, bit_or(bits) AS bits FROM rollup_hour_bits GROUP BY 1, 2, 3, 4`),
-    ],
-    ['rollup_hourly_user_sets', userSets('analytics_hourly_user_sets', 'hour', `SELECT hour, site_id, action, chunk, bits FROM rollup_hour_bits`)],
-    [
-      'rollup_hourly_users',
-      userSets('analytics_hourly_users', 'hour', `SELECT hour, action, chunk, bit_or(bits) AS bits FROM rollup_hour_bits GROUP BY 1, 2, 3`, false),
-    ],
+    ['rollup_user_sets', userSets('analytics_user_sets', 'day', dayOf('e.'))],
+    ['rollup_hourly_user_sets', userSets('analytics_hourly_user_sets', 'hour', hourOf('e.'))],
+    ['rollup_hourly_users', userSets('analytics_hourly_users', 'hour', hourOf('e.'), false)],
     ['rollup_quarter_user_ids', quarterUserIds],
     ['rollup_actions', `${counts('analytics_daily_actions', 'day', dayOf(''), 'action', 'events')} RETURNING 1`],
     ['rollup_hourly_actions', `${counts('analytics_hourly_actions', 'hour', hourOf(''), 'action', 'events')} RETURNING 1`],
