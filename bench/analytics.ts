@@ -472,7 +472,8 @@ async function main() {
       RATE_LIMIT_READ: '0',
     });
     const port = await freePort();
-    services.push(await startService(env(db.url, port)));
+    // SERVICE_BUILD=other/dist/src/main.js: that build serves this run's routes (e.g. the tz block before a change)
+    services.push(await startService(env(db.url, port), process.env.SERVICE_BUILD ? resolve(process.env.SERVICE_BUILD) : undefined));
     const builds: Build[] = [{ name: 'this build', base: `http://127.0.0.1:${port}` }];
     if (COMPARE) {
       const otherPort = await freePort();
