@@ -111,6 +111,17 @@ export class TypeOrmAnalyticsReadModel extends AnalyticsReadModel {
       raw.length <= 4
         ? `raw_events r CROSS JOIN LATERAL (SELECT uid FROM analytics_users a WHERE a.user_id = r.user_id LIMIT 1) u`
         : `raw_events r JOIN analytics_users u ON u.user_id = r.user_id`;
+    // With no raw edge (UTC, whole-hour zones, quarter-hour edges) `events` is not in the
+    // statement: with action=login the planner scanned every partition for the login events
+    // of an empty list of ranges (~600 ms at 5 M events for one UTC day of seed 000's daily
+    // uniques, against ~2 ms without).
+    const rawEvents =
+      raw.length > 0
+        ? `SELECT DISTINCT r.i, e.user_id
+           FROM unnest($7::int[], $8::timestamptz[], $9::timestamptz[]) AS r(i, lo, hi)
+           JOIN events e ON e.occurred_at >= r.lo AND e.occurred_at < r.hi
+           WHERE e.user_id IS NOT NULL AND ($10 = '' OR e.action = $10) AND ($11::text IS NULL OR e.site_id = $11)`
+        : `SELECT r.i, NULL::text COLLATE "C" AS user_id FROM unnest($7::int[], $8::timestamptz[], $9::timestamptz[]) AS r(i, lo, hi)`;
     // Per period, its days' (each day's sites OR-ed first) and hours' chunks OR-ed: `whole`.
     // Its edges' users (quarter hours' ids, raw edges' users mapped to ids; as chunk and
     // position) are not made into bitmaps: each distinct (period, id) counts when its bit is not
@@ -125,11 +136,7 @@ export class TypeOrmAnalyticsReadModel extends AnalyticsReadModel {
          WHERE action = $10 AND ($11::text IS NULL OR site_id = $11)
            AND day >= (SELECT min(lo) FROM dp) AND day < (SELECT max(hi) FROM dp)
          GROUP BY day, chunk),
-       raw_events AS MATERIALIZED (
-         SELECT DISTINCT r.i, e.user_id
-         FROM unnest($7::int[], $8::timestamptz[], $9::timestamptz[]) AS r(i, lo, hi)
-         JOIN events e ON e.occurred_at >= r.lo AND e.occurred_at < r.hi
-         WHERE e.user_id IS NOT NULL AND ($10 = '' OR e.action = $10) AND ($11::text IS NULL OR e.site_id = $11)),
+       raw_events AS MATERIALIZED (${rawEvents}),
        whole AS MATERIALIZED (
          SELECT i, chunk, bit_or(bits) AS bits FROM (
            SELECT dp.i, d.chunk, d.bits FROM dp JOIN days d ON d.day >= dp.lo AND d.day < dp.hi
