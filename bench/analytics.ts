@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../migrations';
 import { ANALYTICS_ROLLUP_PROJECTION } from '../src/analytics/adapters/persistence/rollups.projection';
 import { WINDOW_MARKING_PROJECTION } from '../src/metrics/adapters/persistence/window-marking.projection';
-import { EventWriteProjections } from '../src/tracking/application/event-write-projections';
+import { EventWriteProjection, EventWriteProjections } from '../src/tracking/application/event-write-projections';
 import { LIVE_NOTIFY_PROJECTION } from '../src/tracking/adapters/persistence/live-notify.projection';
 import { TypeOrmEventRepository } from '../src/tracking/adapters/persistence/typeorm-event.repository';
 import { EventOrmEntity } from '../src/tracking/adapters/persistence/event.orm-entity';
@@ -35,7 +35,10 @@ import { benchDatabase, copyDatabase, freePort, median, percentile, startService
  * identical events and rollups. Each route's calls alternate between the two builds (ROUNDS
  * passes over every route, default 2), and the table gives p50/p95 of each and new/old. The
  * raw scans and the write cost are skipped (RAW=1 keeps the raw scans).
- * ONLY=regex limits the routes to those whose name matches.
+ * ONLY=regex limits the routes to those whose name matches. TZ_ONLY=1: only the time-zone block
+ * (each tz route next to the same route in UTC); TZ_ROUTES=0 leaves it out. WRITE_ONLY=1: only
+ * the write cost (WRITE_VARIANTS=all,none,… picks variants). BENCH_REUSE_URL=postgres://…: run on a
+ * database an earlier LOAD_ONLY=1 BENCH_KEEP=1 run loaded (pending migrations are applied).
  * LOAD_ONLY=1 BENCH_KEEP=1 only loads the data set and leaves its database running.
  */
 const RUNS = Number(process.env.RUNS ?? 50);
@@ -245,8 +248,101 @@ const RETENTION_CASES: Case[] = [
 CASES.push(...RETENTION_CASES);
 // ---- end of retention and stickiness ------------------------------------------------------------
 
+// ---- Time zones (issue 15): each tz route measured in the same run as the same route in UTC ----
+
+/** A route with `tz` and the same question in UTC (no tz), measured alternately in one run. */
+interface TzCase {
+  name: string;
+  span: 'day' | '30 days' | 'month';
+  tz: string;
+  utc: string;
+}
+
+const withTz = (path: string, tz: string) => `${path}&tz=${encodeURIComponent(tz)}`;
+const tzActive = (from: number, to: number, extra = '') => `/api/analytics/active-users?interval=day&from=${day(from)}&to=${day(to)}${extra}`;
+
+const TZ_CASES: TzCase[] = [
+  ...['Asia/Jakarta', 'Asia/Kolkata', 'America/Los_Angeles'].map((tz): TzCase => ({
+    name: `tz active-users, day, ${tz}`, span: 'day', tz: withTz(tzActive(D, D), tz), utc: tzActive(D, D),
+  })),
+  ...['Asia/Jakarta', 'Asia/Kolkata', 'America/Los_Angeles'].map((tz): TzCase => ({
+    name: `tz active-users, 30 days of DAU, ${tz}`, span: '30 days', tz: withTz(tzActive(D - 29, D), tz), utc: tzActive(D - 29, D),
+  })),
+  {
+    name: 'tz active-users, rolling=30 (MAU of a day), Asia/Jakarta', span: 'day',
+    tz: withTz(tzActive(D, D, '&rolling=30'), 'Asia/Jakarta'), utc: tzActive(D, D, '&rolling=30'),
+  },
+  {
+    name: 'tz active-users, month, America/Los_Angeles', span: 'month',
+    tz: withTz(`/api/analytics/active-users?interval=month&from=${MONTH}-01&to=${MONTH}-31`, 'America/Los_Angeles'),
+    utc: `/api/analytics/active-users?interval=month&from=${MONTH}-01&to=${MONTH}-31`,
+  },
+  {
+    name: 'tz overview, day, Asia/Kolkata', span: 'day',
+    tz: withTz(`/api/analytics/overview?from=${day(D)}&till=${day(D + 1)}`, 'Asia/Kolkata'), utc: `/api/analytics/overview?from=${day(D)}&till=${day(D + 1)}`,
+  },
+  {
+    name: 'tz overview, 30 days, America/Los_Angeles', span: '30 days',
+    tz: withTz(`/api/analytics/overview?from=${day(D - 29)}&till=${day(D + 1)}`, 'America/Los_Angeles'),
+    utc: `/api/analytics/overview?from=${day(D - 29)}&till=${day(D + 1)}`,
+  },
+  {
+    name: 'tz compat 000 /v1/user/uniques/daily, Asia/Jakarta', span: 'day',
+    tz: withTz(`/v1/user/uniques/daily?date=${day(D)}`, 'Asia/Jakarta'), utc: `/v1/user/uniques/daily?date=${day(D)}`,
+  },
+];
+
+/** TZ_ROUTES=0 leaves the time-zone block out; TZ_ONLY=1 runs only it (with ONLY=regex to narrow it further). */
+const TZ_SELECTED = process.env.TZ_ROUTES === '0' ? [] : TZ_CASES.filter((c) => !process.env.ONLY || new RegExp(process.env.ONLY, 'i').test(c.name));
+const TZ_RATIO_TARGET = 1.5;
+
+/**
+ * Each tz route next to the same route in UTC: RUNS calls of each, alternating (which goes
+ * first alternates too), after 5 warm-up calls of each, so a slow moment of the shared machine
+ * falls on both alike. Prints p50/p95 of each, the p95 ratio tz/UTC (the issue's target: ≤ 1.5×,
+ * and < 50 ms for a day, < 200 ms for 30 days or a month) and the median of the paired ratios.
+ */
+async function timeZoneRoutes(base: string): Promise<void> {
+  if (TZ_SELECTED.length === 0) return;
+  console.log(`
+time zones (issue 15): each tz route and the same route in UTC, ${RUNS} alternating calls each, load average ${loadAverage()}:\n`);
+  console.log('| route | range | tz p50 ms | tz p95 ms | UTC p50 ms | UTC p95 ms | p95 tz/UTC | paired tz/UTC (median) | target p95 |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+  const misses: string[] = [];
+  for (const c of TZ_SELECTED) {
+    for (let i = 0; i < 5; i++) {
+      await route(base, c.tz);
+      await route(base, c.utc);
+    }
+    const tz: number[] = [];
+    const utc: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      if (i % 2 === 0) {
+        tz.push(await route(base, c.tz));
+        utc.push(await route(base, c.utc));
+      } else {
+        utc.push(await route(base, c.utc));
+        tz.push(await route(base, c.tz));
+      }
+    }
+    const [p95, utcP95] = [percentile(tz, 95), percentile(utc, 95)];
+    const ratio = p95 / utcP95;
+    const paired = median(tz.map((ms, i) => ms / utc[i]));
+    const target = TARGET[c.span]!;
+    if (p95 > target) misses.push(`${c.name}: p95 ${p95.toFixed(1)} ms > ${target} ms`);
+    if (ratio > TZ_RATIO_TARGET) misses.push(`${c.name}: p95 ${ratio.toFixed(2)}× UTC > ${TZ_RATIO_TARGET}×`);
+    console.log(
+      `| ${c.name} | ${c.span} | ${median(tz).toFixed(1)} | ${p95.toFixed(1)} | ${median(utc).toFixed(1)} | ${utcP95.toFixed(1)} | ` +
+        `${ratio.toFixed(2)} | ${paired.toFixed(2)} | < ${target}, ≤ ${TZ_RATIO_TARGET}× UTC |`,
+    );
+  }
+  console.log(misses.length === 0 ? '\nevery time-zone target met' : `\ntime-zone targets missed:\n- ${misses.join('\n- ')}`);
+}
+
+// ---- end of the time-zone block ----
+
 /** ONLY=regex: only the routes whose name matches (e.g. to repeat a suspicious one with more calls). */
-const SELECTED = process.env.ONLY ? CASES.filter((c) => new RegExp(process.env.ONLY!, 'i').test(c.name)) : CASES;
+const SELECTED = process.env.TZ_ONLY ? [] : process.env.ONLY ? CASES.filter((c) => new RegExp(process.env.ONLY!, 'i').test(c.name)) : CASES;
 
 const TARGET: Record<Case['span'], number | null> = { day: 50, '30 days': 200, '12 weeks': 200, month: 200, 'all time': null };
 
@@ -256,15 +352,15 @@ const TARGET: Record<Case['span'], number | null> = { day: 50, '30 days': 200, '
  * interleaved. The rollups are no trigger any more (1763700005000): the toggle is the set of
  * projections the statement is built with, as the service registers them.
  */
-async function writeCost(db: DataSource): Promise<Array<{ batch: number; on: number; off: number }>> {
-  const repository = (withRollups: boolean) => {
+async function writeCost(db: DataSource): Promise<Array<{ batch: number; iterations: number; rates: Map<string, number> }>> {
+  const repository = (rollups: EventWriteProjection | null) => {
     const projections = new EventWriteProjections();
     projections.register(LIVE_NOTIFY_PROJECTION);
     projections.register(WINDOW_MARKING_PROJECTION);
-    if (withRollups) projections.register(ANALYTICS_ROLLUP_PROJECTION);
+    if (rollups) projections.register(rollups);
     return new TypeOrmEventRepository(db.getRepository(EventOrmEntity), projections);
   };
-  const [withRollups, withoutRollups] = [repository(true), repository(false)];
+  const repos = new Map(WRITE_VARIANTS.map((v) => [v.name, repository(v.projection)]));
   let n = 0;
   const make = (size: number): TrackedEvent[] =>
     Array.from({ length: size }, () => {
@@ -274,37 +370,97 @@ async function writeCost(db: DataSource): Promise<Array<{ batch: number; on: num
         id: crypto.randomUUID(),
         userId: `user-${u}`,
         action: n % 2 ? 'page_view' : 'click',
-        occurredAt: new Date(START + (D + 1) * 86_400_000 + (n % 86_400) * 1000),
+        occurredAt: WRITE_LIVE
+          ? new Date(START + DAYS * 86_400_000 + n * LIVE_STEP_MS)
+          : new Date(START + (D + 1) * 86_400_000 + (n % 86_400) * 1000),
         receivedAt: new Date(),
         metadata: {},
         siteId: ['site-a', 'site-b', 'site-c'][n % 3],
         path: `/p/${n % 300}`,
       };
     });
-  // Two writers at a time, as the group commit runs two batches in flight.
-  const rate = async (repo: TypeOrmEventRepository, size: number, seconds: number) => {
-    let written = 0;
-    const until = Date.now() + seconds * 1000;
-    const started = process.hrtime.bigint();
-    await Promise.all(
-      [0, 1].map(async () => {
-        while (Date.now() < until) written += (await repo.insertNew(make(size))).size;
-      }),
-    );
-    return written / (Number(process.hrtime.bigint() - started) / 1e9);
-  };
+  // One batch of each variant in turn (the order rotating), one writer: the variants share every
+  // moment of the shared machine's load; the median time per batch of each is compared.
   const results = [];
   for (const size of [100, 1000]) {
-    const on: number[] = [];
-    const off: number[] = [];
-    for (let round = 0; round < 3; round++) {
-      on.push(await rate(withRollups, size, 4));
-      off.push(await rate(withoutRollups, size, 4));
+    const samples = new Map<string, number[]>(WRITE_VARIANTS.map((v) => [v.name, []]));
+    const iterations = Math.ceil(WRITE_SECONDS / (size === 100 ? 0.03 : 0.15) / WRITE_VARIANTS.length);
+    for (let k = 0; k < iterations; k++) {
+      for (let j = 0; j < WRITE_VARIANTS.length; j++) {
+        const v = WRITE_VARIANTS[(j + k) % WRITE_VARIANTS.length];
+        const batch = make(size);
+        const started = process.hrtime.bigint();
+        await repos.get(v.name)!.insertNew(batch);
+        if (k > 0) samples.get(v.name)!.push(Number(process.hrtime.bigint() - started) / 1e6);
+      }
     }
-    results.push({ batch: size, on: median(on), off: median(off) });
+    results.push({ batch: size, iterations, rates: new Map([...samples].map(([name, ms]) => [name, (1000 * size) / median(ms)])) });
   }
   return results;
 }
+
+/** The rollup CTEs added for time zones (issue 15): the hourly tier and the quarter-hour user ids. */
+const TZ_CTES = ['rollup_hourly_user_sets', 'rollup_hourly_users', 'rollup_hourly_actions', 'rollup_hourly_paths', 'rollup_quarter_user_ids'];
+const without = (names: string[]): EventWriteProjection => ({
+  ...ANALYTICS_ROLLUP_PROJECTION,
+  before: ANALYTICS_ROLLUP_PROJECTION.before!.filter(([name]) => !names.includes(name)),
+});
+/**
+ * The write variants: the statement with every rollup CTE, without the time-zone tiers (the
+ * write before time zones: the budget is 30% over it), without each of their CTEs alone (what each
+ * costs), and without any rollup. WRITE_VARIANTS=all,none,… picks some by name.
+ */
+/**
+ * The rollups' write as it was before time zones (65fe73d without its hourly CTEs): the daily
+ * user sets from the batch's distinct (day, site, action, user) and their ids, the daily
+ * counters. The budget of issue 15: the write with every time-zone tier ≤ 130% of this one.
+ */
+const BEFORE_TZ: EventWriteProjection = {
+  ...ANALYTICS_ROLLUP_PROJECTION,
+  before: [
+    ...ANALYTICS_ROLLUP_PROJECTION.before!.filter(([name]) => ['rollup_batch_users', 'rollup_known_users', 'rollup_added_users', 'rollup_actions'].includes(name)),
+    [
+      'rollup_user_sets',
+      `INSERT INTO analytics_user_sets AS s (day, site_id, action, chunk, bits)
+       SELECT m.day, m.site_id, m.action, ids.uid >> 12, bit_or(B'1'::bit(4096) >> (ids.uid & 4095))
+       FROM (SELECT DISTINCT (e.occurred_at AT TIME ZONE 'UTC')::date AS day, e.site_id, a.action, e.user_id
+             FROM inserted e
+             CROSS JOIN LATERAL (VALUES (''), (CASE WHEN e.action = 'login' THEN 'login' END)) AS a(action)
+             WHERE e.user_id IS NOT NULL AND a.action IS NOT NULL) m
+       JOIN (SELECT user_id, uid FROM rollup_known_users UNION ALL SELECT user_id, uid FROM rollup_added_users) ids
+         ON ids.user_id = m.user_id
+       GROUP BY 1, 2, 3, 4 ORDER BY 3, 2, 1, 4
+       ON CONFLICT (action, site_id, day, chunk) DO UPDATE SET bits = s.bits | EXCLUDED.bits
+       WHERE (s.bits | EXCLUDED.bits) <> s.bits
+       RETURNING 1`,
+    ],
+  ],
+};
+
+const ALL_WRITE_VARIANTS: Array<{ name: string; projection: EventWriteProjection | null }> = [
+  { name: 'all', projection: ANALYTICS_ROLLUP_PROJECTION },
+  { name: 'before tz', projection: BEFORE_TZ },
+  // WRITE_COMPARE=other/dist/src/analytics/adapters/persistence/rollups.projection.js: that build's rollups too
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  ...(process.env.WRITE_COMPARE ? [{ name: 'compare', projection: require(resolve(process.env.WRITE_COMPARE)).ANALYTICS_ROLLUP_PROJECTION }] : []),
+  { name: 'no tz tiers', projection: without(TZ_CTES) },
+  ...TZ_CTES.map((cte) => ({ name: `no ${cte.replace('rollup_', '')}`, projection: without([cte]) })),
+  { name: 'none', projection: null },
+];
+const WRITE_VARIANTS = process.env.WRITE_VARIANTS
+  ? ALL_WRITE_VARIANTS.filter((v) => process.env.WRITE_VARIANTS!.split(',').includes(v.name))
+  : ALL_WRITE_VARIANTS;
+/**
+ * WRITE_LIVE=1: the written events' times move forward from the end of the data set at its own
+ * pace (EVENTS / DAYS a day), as live traffic does, so every quarter hour and hour holds about
+ * as many users as the data set's; by default each batch's seconds cycle over day D+1, whose
+ * rollup rows then hold ever more users as the run (and every earlier run on a kept database)
+ * writes into them.
+ */
+const WRITE_LIVE = Boolean(process.env.WRITE_LIVE);
+const LIVE_STEP_MS = (DAYS * 86_400_000) / EVENTS;
+/** WRITE_SECONDS: about how long each batch size is measured (default 60). */
+const WRITE_SECONDS = Number(process.env.WRITE_SECONDS ?? 60);
 
 async function route(base: string, path: string): Promise<number> {
   const started = process.hrtime.bigint();
@@ -353,7 +509,9 @@ async function main() {
               pg_size_pretty(pg_total_relation_size('analytics_user_sets') + pg_total_relation_size('analytics_users')
                 + pg_total_relation_size('analytics_daily_actions') + pg_total_relation_size('analytics_daily_paths')) AS rollups_size`,
     );
-    const t = loaded!.value;
+    // BENCH_REUSE_URL: a data set loaded by an earlier run (BENCH_KEEP=1 LOAD_ONLY=1), nothing loaded now.
+    const t = loaded?.value ?? { insertMs: 0, backfillMs: 0, upgradeMs: 0 };
+    if (!loaded) loaded = { ms: 0, value: t as LoadTimes };
     console.log(
       `loaded in ${(loaded!.ms / 1000).toFixed(1)} s (insert ${(t.insertMs / 1000).toFixed(1)} s, rollup backfill ${(t.backfillMs / 1000).toFixed(1)} s, ` +
         `upgrade to the partitioned schema ${(t.upgradeMs / 1000).toFixed(1)} s${COMPARE ? `; database copied for the other build in ${(copyMs / 1000).toFixed(1)} s` : ''}): ` +
@@ -361,7 +519,7 @@ async function main() {
         `${facts.users.toLocaleString()} users; rollups ${facts.rollups_size} (${facts.sets.toLocaleString()} user-set chunks); ` +
         `${MIGRATIONS.length} migrations`,
     );
-    const checked = await timed(() => checkRollups(dataSource, [day(0), day(D), day(DAYS - 1)]));
+    const checked = process.env.BENCH_REUSE_URL ? { ms: 0, value: 'not checked (BENCH_REUSE_URL)' } : await timed(() => checkRollups(dataSource, [day(0), day(D), day(DAYS - 1)]));
     console.log(`rollups = the events (${(checked.ms / 1000).toFixed(1)} s): ${checked.value}`);
 
     if (process.env.LOAD_ONLY) return; // with BENCH_KEEP=1: load the data set, keep it, explore
@@ -374,7 +532,8 @@ async function main() {
       RATE_LIMIT_READ: '0',
     });
     const port = await freePort();
-    services.push(await startService(env(db.url, port)));
+    // SERVICE_BUILD=other/dist/src/main.js: that build serves this run's routes (e.g. the tz block before a change)
+    services.push(await startService(env(db.url, port), process.env.SERVICE_BUILD ? resolve(process.env.SERVICE_BUILD) : undefined));
     const builds: Build[] = [{ name: 'this build', base: `http://127.0.0.1:${port}` }];
     if (COMPARE) {
       const otherPort = await freePort();
@@ -388,22 +547,29 @@ async function main() {
 
     if (COMPARE) {
       await compareRoutes(builds);
-    } else {
+    } else if (!process.env.WRITE_ONLY) {
       await routesAndRaw(base, dataSource);
+      await timeZoneRoutes(base);
     }
 
-    if (!COMPARE) {
+    if (!COMPARE && !process.env.TZ_ONLY && !process.env.NO_WRITE) {
       // The ingestion target (rollups slow ingestion by at most 30%) is measured through the
       // service by `PRELOAD=1 npm run bench:ingest`; this is the bare INSERT statements' share.
-      console.log('\ndatabase-level write cost of the rollups (repository batch inserts only, 2 writers, median of 3 interleaved 4-s rounds;');
-      console.log('the statement with the service\'s write projections, with and without the rollups\' CTEs;');
+      console.log('\ndatabase-level write cost of the rollups (repository batch inserts only, one writer, one batch of each variant in turn,');
+      console.log('events/s from the median time per batch; the statement with the service\'s write projections, with and without rollup CTEs;');
       console.log('ingestion through the service, the target: PRELOAD=1 npm run bench:ingest):\n');
-      console.log('| batch | events/s, rollups on | events/s, rollups off | slowdown |');
-      console.log('|---:|---:|---:|---:|');
+      const names = WRITE_VARIANTS.map((v) => v.name);
+      console.log(`| batch (rounds) | ${names.map((n) => `events/s, ${n}`).join(' | ')} | ${names.filter((n) => n !== 'none').map((n) => `cost of ${n} vs none`).join(' | ')} | all vs no tz tiers | all vs before tz |`);
+      console.log(`|---:|${names.map(() => '---:|').join('')}${names.filter((n) => n !== 'none').map(() => '---:|').join('')}---:|---:|`);
       for (const r of await writeCost(dataSource)) {
-        const slowdown = 1 - r.on / r.off;
-        console.log(`| ${r.batch} | ${Math.round(r.on).toLocaleString()} | ${Math.round(r.off).toLocaleString()} | ${(100 * slowdown).toFixed(0)}% |`);
+        const none = r.rates.get('none');
+        const cost = (a: number | undefined, b: number | undefined) => (a && b ? `${(100 * (b / a - 1)).toFixed(0)}%` : '—');
+        console.log(
+          `| ${r.batch} (${r.iterations}) | ${names.map((n) => Math.round(r.rates.get(n)!).toLocaleString()).join(' | ')} | ` +
+            `${names.filter((n) => n !== 'none').map((n) => cost(r.rates.get(n), none)).join(' | ')} | ${cost(r.rates.get('all'), r.rates.get('no tz tiers'))} | ${cost(r.rates.get('all'), r.rates.get('before tz'))} |`,
+        );
       }
+      console.log('(cost: how much more time per event the variant takes than the other — events/s of the other / events/s of it − 1)');
     }
     console.log(`\nload average at the end: ${loadAverage()}`);
   } finally {
@@ -415,6 +581,7 @@ async function main() {
 
 /** Each route through HTTP next to the raw scan it replaces; prints the table and the targets. */
 async function routesAndRaw(base: string, dataSource: DataSource): Promise<void> {
+  if (SELECTED.length === 0) return;
   console.log(`\nroutes through HTTP (p50/p95 of ${RUNS} calls) vs the raw scan each replaces (runs within ${RAW_BUDGET_MS / 1000} s, at least 1):\n`);
   console.log('| route | range | p50 ms | p95 ms | target p95 | raw p50 ms | raw p95 ms | raw runs | speed-up (p50) |');
   console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');

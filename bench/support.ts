@@ -22,7 +22,12 @@ export async function benchDatabase(
   let url: string;
   let postmasterPid: number | null = null;
   let stop = async () => undefined as void;
-  if (config.databaseUrl) {
+  if (process.env.BENCH_REUSE_URL) {
+    // A database a previous run loaded and kept (BENCH_KEEP=1, LOAD_ONLY=1), used as it is:
+    // nothing is created or loaded; pending migrations run on it below.
+    url = process.env.BENCH_REUSE_URL;
+    options = { ...options, prepare: undefined };
+  } else if (config.databaseUrl) {
     const admin = new DataSource({ type: 'postgres', url: config.databaseUrl });
     await admin.initialize();
     await admin.query(`DROP DATABASE IF EXISTS ${name}`);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { DataSource } from 'typeorm';
 import { ANALYTICS_ROLLUP_PROJECTION } from '../../src/analytics/adapters/persistence/rollups.projection';
-import { TypeOrmAnalyticsReadModel } from '../../src/analytics/adapters/persistence/typeorm-analytics.read-model';
+import { piecesOf, TypeOrmAnalyticsReadModel } from '../../src/analytics/adapters/persistence/typeorm-analytics.read-model';
 import { Interval, periodsOf } from '../../src/analytics/application/periods';
 import { EventWriteProjections } from '../../src/tracking/application/event-write-projections';
 import { EventOrmEntity } from '../../src/tracking/adapters/persistence/event.orm-entity';
@@ -10,6 +10,7 @@ import { TrackedEvent } from '../../src/tracking/domain/tracked-event';
 import { uuidv7 } from '../../src/shared/uuid';
 import { startOfLocalDay } from '../../src/shared/time-zone';
 import { CreateHourlyRollups1763700007000 } from '../../migrations/1763700007000-create-hourly-rollups';
+import { CreateQuarterHourUserIds1763700008000 } from '../../migrations/1763700008000-create-quarter-hour-user-ids';
 import { openTestDataSource } from '../support/database';
 import { truncateAll } from '../support/test-app';
 
@@ -218,7 +219,7 @@ describe('analytics in local time zones', () => {
     expect(await analytics.uniqueUsers(march)).toEqual([2, 1]);
   });
 
-  it('backfill the hourly rollups from existing events (migration 1763700007000) exactly as the writes maintain them', async () => {
+  it('backfill the hourly rollups and quarter-hour user ids from existing events (migrations 1763700007000, 1763700008000) exactly as the writes maintain them', async () => {
     const anchor = ANCHORS[4];
     const all = fc.sample(eventArb, { numRuns: 300, seed: 15 }).map(toEvent(anchor));
     await store(all, 37);
@@ -226,20 +227,53 @@ describe('analytics in local time zones', () => {
       db.query(`SELECT (SELECT json_agg(t ORDER BY t::text) FROM analytics_hourly_actions t) AS a,
                        (SELECT json_agg(t ORDER BY t::text) FROM analytics_hourly_paths t) AS p,
                        (SELECT json_agg(t ORDER BY t::text) FROM analytics_hourly_user_sets t) AS s,
-                       (SELECT json_agg(t ORDER BY t::text) FROM analytics_hourly_users t) AS u`);
+                       (SELECT json_agg(t ORDER BY t::text) FROM analytics_hourly_users t) AS u,
+                       (SELECT json_agg(t ORDER BY t::text) FROM analytics_quarter_user_ids t) AS q`);
     const written = await snapshot();
     expect(written.a).not.toBeNull();
     expect(written.u).not.toBeNull();
-    const migration = new CreateHourlyRollups1763700007000();
+    expect(written.q).not.toBeNull();
+    // the writes keep each quarter's ids sorted and without duplicates
+    const [{ unsorted }] = await db.query(
+      `SELECT count(*)::int AS unsorted FROM analytics_quarter_user_ids WHERE uids <> ARRAY(SELECT DISTINCT x FROM unnest(uids) x ORDER BY x)`,
+    );
+    expect(unsorted).toBe(0);
     const runner = db.createQueryRunner();
     try {
       await runner.startTransaction();
-      await migration.down(runner);
-      await migration.up(runner);
+      for (const migration of [new CreateQuarterHourUserIds1763700008000(), new CreateHourlyRollups1763700007000()]) await migration.down(runner);
+      for (const migration of [new CreateHourlyRollups1763700007000(), new CreateQuarterHourUserIds1763700008000()]) await migration.up(runner);
       await runner.commitTransaction();
     } finally {
       await runner.release();
     }
     expect(await snapshot()).toEqual(written);
+  });
+
+  it('read a bound that is not on a quarter hour from the raw events: Monrovia at −00:44:30 (before 1972), an instant', async () => {
+    // Not on a quarter hour: Monrovia's local midnight of 1971-06-01 (00:44:30Z), and any instant.
+    const monrovia = startOfLocalDay('Africa/Monrovia', new Date('1971-06-01T00:00:00Z'));
+    expect(monrovia.toISOString()).toBe('1971-06-01T00:44:30.000Z');
+    const kolkata = periodsOf('day', new Date('2025-08-01T00:00:00Z'), new Date('2025-08-01T00:00:00Z'), undefined, 'Asia/Kolkata')[0];
+    const round = (p: ReturnType<typeof piecesOf>) => JSON.parse(JSON.stringify(p));
+    expect(round(piecesOf(kolkata.from, kolkata.till, { quarters: true }))).toEqual({
+      days: null,
+      hours: [['2025-07-31T19:00:00.000Z', '2025-08-01T18:00:00.000Z']],
+      quarters: [['2025-07-31T18:30:00.000Z', '2025-07-31T19:00:00.000Z'], ['2025-08-01T18:00:00.000Z', '2025-08-01T18:30:00.000Z']],
+      raw: [],
+    });
+    // without quarters (the overview): the same edges from the raw events
+    expect(round(piecesOf(kolkata.from, kolkata.till)).raw).toEqual(round(piecesOf(kolkata.from, kolkata.till, { quarters: true })).quarters);
+    const from = new Date('2025-08-01T10:07:00Z');
+    const till = new Date('2025-08-01T10:52:00Z');
+    expect(round(piecesOf(from, till, { quarters: true }))).toEqual({
+      days: null, hours: [],
+      quarters: [['2025-08-01T10:15:00.000Z', '2025-08-01T10:45:00.000Z']],
+      raw: [['2025-08-01T10:07:00.000Z', '2025-08-01T10:15:00.000Z'], ['2025-08-01T10:45:00.000Z', '2025-08-01T10:52:00.000Z']],
+    });
+    expect(round(piecesOf(monrovia, new Date(monrovia.getTime() + DAY), { quarters: true }))).toMatchObject({
+      quarters: [['1971-06-01T00:45:00.000Z', '1971-06-01T01:00:00.000Z'], ['1971-06-02T00:00:00.000Z', '1971-06-02T00:30:00.000Z']],
+      raw: [['1971-06-01T00:44:30.000Z', '1971-06-01T00:45:00.000Z'], ['1971-06-02T00:30:00.000Z', '1971-06-02T00:44:30.000Z']],
+    });
   });
 });

@@ -38,6 +38,8 @@ const FIRST = [
   ev(A, '2025-08-03T23:00:00Z', 'login'),
   ev('b2', '2025-08-03T23:30:00Z', 'login'),
   ev(A, '2025-08-04T01:00:00Z', 'page_view', 's1', '/pricing'),
+  // alone at the start of Kolkata's 2025-08-03 (18:30Z): read from the quarter-hour ids
+  ev(A, '2025-08-02T18:40:00Z', 'click', 's1'),
 ];
 // After it: a window made stale by A alone, one by b2, one of A alone again, and a new window of A.
 const SECOND = [
@@ -59,8 +61,9 @@ const FIGURES = [
   '/api/analytics/active-users?interval=day&from=2025-08-01&to=2025-08-05&rolling=3',
   '/api/analytics/active-users?interval=week&from=2025-07-28&to=2025-08-10',
   '/api/analytics/active-users?interval=month&from=2025-08-01&to=2025-08-31&site_id=s2',
-  // Local days: read from the hourly rollups (and Kolkata's half-hour edges from raw events).
+  // Local days: read from the hourly rollups (and Kolkata's half-hour edges from the quarter-hour ids).
   '/api/analytics/active-users?interval=day&from=2025-08-01&to=2025-08-05&tz=Asia/Kolkata',
+  '/api/analytics/active-users?interval=day&from=2025-08-01&to=2025-08-05&tz=Asia/Kolkata&site_id=s1',
   '/api/analytics/overview?from=2025-08-01&till=2025-08-05&tz=America/Los_Angeles',
   '/api/analytics/overview?from=2025-08-01&till=2025-08-05&tz=America/Los_Angeles&site_id=s1',
   '/v1/user/uniques/daily?date=2025-08-02&tz=Asia/Jakarta',
@@ -146,8 +149,8 @@ describe('DELETE /api/users/{user_id}', () => {
       erased_at: expect.any(String),
       user_hash: createHmac('sha256', HASH_KEY).update(A).digest('hex'),
       events: aEvents.length,
-      metric_rows: 5, // A's computed windows: 08-01 08:00 and 12:00, 08-02 08:00, 08-03 20:00, 08-04 00:00
-      windows: 6, // and the pending 08-05 00:00
+      metric_rows: 6, // A's computed windows: 08-01 08:00 and 12:00, 08-02 08:00 and 16:00, 08-03 20:00, 08-04 00:00
+      windows: 7, // and the pending 08-05 00:00
     });
 
     expect(await figures()).toEqual(reference);
@@ -159,8 +162,8 @@ describe('DELETE /api/users/{user_id}', () => {
         erased_at: new Date(res.body.erased_at),
         user_hash: res.body.user_hash,
         events: aEvents.length,
-        metric_rows: 5,
-        windows: 6,
+        metric_rows: 6,
+        windows: 7,
         requested_by: 'http (open mode)',
       },
     ]);
@@ -244,7 +247,7 @@ describe('DELETE /api/users/{user_id}', () => {
     const cli = spawnNode('dist/cmd/users.js', ['erase', A, '--json'], { DATABASE_URL: process.env.DATABASE_URL, ERASURE_HASH_KEY: HASH_KEY });
     expect(await cli.exited).toBe(0);
     const printed = JSON.parse(cli.output().trim().split('\n').pop()!);
-    expect(printed).toMatchObject({ events: 9, metric_rows: 5, windows: 6, user_hash: createHmac('sha256', HASH_KEY).update(A).digest('hex') });
+    expect(printed).toMatchObject({ events: 10, metric_rows: 6, windows: 7, user_hash: createHmac('sha256', HASH_KEY).update(A).digest('hex') });
     expect(await figures()).toEqual(reference);
     expect(await t.db.query('SELECT requested_by FROM user_erasures')).toEqual([{ requested_by: 'cli' }]);
 

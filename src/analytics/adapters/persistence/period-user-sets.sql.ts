@@ -2,6 +2,7 @@ import { isoDay } from '../../../shared/time';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
+const QUARTER_MS = 900_000;
 const floorTo = (unit: number, t: Date) => new Date(Math.floor(t.getTime() / unit) * unit);
 const ceilTo = (unit: number, t: Date) => new Date(Math.ceil(t.getTime() / unit) * unit);
 
@@ -9,28 +10,41 @@ const ceilTo = (unit: number, t: Date) => new Date(Math.ceil(t.getTime() / unit)
  * How a range of instants [from, till) is read (a null bound: unbounded, only at the day
  * tier): whole UTC days from the daily rollups, whole UTC hours around them from the hourly
  * rollups, and what is left — less than an hour at each end, only where a bound is not on a
- * whole UTC hour (a zone whose offset is not whole hours: India, Nepal, Adelaide…) — from the
- * raw events. The pieces do not overlap and together are exactly the range.
+ * whole UTC hour (a zone whose offset is not whole hours: India, Nepal, Adelaide…). With
+ * `quarters` (questions over all sites), that remainder's whole UTC quarter hours come from
+ * the quarter-hour user ids (1763700008000) and only what is left of it — where a bound is not on a quarter hour, which
+ * since 1979 no local midnight of any zone is — from the raw events; without, all of it from the raw
+ * events (the overview, whose counters have no quarter-hour tier). The pieces do not overlap
+ * and together are exactly the range.
  */
 export interface Pieces {
   /** Whole days [from, till), or null: none. */
   days: { from: Date | null; till: Date | null } | null;
   hours: Array<[Date, Date]>;
+  quarters: Array<[Date, Date]>;
   raw: Array<[Date, Date]>;
 }
 
-export function piecesOf(from: Date | null, till: Date | null): Pieces {
-  const pieces: Pieces = { days: null, hours: [], raw: [] };
+export function piecesOf(from: Date | null, till: Date | null, options: { quarters?: boolean } = {}): Pieces {
+  const pieces: Pieces = { days: null, hours: [], quarters: [], raw: [] };
   if (from && till && from >= till) return pieces;
+  /** Under an hour [lo, hi): its whole quarter hours (with `quarters`), the rest raw. */
+  const edge = (lo: Date, hi: Date) => {
+    const [qLo, qHi] = [ceilTo(QUARTER_MS, lo), floorTo(QUARTER_MS, hi)];
+    if (!options.quarters || qLo >= qHi) return void pieces.raw.push([lo, hi]);
+    if (lo < qLo) pieces.raw.push([lo, qLo]);
+    pieces.quarters.push([qLo, qHi]);
+    if (qHi < hi) pieces.raw.push([qHi, hi]);
+  };
   const hourFrom = from && ceilTo(HOUR_MS, from);
   const hourTill = till && floorTo(HOUR_MS, till);
   if (hourFrom && hourTill && hourFrom >= hourTill) {
-    // Less than one whole hour: raw events only (within one or two hours).
-    pieces.raw.push([from!, till!]);
+    // Less than one whole hour (within one or two hours).
+    edge(from!, till!);
     return pieces;
   }
-  if (from && from < hourFrom!) pieces.raw.push([from, hourFrom!]);
-  if (till && hourTill! < till) pieces.raw.push([hourTill!, till]);
+  if (from && from < hourFrom!) edge(from, hourFrom!);
+  if (till && hourTill! < till) edge(hourTill!, till);
   const dayFrom = hourFrom && ceilTo(DAY_MS, hourFrom);
   const dayTill = hourTill && floorTo(DAY_MS, hourTill);
   if (dayFrom && dayTill && dayFrom >= dayTill) {
@@ -51,16 +65,20 @@ export interface UserSetRange {
 }
 
 /**
- * The one place that turns ranges of instants into user bitmaps — every tier of piecesOf read
- * here and nowhere else. Gives the text of CTEs (to follow a `WITH`, or a comma) whose last,
- * `name`, holds a row (i, chunk, bits) per range and 4096-user chunk with a user active in the
- * range: the OR of the range's whole days (each day's sites OR-ed first), whole hours and the
- * raw events of its sub-hour edges (mapped to their dense ids). Bits follow
- * rollups.projection.ts: user `uid` is bit `uid & 4095` of chunk `uid >> 12`. `firstParam` is
- * the number of the first `$n` these CTEs use; `params` are to be passed from there.
+ * The one place that turns ranges of instants into user sets — every tier of piecesOf read
+ * here and nowhere else. Gives the text of CTEs (to follow a `WITH`, or a comma) for a row per
+ * range `i` and 4096-user chunk with a user active in the range: `${name}_whole` (i, chunk,
+ * bits), the OR of the range's whole days (each day's sites OR-ed first; the days before a
+ * date in one aggregate) and whole hours; `${name}_edges` (i, chunk, ps), the positions in the
+ * chunk of the users of its sub-hour edges (the quarter-hour ids over all sites, the raw
+ * events of what is left, mapped to their dense ids; repeats possible); and `${name}` (i,
+ * chunk, bits), both as bitmaps — for answers that need sets (retention, new users), while a
+ * count needs only the first two. Bits follow rollups.projection.ts: user `uid` is bit
+ * `uid & 4095` of chunk `uid >> 12`. `firstParam` is the number of the first `$n` these CTEs
+ * use; `params` are to be passed from there.
  *
  * A tier no range uses is left out of the statement: in particular `events` is not in it
- * unless some range has an edge off the whole hours (a whole-day question plans no partition
+ * unless some range has an edge off the quarter hours (a whole-day question plans no partition
  * of events). Every CTE is an ordinary statement on Citus: `events` (distributed) is only read
  * in one materialized CTE joined with unnest(), whose result the coordinator then joins with
  * its own tables.
@@ -75,15 +93,18 @@ export function periodUserSets(
   /** Days from the first ever: "seen before" (retention's new users, the overview's). */
   const history: Array<[number, string]> = [];
   const hours: Array<[number, Date, Date]> = [];
+  const quarters: Array<[number, Date, Date]> = [];
   const raw: Array<[number, Date, Date]> = [];
   for (const r of ranges) {
-    const pieces = piecesOf(r.from, r.till);
+    // the quarter-hour ids are kept over all sites only: with a site, the edges stay raw
+    const pieces = piecesOf(r.from, r.till, { quarters: filter.siteId === undefined });
     if (pieces.days) {
       const till = pieces.days.till ? isoDay(pieces.days.till) : 'infinity';
       if (pieces.days.from) days.push([r.i, isoDay(pieces.days.from), till]);
       else history.push([r.i, till]);
     }
     for (const [lo, hi] of pieces.hours) hours.push([r.i, lo, hi]);
+    for (const [lo, hi] of pieces.quarters) quarters.push([r.i, lo, hi]);
     for (const [lo, hi] of pieces.raw) raw.push([r.i, lo, hi]);
   }
   // Each value becomes the next parameter where the text first needs it: a tier left out
@@ -146,6 +167,18 @@ export function periodUserSets(
          SELECT h.chunk, h.bits FROM ${hourly} h WHERE h.action = ${actionParam()} AND h.hour >= hp.lo AND h.hour < hp.hi${ofSite} OFFSET 0) h`,
     );
   }
+  // Edges: the users of the quarter hours (their dense ids, kept by 1763700008000) and of the
+  // raw sub-quarter remainders (mapped to their ids), as positions per range and chunk.
+  const edges: string[] = [];
+  if (quarters.length > 0) {
+    const [i, lo, hi] = [param(quarters.map((q) => q[0]), 'int[]'), param(quarters.map((q) => q[1].toISOString()), 'timestamptz[]'), param(quarters.map((q) => q[2].toISOString()), 'timestamptz[]')];
+    edges.push(
+      `SELECT qp.i, x.uid >> 12 AS chunk, (x.uid & 4095)::smallint AS pos FROM unnest(${i}, ${lo}, ${hi}) AS qp(i, lo, hi)
+       CROSS JOIN LATERAL (
+         SELECT q.uids FROM analytics_quarter_user_ids q WHERE q.action = ${actionParam()} AND q.quarter >= qp.lo AND q.quarter < qp.hi OFFSET 0) q
+       CROSS JOIN LATERAL unnest(q.uids) AS x(uid)`,
+    );
+  }
   if (raw.length > 0) {
     const [i, lo, hi] = [param(raw.map((r) => r[0]), 'int[]'), param(raw.map((r) => r[1].toISOString()), 'timestamptz[]'), param(raw.map((r) => r[2].toISOString()), 'timestamptz[]')];
     ctes.push(
@@ -155,10 +188,25 @@ export function periodUserSets(
          JOIN events e ON e.occurred_at >= r.lo AND e.occurred_at < r.hi
          WHERE e.user_id IS NOT NULL AND (${actionParam()} = '' OR e.action = ${actionParam()}) AND (${siteParam()} IS NULL OR e.site_id = ${siteParam()}))`,
     );
-    pieces.push(`SELECT r.i, u.uid >> 12, B'1'::bit(4096) >> (u.uid & 4095) FROM ${ids}`);
+    edges.push(`SELECT r.i, u.uid >> 12, (u.uid & 4095)::smallint FROM ${ids}`);
   }
   // Only empty ranges: no row.
   if (pieces.length === 0) pieces.push(`SELECT NULL::int, NULL::int, NULL::bit(4096) WHERE false`);
-  ctes.push(`${name} AS (SELECT i, chunk, bit_or(bits) AS bits FROM (${pieces.join('\n         UNION ALL\n         ')}) p(i, chunk, bits) GROUP BY i, chunk)`);
+  if (edges.length === 0) edges.push(`SELECT NULL::int, NULL::int, NULL::smallint WHERE false`);
+  ctes.push(
+    `${name}_whole AS MATERIALIZED (
+       SELECT i, chunk, bit_or(bits) AS bits FROM (${pieces.join('\n         UNION ALL\n         ')}) p(i, chunk, bits) GROUP BY i, chunk)`,
+    `${name}_edges AS MATERIALIZED (
+       SELECT i, chunk, array_agg(pos) AS ps FROM (${edges.join('\n         UNION ALL\n         ')}) e(i, chunk, pos) GROUP BY i, chunk)`,
+    // The bitmaps: the whole pieces', with the bits of the edge users not already in them (one
+    // 512-byte bitmap per such user: only for the answers that need sets, not counts).
+    `${name} AS (
+       SELECT i, chunk, bit_or(bits) AS bits FROM (
+         SELECT i, chunk, bits FROM ${name}_whole
+         UNION ALL
+         SELECT e.i, e.chunk, B'1'::bit(4096) >> p FROM ${name}_edges e LEFT JOIN ${name}_whole w ON w.i = e.i AND w.chunk = e.chunk
+         CROSS JOIN LATERAL unnest(e.ps) AS p WHERE w.bits IS NULL OR get_bit(w.bits, p) = 0) b
+       GROUP BY i, chunk)`,
+  );
   return { ctes: ctes.join(',\n       '), params };
 }

@@ -34,6 +34,28 @@ const userSets = (table: string, column: string, period: string, perSite = true)
        RETURNING 1`;
 };
 
+/** The UTC quarter hour an event falls in (as migration 1763700008000 computes it). */
+const quarterOf = (e: string) => `date_bin('15 minutes', ${e}occurred_at, TIMESTAMPTZ '1970-01-01 00:00:00+00')`;
+
+/**
+ * The quarter-hour user ids of the write (1763700008000), over all sites: per quarter, action
+ * and block of 65,536 ids, the batch's ids merged into the stored sorted array; a row is only
+ * rewritten when it gains an id. Rows in key order (action, quarter, block).
+ */
+const quarterUserIds = `INSERT INTO analytics_quarter_user_ids AS q (quarter, action, block, uids)
+       SELECT m.quarter, m.action, ids.uid >> 16, array_agg(DISTINCT ids.uid ORDER BY ids.uid)
+       FROM (SELECT DISTINCT ${quarterOf('e.')} AS quarter, a.action, e.user_id
+             FROM inserted e
+             CROSS JOIN LATERAL (VALUES (''), (CASE WHEN e.action = 'login' THEN 'login' END)) AS a(action)
+             WHERE e.user_id IS NOT NULL AND a.action IS NOT NULL) m
+       JOIN (SELECT user_id, uid FROM rollup_known_users UNION ALL SELECT user_id, uid FROM rollup_added_users) ids
+         ON ids.user_id = m.user_id
+       GROUP BY 1, 2, 3 ORDER BY 2, 1, 3
+       ON CONFLICT (action, quarter, block) DO UPDATE
+         SET uids = ARRAY(SELECT DISTINCT x FROM unnest(q.uids || EXCLUDED.uids) AS x ORDER BY x)
+       WHERE NOT q.uids @> EXCLUDED.uids
+       RETURNING 1`;
+
 /**
  * Keeps the analytics rollups in step with every event write, as CTEs of the statement that
  * stores the events (see migration 1763700003000 for the tables, and 1763700005000 for why this
@@ -49,7 +71,8 @@ const userSets = (table: string, column: string, period: string, perSite = true)
  * Rows are written in key order, so concurrent writers lock them in the same order (no
  * deadlock), and a user-set row is only rewritten when a bit actually changes. Days are UTC
  * dates of occurred_at, hours UTC hours (migration 1763700007000: the hourly tier serves local
- * days of other time zones); site_id NULL ("no site") stays distinct from ''.
+ * days of other time zones), quarter hours UTC quarter hours (1763700008000: the edges of local
+ * days in zones whose offset is not whole hours); site_id NULL ("no site") stays distinct from ''.
  */
 export const ANALYTICS_ROLLUP_PROJECTION: EventWriteProjection = {
   name: 'rollup_paths',
@@ -68,6 +91,7 @@ export const ANALYTICS_ROLLUP_PROJECTION: EventWriteProjection = {
     ['rollup_user_sets', userSets('analytics_user_sets', 'day', dayOf('e.'))],
     ['rollup_hourly_user_sets', userSets('analytics_hourly_user_sets', 'hour', hourOf('e.'))],
     ['rollup_hourly_users', userSets('analytics_hourly_users', 'hour', hourOf('e.'), false)],
+    ['rollup_quarter_user_ids', quarterUserIds],
     ['rollup_actions', `${counts('analytics_daily_actions', 'day', dayOf(''), 'action', 'events')} RETURNING 1`],
     ['rollup_hourly_actions', `${counts('analytics_hourly_actions', 'hour', hourOf(''), 'action', 'events')} RETURNING 1`],
     ['rollup_hourly_paths', `${counts('analytics_hourly_paths', 'hour', hourOf(''), 'path', 'views')} RETURNING 1`],

@@ -110,8 +110,9 @@ async function subtractCounters(tx: EntityManager, deleted: DeletedEvents): Prom
 }
 
 /**
- * Forgets the user's dense id and clears its bit from every user set of its chunk — all days,
- * also those whose events retention has dropped. A set left empty goes.
+ * Forgets the user's dense id and clears its bit from every user set of its chunk, and its id
+ * from every quarter hour's ids — all days, also those whose events retention has dropped. A set
+ * left empty goes.
  */
 async function clearUserBit(tx: EntityManager, userId: string): Promise<void> {
   const users = await returning<{ uid: number }>(tx, 'DELETE FROM analytics_users WHERE user_id = $1 RETURNING uid', [userId]);
@@ -122,6 +123,9 @@ async function clearUserBit(tx: EntityManager, userId: string): Promise<void> {
     await tx.query(`UPDATE ${table} SET bits = set_bit(bits, $2, 0) WHERE chunk = $1 AND get_bit(bits, $2) = 1`, [chunk, bit]);
     await tx.query(`DELETE FROM ${table} WHERE chunk = $1 AND bit_count(bits) = 0`, [chunk]);
   }
+  // The quarter-hour ids (1763700008000): the id out of every array of its block.
+  await tx.query(`DELETE FROM analytics_quarter_user_ids WHERE block = $1 AND uids = ARRAY[$2::int]`, [uid >> 16, uid]);
+  await tx.query(`UPDATE analytics_quarter_user_ids SET uids = array_remove(uids, $2::int) WHERE block = $1 AND uids @> ARRAY[$2::int]`, [uid >> 16, uid]);
 }
 
 /**
