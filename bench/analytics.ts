@@ -441,7 +441,6 @@ const ALL_WRITE_VARIANTS: Array<{ name: string; projection: EventWriteProjection
   { name: 'all', projection: ANALYTICS_ROLLUP_PROJECTION },
   { name: 'before tz', projection: BEFORE_TZ },
   // WRITE_COMPARE=other/dist/src/analytics/adapters/persistence/rollups.projection.js: that build's rollups too
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   ...(process.env.WRITE_COMPARE ? [{ name: 'compare', projection: require(resolve(process.env.WRITE_COMPARE)).ANALYTICS_ROLLUP_PROJECTION }] : []),
   { name: 'no tz tiers', projection: without(TZ_CTES) },
   ...TZ_CTES.map((cte) => ({ name: `no ${cte.replace('rollup_', '')}`, projection: without([cte]) })),
