@@ -1,5 +1,6 @@
 import { pipeline, Readable } from 'node:stream';
 import { stringify } from 'csv-stringify';
+import { stringify as stringifySync } from 'csv-stringify/sync';
 import type { FastifyReply } from 'fastify';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
@@ -51,6 +52,58 @@ export class ExportFormatQueryDto {
 export async function* mapRows<T, U>(rows: AsyncIterable<T>, map: (row: T) => U): AsyncGenerator<U> {
   for await (const row of rows) yield map(row);
 }
+
+/** The formats of a JSON answer that can also be downloaded as a file (the analytics answers). */
+export type AnswerFormat = 'json' | ExportFormat;
+export const ANSWER_FORMATS: readonly AnswerFormat[] = ['json', ...EXPORT_FORMATS];
+
+/** `format` of an answer: json (the default), or the same figures as a csv or ndjson file. */
+export class AnswerFormatQueryDto {
+  @ApiPropertyOptional({
+    enum: ANSWER_FORMATS,
+    default: 'json',
+    description:
+      'json (the default), or the same figures as a file: csv (RFC 4180, a header row, one row per figure) or ndjson. ' +
+      'Without it, an Accept header naming text/csv or application/x-ndjson (and not application/json) asks for that file.',
+  })
+  @IsOptional()
+  @IsIn(ANSWER_FORMATS as AnswerFormat[], { message: `must be one of ${ANSWER_FORMATS.join(', ')}` })
+  format?: AnswerFormat;
+}
+
+/** The file an answer is asked as, or undefined for JSON: `format` first, else the Accept header's first known type. */
+export function answerFileFormatOf(format: AnswerFormat | undefined, accept: string | undefined): ExportFormat | undefined {
+  if (format !== undefined) return format === 'json' ? undefined : format;
+  for (const part of (accept ?? '').split(',')) {
+    const type = part.split(';')[0].trim().toLowerCase();
+    if (type === 'application/json' || type === 'application/*' || type === '*/*') return undefined;
+    if (type === 'text/csv') return 'csv';
+    if (type === 'application/x-ndjson' || type === 'application/ndjson') return 'ndjson';
+  }
+  return undefined;
+}
+
+/**
+ * A small answer already in memory, as a downloadable file: sets the file's headers on the
+ * reply and returns its body (the caller returns it as the response). The same CSV rules as
+ * the streamed exports: RFC 4180, CRLF, a header row, formula cells neutralised.
+ */
+export function answerFile<T>(reply: FastifyReply, format: ExportFormat, fileName: string, columns: ExportColumn<T>[], rows: T[]): string {
+  void reply
+    .header('content-type', MEDIA_TYPES[format])
+    .header('content-disposition', `attachment; filename="${fileName}.${format}"`)
+    .header('cache-control', 'no-store');
+  if (format === 'ndjson') {
+    return rows.map((row) => JSON.stringify(Object.fromEntries(columns.map((c) => [c.header, c.cell(row)]))) + '\n').join('');
+  }
+  return stringifySync(
+    rows.map((row) => columns.map((c) => c.cell(row))),
+    { header: true, columns: columns.map((c) => c.header), record_delimiter: 'windows', escape_formulas: true, cast: { boolean: (v) => (v ? 'true' : 'false') } },
+  );
+}
+
+/** A file-name part made of any text: letters, digits, '.', '_' and '-' kept, the rest '-'. */
+export const fileNamePart = (text: string) => text.replace(/[^A-Za-z0-9._-]+/g, '-');
 
 /** One column of a CSV export: its header and its cell (a number stays a number: `-3` is not a formula). */
 export interface ExportColumn<T> {

@@ -15,7 +15,9 @@ const withKey: Middleware = {
 };
 
 /** The typed client, generated from the service's OpenAPI document (npm run api:types). */
-export const api = createClient<paths>({ baseUrl: '' });
+// The dashboard reads the JSON answers only: the analytics routes also document their CSV and
+// NDJSON files (format=csv|ndjson), which are not what a page asks for.
+export const api = createClient<paths, 'application/json' | 'application/problem+json'>({ baseUrl: '' });
 api.use(withKey);
 
 /** A failed call, worded for a person: what happened and what to do. */

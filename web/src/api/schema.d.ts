@@ -2908,6 +2908,8 @@ export interface operations {
     AnalyticsController_activeUsers: {
         parameters: {
             query: {
+                /** @description json (the default), or the same figures as a file: csv (RFC 4180, a header row, one row per figure) or ndjson. Without it, an Accept header naming text/csv or application/x-ndjson (and not application/json) asks for that file. */
+                format?: "json" | "csv" | "ndjson";
                 /** @description Calendar days, ISO weeks (Monday) or months. */
                 interval: "day" | "week" | "month";
                 /** @description First day, inclusive (a local day of tz). */
@@ -2928,6 +2930,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The answer; with format=csv or ndjson (or Accept: text/csv, application/x-ndjson) the same figures as a file (Content-Disposition: attachment), a row per period: period_start, unique_users (and window_users, ratio with ratio). */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2939,6 +2942,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ActiveUsersResponse"];
+                    "text/csv": string;
+                    "application/x-ndjson": string;
                 };
             };
             /** @description Invalid input: `errors` names every bad field. */
@@ -3030,6 +3035,8 @@ export interface operations {
     AnalyticsController_overview: {
         parameters: {
             query?: {
+                /** @description json (the default), or the same figures as a file: csv (RFC 4180, a header row, one row per figure) or ndjson. Without it, an Accept header naming text/csv or application/x-ndjson (and not application/json) asks for that file. */
+                format?: "json" | "csv" | "ndjson";
                 /** @description Inclusive; all time when absent. An ISO-8601 date-time with a zone, or a date YYYY-MM-DD: the start of that local day of tz. */
                 from?: string;
                 /** @description Exclusive; all time when absent. An ISO-8601 date-time with a zone, or a date YYYY-MM-DD: the start of that local day of tz (so from=2025-08-09&till=2025-08-10 is one local day). */
@@ -3045,6 +3052,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The answer; with format=csv or ndjson (or Accept: text/csv, application/x-ndjson) the same figures as a file (Content-Disposition: attachment), a row per figure: section (total_events, unique_users, new_users, returning_users, page_views, events_by_action, top_paths, site_events, site_unique_users, site_page_views), key (the action, path or site; empty for totals and for events without a site), value. */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3056,6 +3064,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OverviewResponse"];
+                    "text/csv": string;
+                    "application/x-ndjson": string;
                 };
             };
             /** @description Invalid input: `errors` names every bad field. */
@@ -3147,6 +3157,8 @@ export interface operations {
     AnalyticsController_retention: {
         parameters: {
             query: {
+                /** @description json (the default), or the same figures as a file: csv (RFC 4180, a header row, one row per figure) or ndjson. Without it, an Accept header naming text/csv or application/x-ndjson (and not application/json) asks for that file. */
+                format?: "json" | "csv" | "ndjson";
                 /** @description Cohorts and activity per local day, ISO week (Monday) or calendar month. */
                 period: "day" | "week" | "month";
                 /** @description First cohort's first day, inclusive (a local day of tz). Must start a period: any day for day, a Monday for week, a 1st for month — a 400 naming from otherwise. */
@@ -3168,6 +3180,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The answer; with format=csv or ndjson (or Accept: text/csv, application/x-ndjson) the same figures as a file (Content-Disposition: attachment), a row per cohort and period after it: cohort_start, users, offset (0 = the cohort's own period), active, fraction. */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3179,6 +3192,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RetentionResponse"];
+                    "text/csv": string;
+                    "application/x-ndjson": string;
                 };
             };
             /** @description Invalid input: `errors` names every bad field. */

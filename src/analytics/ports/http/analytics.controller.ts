@@ -1,6 +1,8 @@
-import { Controller, Get, Query } from '@nestjs/common';
+import { Controller, Get, Query, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { answerFile, answerFileFormatOf, ExportColumn, fileNamePart } from '../../../shared/http/export-stream';
 import { AppConfig } from '../../../config';
 import { ApiProblems } from '../../../shared/http/api-problems';
 import { parseDate, parseInstant } from '../../../shared/time';
@@ -12,7 +14,31 @@ import { ActiveUsersResponse, OverviewResponse, RetentionResponse } from './anal
 import { GetRetentionQuery } from '../../application/get-retention';
 import { MAX_COHORTS } from '../../application/periods';
 
+/** The documented answer: the JSON of `type`, or (format=csv|ndjson, or Accept) the same figures as a file. */
+const okAsJsonOrFile = (type: Function, rows: string) =>
+  ApiOkResponse({
+    description: `The answer; with format=csv or ndjson (or Accept: text/csv, application/x-ndjson) the same figures as a file (Content-Disposition: attachment), ${rows}.`,
+    content: {
+      'application/json': { schema: { $ref: getSchemaPath(type) } },
+      'text/csv': { schema: { type: 'string', maxLength: 100_000_000 } },
+      'application/x-ndjson': { schema: { type: 'string', maxLength: 100_000_000 } },
+    },
+  });
+
+/** The overview as rows of a file: one figure a row, named by its section and key (an action, a path, a site). */
+interface OverviewFigure {
+  section: string;
+  key: string | null;
+  value: number;
+}
+const FIGURE_COLUMNS: ExportColumn<OverviewFigure>[] = [
+  { header: 'section', cell: (f) => f.section },
+  { header: 'key', cell: (f) => f.key },
+  { header: 'value', cell: (f) => f.value },
+];
+
 @ApiTags('analytics')
+@ApiExtraModels(ActiveUsersResponse, OverviewResponse, RetentionResponse)
 @Controller('api/analytics')
 export class AnalyticsController {
   constructor(
@@ -33,9 +59,13 @@ export class AnalyticsController {
       'Days, weeks, months and rolling windows are local calendar periods of tz (default DEFAULT_TZ, UTC unless set); the answer names the zone used. ' +
       'With ratio=dau_mau or dau_wau (interval=day only), each day also has window_users (users of the 30 or 7 local days ending that day) and ratio, the stickiness.',
   })
-  @ApiOkResponse({ type: ActiveUsersResponse })
+  @okAsJsonOrFile(ActiveUsersResponse, 'a row per period: period_start, unique_users (and window_users, ratio with ratio)')
   @ApiProblems(400, 401, 403, 429, 500, 503)
-  async activeUsers(@Query() query: ActiveUsersQueryDto): Promise<ActiveUsersResponse> {
+  async activeUsers(
+    @Query() query: ActiveUsersQueryDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ActiveUsersResponse | string> {
     const zone = this.zoneOf(query.tz);
     const result = await this.queries.execute(
       new GetActiveUsersQuery(
@@ -49,7 +79,7 @@ export class AnalyticsController {
         query.ratio,
       ),
     );
-    return {
+    const answer: ActiveUsersResponse = {
       interval: result.interval,
       tz: result.zone,
       rolling: result.rolling,
@@ -59,6 +89,21 @@ export class AnalyticsController {
           : { period_start: p.periodStart, unique_users: p.uniqueUsers, window_users: p.windowUsers, ratio: p.ratio ?? null },
       ),
     };
+    const file = answerFileFormatOf(query.format, request.headers.accept);
+    if (!file) return answer;
+    type Row = ActiveUsersResponse['data'][number];
+    const columns: ExportColumn<Row>[] = [
+      { header: 'period_start', cell: (p) => p.period_start },
+      { header: 'unique_users', cell: (p) => p.unique_users },
+      ...(query.ratio === undefined
+        ? []
+        : [
+            { header: 'window_users', cell: (p: Row) => p.window_users ?? null },
+            { header: 'ratio', cell: (p: Row) => p.ratio ?? null },
+          ]),
+    ];
+    const name = ['active-users', query.interval, query.rolling && `rolling-${query.rolling}`, query.ratio, query.site_id && `site-${query.site_id}`, query.from, query.to, answer.tz];
+    return answerFile(reply, file, fileNamePart(name.filter(Boolean).join('_')), columns, answer.data);
   }
 
   @Get('overview')
@@ -69,9 +114,13 @@ export class AnalyticsController {
       'new_users: users of the range whose first event ever (of site_id, when given) is in it (all of them without from); returning_users: the others. ' +
       'from and till are instants, or dates YYYY-MM-DD read as the start of that local day of tz (default DEFAULT_TZ, UTC unless set); the answer names the zone used and the instants.',
   })
-  @ApiOkResponse({ type: OverviewResponse })
+  @okAsJsonOrFile(OverviewResponse, 'a row per figure: section (total_events, unique_users, new_users, returning_users, page_views, events_by_action, top_paths, site_events, site_unique_users, site_page_views), key (the action, path or site; empty for totals and for events without a site), value')
   @ApiProblems(400, 401, 403, 429, 500, 503)
-  async overview(@Query() query: OverviewQueryDto): Promise<OverviewResponse> {
+  async overview(
+    @Query() query: OverviewQueryDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<OverviewResponse | string> {
     const zone = this.zoneOf(query.tz);
     const bound = (value: string) => parseInstant(value) ?? startOfLocalDay(zone, parseDate(value)!);
     const from = query.from ? bound(query.from) : undefined;
@@ -79,7 +128,7 @@ export class AnalyticsController {
     const result = await this.queries.execute(
       new GetOverviewQuery({ from, till, siteId: query.site_id, top: query.top === undefined ? 10 : Number(query.top) }),
     );
-    return {
+    const answer: OverviewResponse = {
       from: from?.toISOString() ?? null,
       till: till?.toISOString() ?? null,
       tz: zone,
@@ -93,6 +142,21 @@ export class AnalyticsController {
       top_paths: result.topPaths,
       sites: result.sites.map((s) => ({ site_id: s.siteId, events: s.events, unique_users: s.uniqueUsers, page_views: s.pageViews })),
     };
+    const file = answerFileFormatOf(query.format, request.headers.accept);
+    if (!file) return answer;
+    const total = (section: keyof OverviewResponse): OverviewFigure => ({ section, key: null, value: answer[section] as number });
+    const figures: OverviewFigure[] = [
+      ...(['total_events', 'unique_users', 'new_users', 'returning_users', 'page_views'] as const).map(total),
+      ...Object.entries(answer.events_by_action).map(([action, n]) => ({ section: 'events_by_action', key: action, value: n })),
+      ...answer.top_paths.map((p) => ({ section: 'top_paths', key: p.path, value: p.views })),
+      ...answer.sites.flatMap((site) => [
+        { section: 'site_events', key: site.site_id, value: site.events },
+        { section: 'site_unique_users', key: site.site_id, value: site.unique_users },
+        { section: 'site_page_views', key: site.site_id, value: site.page_views },
+      ]),
+    ];
+    const name = ['overview', query.site_id && `site-${query.site_id}`, query.from && `from-${query.from}`, query.till && `till-${query.till}`, zone];
+    return answerFile(reply, file, fileNamePart(name.filter(Boolean).join('_')), FIGURE_COLUMNS, figures);
   }
 
   @Get('retention')
@@ -104,15 +168,19 @@ export class AnalyticsController {
       'mode=returning: every user active in the period. active[k] counts the cohort\'s users active in the k-th period after its own (active[0] = users), ' +
       'up to the last period starting before till, counted whole; fraction[k] = active[k] / users (null when users is 0). Exact: OR and AND of the per-day and per-hour user bitmaps.',
   })
-  @ApiOkResponse({ type: RetentionResponse })
+  @okAsJsonOrFile(RetentionResponse, 'a row per cohort and period after it: cohort_start, users, offset (0 = the cohort\'s own period), active, fraction')
   @ApiProblems(400, 401, 403, 429, 500, 503)
-  async retention(@Query() query: RetentionQueryDto): Promise<RetentionResponse> {
+  async retention(
+    @Query() query: RetentionQueryDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<RetentionResponse | string> {
     const zone = this.zoneOf(query.tz);
     const mode = query.mode ?? 'new';
     const result = await this.queries.execute(
       new GetRetentionQuery(query.period, parseDate(query.from)!, parseDate(query.till)!, mode, query.site_id, query.action, zone),
     );
-    return {
+    const answer: RetentionResponse = {
       period: result.interval,
       mode: result.mode,
       tz: result.zone,
@@ -122,5 +190,17 @@ export class AnalyticsController {
       till: query.till,
       cohorts: result.cohorts.map((c) => ({ period_start: c.periodStart, users: c.users, active: c.active, fraction: c.fraction })),
     };
+    const file = answerFileFormatOf(query.format, request.headers.accept);
+    if (!file) return answer;
+    type Cell = { cohort_start: string; users: number; offset: number; active: number; fraction: number | null };
+    const cells: Cell[] = answer.cohorts.flatMap((c) =>
+      c.active.map((active, offset) => ({ cohort_start: c.period_start, users: c.users, offset, active, fraction: c.fraction[offset] })),
+    );
+    const columns: ExportColumn<Cell>[] = (['cohort_start', 'users', 'offset', 'active', 'fraction'] as const).map((field) => ({
+      header: field,
+      cell: (c: Cell) => c[field],
+    }));
+    const name = ['retention', query.period, mode, query.site_id && `site-${query.site_id}`, query.action, query.from, query.till, zone];
+    return answerFile(reply, file, fileNamePart(name.filter(Boolean).join('_')), columns, cells);
   }
 }

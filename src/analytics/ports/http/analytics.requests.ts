@@ -1,11 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsDefined, IsIn, IsOptional, IsString } from 'class-validator';
+import { AnswerFormatQueryDto } from '../../../shared/http/export-stream';
 import { IsCalendarDate, IsInstantOrDate, IsIntegerString, IsTimeZone } from '../../../shared/http/validators';
 import { INTERVALS, Interval, MAX_COHORTS, MAX_ROLLING_DAYS } from '../../application/periods';
 import { RETENTION_MODES, RetentionMode } from '../../application/analytics.read-model';
 import { STICKINESS_RATIOS, StickinessRatio } from '../../application/get-active-users';
 
-export class ActiveUsersQueryDto {
+export class ActiveUsersQueryDto extends AnswerFormatQueryDto {
   @ApiProperty({ enum: INTERVALS, example: 'day', description: 'Calendar days, ISO weeks (Monday) or months.' })
   @IsDefined({ message: 'is required' })
   @IsIn(INTERVALS as string[], { message: `must be one of ${INTERVALS.join(', ')}` })
@@ -57,7 +58,7 @@ export class ActiveUsersQueryDto {
   tz?: string;
 }
 
-export class OverviewQueryDto {
+export class OverviewQueryDto extends AnswerFormatQueryDto {
   @ApiPropertyOptional({
     type: 'string',
     maxLength: 35,
@@ -96,7 +97,7 @@ export class OverviewQueryDto {
   tz?: string;
 }
 
-export class RetentionQueryDto {
+export class RetentionQueryDto extends AnswerFormatQueryDto {
   @ApiProperty({ enum: INTERVALS, example: 'week', description: 'Cohorts and activity per local day, ISO week (Monday) or calendar month.' })
   @IsDefined({ message: 'is required' })
   @IsIn(INTERVALS as string[], { message: `must be one of ${INTERVALS.join(', ')}` })
