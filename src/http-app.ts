@@ -15,6 +15,8 @@ import { buildOpenApiDocument } from './shared/http/openapi';
 import { useStrictJsonBodies } from './shared/http/body-parsing';
 import { answerClientError, MissingHostError } from './shared/http/client-errors';
 import { dashboardDir, serveDashboard } from './dashboard/serve-dashboard';
+import { ApiKeyAuthenticator } from './access/application/api-key-authenticator';
+import { answerIngestPreflights } from './access/ports/http/ingest-routes';
 
 /** How long a client may take to send a whole request (the README promises 30 s). */
 export const REQUEST_TIMEOUT_MS = 30_000;
@@ -97,6 +99,8 @@ export async function createHttpApp(config: AppConfig, options: { requestTimeout
     void reply.header('X-Request-Id', request.id);
     done(null, payload);
   });
+  // Before CORS_ORIGINS' handler: preflights of the ingestion routes from an ingest key's origin.
+  answerIngestPreflights(fastify, app.get(ApiKeyAuthenticator));
   if (config.corsOrigins.length > 0) {
     app.enableCors({ origin: config.corsOrigins.includes('*') ? true : config.corsOrigins });
   }
