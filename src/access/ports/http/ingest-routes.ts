@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyCorsOptions } from '@fastify/cors';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiKeyAuthenticator } from '../../application/api-key-authenticator';
 import { ApiKey, ForeignOriginError, ForeignSiteError } from '../../domain/api-key';
 
@@ -73,20 +74,26 @@ function addVaryOrigin(reply: FastifyReply): void {
 }
 
 /**
- * CORS preflights of the ingestion routes. A preflight carries no key, so it is allowed for
- * any origin some active ingest key lists (POST, with the headers a tracker sends); the real
- * request is then checked against its own key's origins. Any other preflight goes on to the
- * CORS_ORIGINS handling (or is not answered as CORS at all). Must be registered before it.
+ * Whether a request is the CORS preflight of an ingestion route from an origin some active
+ * ingest key lists. A preflight carries no key, so it is allowed for the origins of all of them
+ * (POST, with the headers a tracker sends); the real request is then checked against its own
+ * key's origins (allowKeyOrigin).
  */
+async function isIngestPreflight(request: FastifyRequest, authenticator: ApiKeyAuthenticator): Promise<string | null> {
+  if (request.method !== 'OPTIONS') return null;
+  const origin = request.headers.origin;
+  const method = request.headers['access-control-request-method'];
+  if (typeof origin !== 'string' || typeof method !== 'string' || method.toUpperCase() !== 'POST') return null;
+  if (!INGEST_PATHS.has(request.url.split('?')[0])) return null;
+  return (await authenticator.isIngestOrigin(origin)) ? origin : null;
+}
+
+/** Without CORS_ORIGINS: a hook that answers the ingestion routes' preflights and nothing else. */
 export function answerIngestPreflights(fastify: FastifyInstance, authenticator: ApiKeyAuthenticator): void {
   fastify.addHook('onRequest', async (request, reply) => {
     if (request.method !== 'OPTIONS') return;
-    const origin = request.headers.origin;
-    const method = request.headers['access-control-request-method'];
-    if (typeof origin !== 'string' || typeof method !== 'string' || method.toUpperCase() !== 'POST') return;
-    const path = request.url.split('?')[0];
-    if (!INGEST_PATHS.has(path)) return;
-    if (!(await authenticator.isIngestOrigin(origin))) return;
+    const origin = await isIngestPreflight(request, authenticator);
+    if (origin === null) return;
     addVaryOrigin(reply);
     void reply
       .status(204)
@@ -98,4 +105,19 @@ export function answerIngestPreflights(fastify: FastifyInstance, authenticator: 
     await reply.send();
     return reply;
   });
+}
+
+/**
+ * With CORS_ORIGINS: the options of @fastify/cors per request (its `delegator`), so that one
+ * handler answers both — the ingestion routes' preflights for the ingest keys' origins, and
+ * everything else for CORS_ORIGINS exactly as before. (@nestjs/platform-fastify runs the CORS
+ * hook ahead of every hook added later, so a separate hook could not answer first.)
+ */
+export function ingestAwareCors(corsOrigins: readonly string[], authenticator: ApiKeyAuthenticator): (request: FastifyRequest) => Promise<FastifyCorsOptions> {
+  const configured: FastifyCorsOptions = { origin: corsOrigins.includes('*') ? true : [...corsOrigins] };
+  return async (request) => {
+    const origin = await isIngestPreflight(request, authenticator);
+    if (origin === null) return configured;
+    return { origin, methods: ['POST'], allowedHeaders: ALLOWED_HEADERS, maxAge: PREFLIGHT_MAX_AGE_S };
+  };
 }
