@@ -108,8 +108,13 @@ describe('an ingest key records events for its site only', () => {
     const batch = await asShop('/api/events/batch').send({ events: [{ user_id: 1, action: 'a' }, { user_id: 2, action: 'a', site_id: 'blog' }] });
     expect(batch.status).toBe(403);
     expect(batch.text).toContain('events[1].site_id');
-    expect((await asShop('/event').send({ ...SITE_EVENT, site_id: 'blog' })).status).toBe(403);
-    expect((await asShop('/api/ingestion/event').send({ ...SITE_EVENT, site_id: 'blog' })).status).toBe(403);
+    // The compatibility routes answer in the shape of the system they replace, with the same reason.
+    const seed004 = await asShop('/event').send({ ...SITE_EVENT, site_id: 'blog' });
+    expect(seed004.status).toBe(403);
+    expect(JSON.stringify(seed004.body)).toContain('site_id names another site');
+    const seed001 = await asShop('/api/ingestion/event').send({ ...SITE_EVENT, site_id: 'blog' });
+    expect(seed001.status).toBe(403);
+    expect(JSON.stringify(seed001.body)).toContain('site_id names another site');
     expect(await storedSites()).toEqual([]);
   });
 
@@ -152,6 +157,16 @@ describe('an ingest key records events for its site only', () => {
     }
     const refused = await t.http().get('/api/events').set('X-API-Key', keys.shop.secret);
     expect(refused.body).toMatchObject({ type: 'urn:tracking-service:problem:ingest-key-route', detail: expect.stringContaining('may only record events') });
+  });
+});
+
+describe('how the key is sent', () => {
+  it('is taken from Authorization: Bearer or X-API-Key only, never from the query string or the body', async () => {
+    const query = await t.http().post(`/api/event?api_key=${keys.shop.secret}`).send({ user_id: 1, action: 'a' });
+    expect(query.status).toBe(401);
+    const body = await t.http().post('/api/event').send({ user_id: 1, action: 'a', api_key: keys.shop.secret });
+    expect(body.status).toBe(401);
+    expect(await storedSites()).toEqual([]);
   });
 });
 
