@@ -21,18 +21,31 @@ async function main(argv: string[]): Promise<number> {
       id: key.id,
       name: key.name,
       scope: key.scope,
+      site_id: key.siteId,
+      origins: key.origins,
       created_at: key.createdAt.toISOString(),
       revoked_at: key.revokedAt?.toISOString() ?? null,
     });
     if (args.kind === 'create') {
-      const { key, secret } = await commands.execute(new CreateApiKeyCommand(args.name, args.scope));
+      const { key, secret } = await commands.execute(new CreateApiKeyCommand(args.name, args.scope, args.site === null ? null : { siteId: args.site, origins: args.origins }));
       if (args.json) console.log(JSON.stringify({ ...view(key), secret }));
-      else console.log(`Created key ${key.id} "${key.name}" (scope ${key.scope}).\n\n  ${secret}\n\nStore it now: it is shown this once.`);
+      else if (key.scope === 'ingest') {
+        const from = key.origins.length > 0 ? `browsers on ${key.origins.join(', ')}` : 'no browser origin (add --origin to use it from a web page)';
+        console.log(
+          `Created public ingestion key ${key.id} "${key.name}": records events for site "${key.siteId}" only, from ${from}.\n\n  ${secret}\n\n` +
+            'It may be published in a web page; it cannot read anything. Revoke it with `npm run keys -- revoke <id>`.',
+        );
+      } else console.log(`Created key ${key.id} "${key.name}" (scope ${key.scope}).\n\n  ${secret}\n\nStore it now: it is shown this once.`);
     } else if (args.kind === 'list') {
       const keys = (await app.get(QueryBus).execute(new ListApiKeysQuery())).map(view);
       if (args.json) console.log(JSON.stringify({ keys }));
       else if (keys.length === 0) console.log('No API keys: the service is open to anyone (unless REQUIRE_API_KEYS=true).');
-      else for (const k of keys) console.log(`${k.id}  ${k.scope.padEnd(5)}  ${k.revoked_at ? 'revoked' : 'active '}  ${k.name}`);
+      else {
+        for (const k of keys) {
+          const ingest = k.site_id === null ? '' : `  site=${k.site_id} origins=${k.origins.length > 0 ? k.origins.join(',') : '(none)'}`;
+          console.log(`${k.id}  ${k.scope.padEnd(6)}  ${k.revoked_at ? 'revoked' : 'active '}  ${k.name}${ingest}`);
+        }
+      }
     } else {
       await commands.execute(new RevokeApiKeyCommand(args.id));
       console.log(args.json ? JSON.stringify({ id: args.id, revoked: true }) : `Revoked ${args.id}.`);

@@ -15,6 +15,8 @@ import { buildOpenApiDocument } from './shared/http/openapi';
 import { useStrictJsonBodies } from './shared/http/body-parsing';
 import { answerClientError, MissingHostError } from './shared/http/client-errors';
 import { dashboardDir, serveDashboard } from './dashboard/serve-dashboard';
+import { ApiKeyAuthenticator } from './access/application/api-key-authenticator';
+import { answerIngestPreflights, ingestAwareCors } from './access/ports/http/ingest-routes';
 
 /** How long a client may take to send a whole request (the README promises 30 s). */
 export const REQUEST_TIMEOUT_MS = 30_000;
@@ -97,9 +99,11 @@ export async function createHttpApp(config: AppConfig, options: { requestTimeout
     void reply.header('X-Request-Id', request.id);
     done(null, payload);
   });
-  if (config.corsOrigins.length > 0) {
-    app.enableCors({ origin: config.corsOrigins.includes('*') ? true : config.corsOrigins });
-  }
+  // CORS_ORIGINS for the API, and the preflights of the ingestion routes for the origins of the
+  // public ingestion keys (the keys' real requests get their CORS headers from the key guard).
+  const authenticator = app.get(ApiKeyAuthenticator);
+  if (config.corsOrigins.length > 0) app.enableCors({ delegator: ingestAwareCors(config.corsOrigins, authenticator) });
+  else answerIngestPreflights(fastify, authenticator);
   setupSwagger(app, config);
   await setupDashboard(app, config);
   await app.init();

@@ -205,7 +205,7 @@ describe('failed authentications', () => {
     const keys = guarded.app.get(ApiKeyRepository);
     try {
       const valid = newSecret();
-      await keys.create({ id: '0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a11', name: 'valid', scope: 'admin', secretHash: hashSecret(valid) });
+      await keys.create({ id: '0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a11', name: 'valid', scope: 'admin', secretHash: hashSecret(valid), siteId: null, origins: [] });
       const lookups = jest.spyOn(keys, 'findActiveByHash');
       const statuses = [];
       for (let i = 0; i < 8; i++) {
@@ -227,7 +227,7 @@ describe('failed authentications', () => {
       expect((await from(guarded, '203.0.113.8', 'GET', '/api/events', { 'X-API-Key': valid })).status).toBe(200);
       // Valid keys and a wrong scope are not failed authentications.
       const reader = newSecret();
-      await keys.create({ id: '0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a12', name: 'reader', scope: 'read', secretHash: hashSecret(reader) });
+      await keys.create({ id: '0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a12', name: 'reader', scope: 'read', secretHash: hashSecret(reader), siteId: null, origins: [] });
       for (let i = 0; i < 8; i++) {
         expect((await from(guarded, '203.0.113.9', 'POST', '/api/metrics', { 'X-API-Key': reader }, {})).status).toBe(403);
       }

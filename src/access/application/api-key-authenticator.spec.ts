@@ -10,8 +10,8 @@ import { ApiKeyAuthenticator, MAX_CACHED_KEYS } from './api-key-authenticator';
 class CountingRepository extends ApiKeyRepository {
   lookups = 0;
   private readonly keys = new Map<string, ApiKey>();
-  async create(key: { id: string; name: string; scope: Scope; secretHash: string }): Promise<ApiKey> {
-    const stored = { id: key.id, name: key.name, scope: key.scope, createdAt: new Date(), revokedAt: null };
+  async create(key: { id: string; name: string; scope: Scope; secretHash: string; siteId?: string | null; origins?: string[] }): Promise<ApiKey> {
+    const stored = { id: key.id, name: key.name, scope: key.scope, siteId: key.siteId ?? null, origins: key.origins ?? [], createdAt: new Date(), revokedAt: null };
     this.keys.set(key.secretHash, stored);
     return stored;
   }
@@ -21,6 +21,10 @@ class CountingRepository extends ApiKeyRepository {
   }
   async anyActive(): Promise<boolean> {
     return this.keys.size > 0;
+  }
+  async activeIngestOrigins(): Promise<string[]> {
+    this.lookups += 1;
+    return [...this.keys.values()].filter((k) => k.scope === 'ingest' && k.revokedAt === null).flatMap((k) => k.origins);
   }
   list(): Promise<ApiKey[]> {
     throw new Error('not used by the authenticator');

@@ -6,6 +6,7 @@ import { AuthFailureBudget } from './auth-failure-budget';
 import {
   ApiKey,
   hashSecret,
+  IngestKeyRouteError,
   InsufficientScopeError,
   MissingApiKeyError,
   Scope,
@@ -47,6 +48,7 @@ export class ApiKeyAuthenticator implements OnApplicationBootstrap {
   private readonly inflight = new Map<string, Promise<ApiKey | null>>();
   private readonly failures: AuthFailureBudget;
   private anyActive: { value: boolean; until: number } | null = null;
+  private ingestOrigins: { value: Set<string>; until: number } | null = null;
   /** Grows with every change heard: a lookup caches its result only if none arrived meanwhile. */
   private generation = 0;
   private watching = false;
@@ -63,6 +65,7 @@ export class ApiKeyAuthenticator implements OnApplicationBootstrap {
   keyChanged(change: ApiKeyChange): void {
     this.generation += 1;
     this.anyActive = null;
+    this.ingestOrigins = null;
     this.inflight.clear(); // later requests look up afresh rather than join a lookup from before the change
     // Revocations are rare: every valid key is looked up again once, rather than indexing the cache by key id.
     if (change.kind !== 'created') this.known = new LruCache(MAX_CACHED_KEYS);
@@ -98,16 +101,34 @@ export class ApiKeyAuthenticator implements OnApplicationBootstrap {
 
   /**
    * Resolves with the key used (null in open mode); throws 401/403 domain errors, and 429 when
-   * `client` (the caller's address) has used up its failed-authentication budget.
+   * `client` (the caller's address) has used up its failed-authentication budget. An `ingest`
+   * key is allowed only where `ingestRoute` (a route that records events).
    */
-  async authorize(secret: string | undefined, required: Scope, client = 'unknown'): Promise<ApiKey | null> {
+  async authorize(secret: string | undefined, required: Scope, client = 'unknown', ingestRoute = false): Promise<ApiKey | null> {
     this.watchChanges();
     if ((await this.mode()) === 'open') return null;
     if (!secret) throw new MissingApiKeyError();
     const key = await this.lookup(secret, client);
     if (!key) throw new MissingApiKeyError('The API key is unknown or revoked.');
-    if (!scopeAllows(key.scope, required)) throw new InsufficientScopeError(required);
+    if (!scopeAllows(key.scope, required, ingestRoute)) throw key.scope === 'ingest' ? new IngestKeyRouteError() : new InsufficientScopeError(required);
     return key;
+  }
+
+  /**
+   * Whether some active `ingest` key lists this origin: a CORS preflight carries no key, so it
+   * is answered for the origins of all of them (the real request is then checked against its
+   * own key's origins). Cached like key lookups and dropped on every key change heard.
+   */
+  async isIngestOrigin(origin: string): Promise<boolean> {
+    this.watchChanges();
+    const now = Date.now();
+    if (!this.ingestOrigins || this.ingestOrigins.until < now) {
+      const generation = this.generation;
+      const value = new Set(await this.keys.activeIngestOrigins());
+      if (generation !== this.generation) return value.has(origin);
+      this.ingestOrigins = { value, until: now + KEY_CACHE_MS };
+    }
+    return this.ingestOrigins.value.has(origin);
   }
 
   /**

@@ -1,7 +1,16 @@
 import { ApiKey, Scope } from './api-key';
 
+export interface NewApiKey {
+  id: string;
+  name: string;
+  scope: Scope;
+  secretHash: string;
+  siteId: string | null;
+  origins: string[];
+}
+
 export abstract class ApiKeyRepository {
-  abstract create(key: { id: string; name: string; scope: Scope; secretHash: string }): Promise<ApiKey>;
+  abstract create(key: NewApiKey): Promise<ApiKey>;
   abstract list(): Promise<ApiKey[]>;
   /** Marks the key revoked; false when no such key exists. */
   abstract revoke(id: string, at: Date): Promise<boolean>;
@@ -9,4 +18,6 @@ export abstract class ApiKeyRepository {
   abstract findActiveByHash(secretHash: string): Promise<ApiKey | null>;
   /** True when at least one active key exists (the service then requires keys). */
   abstract anyActive(): Promise<boolean>;
+  /** Every origin some active `ingest` key lists (what a CORS preflight, which carries no key, is checked against). */
+  abstract activeIngestOrigins(): Promise<string[]>;
 }

@@ -1,6 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { PUBLIC_OPERATION_EXTENSION } from './route-access';
+import { INGEST_ROUTES } from '../../access/ports/http/ingest-routes';
+
+/** Marks the operations a public ingestion key (scope `ingest`) may call. */
+export const INGEST_KEY_EXTENSION = 'x-ingest-key';
 
 const TAGS: Array<[string, string]> = [
   ['events', 'Record and read events.'],
@@ -59,6 +63,7 @@ export function buildOpenApiDocument(app: INestApplication, options: { openWrite
   const document = SwaggerModule.createDocument(app, builder.build());
   markPublicOperations(document);
   markOpenWriteRoutes(document, options.openWriteRoutes ?? []);
+  markIngestRoutes(document);
   for (const name of CLOSED_SCHEMAS) {
     const schema = document.components?.schemas?.[name];
     if (schema && !('$ref' in schema)) schema.additionalProperties = false;
@@ -80,6 +85,24 @@ function markOpenWriteRoutes(document: OpenAPIObject, routes: readonly string[])
     if (!operation) continue;
     operation.security = [{}, { bearer: [] }, { 'api-key': [] }];
     operation.description = `${String(operation.description ?? '')} Open without a key on this deployment (OPEN_WRITE_ROUTES), limited per client address; a key that is sent is still checked.`.trim();
+  }
+}
+
+/**
+ * The routes that record events also take a public ingestion key (scope `ingest`), bound to its
+ * site and origins; every other route refuses one with 403.
+ */
+function markIngestRoutes(document: OpenAPIObject): void {
+  for (const route of INGEST_ROUTES.keys()) {
+    const [method, path] = route.split(' ');
+    const operation = (document.paths[path] as Record<string, Record<string, unknown>> | undefined)?.[method.toLowerCase()];
+    if (!operation) continue;
+    operation[INGEST_KEY_EXTENSION] = true;
+    operation.description = (
+      `${String(operation.description ?? '')} Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site ` +
+      '(a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only ' +
+      "from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys."
+    ).trim();
   }
 }
 
@@ -105,7 +128,9 @@ function addCommonHeaders(document: OpenAPIObject): void {
   document.components.headers = {
     'X-Request-Id': { description: 'The id of this request in the logs (the client’s own X-Request-Id when it sent a valid one).', schema: { type: 'string', maxLength: 128 } },
     'Access-Control-Allow-Origin': {
-      description: 'Sent only when CORS_ORIGINS is configured and the request comes from an allowed origin.',
+      description:
+        'Sent when CORS_ORIGINS is configured and the request comes from an allowed origin, and on the event-recording routes ' +
+        "when a public ingestion key is used from one of its origins.",
       schema: { type: 'string', maxLength: 2048 },
     },
     ...Object.fromEntries(

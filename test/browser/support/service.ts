@@ -64,7 +64,7 @@ export async function startBrowserService(overrides: Record<string, string> = {}
     },
     async createKey(scope, name = `${scope}-${randomUUID().slice(0, 8)}`) {
       const secret = newSecret();
-      await t.app.get(ApiKeyRepository).create({ id: randomUUID(), name, scope, secretHash: hashSecret(secret) });
+      await t.app.get(ApiKeyRepository).create({ id: randomUUID(), name, scope, secretHash: hashSecret(secret), siteId: null, origins: [] });
       await waitForKeyCache();
       return secret;
     },

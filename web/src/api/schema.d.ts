@@ -35,7 +35,7 @@ export interface paths {
         put?: never;
         /**
          * Record one event
-         * @description Answers only after the event is durably committed. Body at most 64 KiB.
+         * @description Answers only after the event is durably committed. Body at most 64 KiB. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
          */
         post: operations["EventsController_record"];
         delete?: never;
@@ -75,7 +75,7 @@ export interface paths {
         put?: never;
         /**
          * Record up to 1000 events
-         * @description One result per input event, in input order. Valid events are stored even when others are rejected. A body that is not an object with 1–1000 events is a 400 and stores nothing. Body at most 5 MiB.
+         * @description One result per input event, in input order. Valid events are stored even when others are rejected. A body that is not an object with 1–1000 events is a 400 and stores nothing. Body at most 5 MiB. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
          */
         post: operations["EventsController_recordBatch"];
         delete?: never;
@@ -359,7 +359,7 @@ export interface paths {
         put?: never;
         /**
          * Record a site event; the same (site_id, user_id, path, timestamp) twice is stored once
-         * @description Answers after the event is committed, so a read right after the 202 sees it. Other fields are ignored. Body at most 64 KiB.
+         * @description Answers after the event is committed, so a read right after the 202 sees it. Other fields are ignored. Body at most 64 KiB. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
          */
         post: operations["IngestionReportingController_ingest"];
         delete?: never;
@@ -459,7 +459,7 @@ export interface paths {
         put?: never;
         /**
          * Record a site event; the same event twice is stored once
-         * @description Answers after the event is committed, so a read right after the 202 sees it. Other fields are ignored. Body at most 64 KiB.
+         * @description Answers after the event is committed, so a read right after the 202 sees it. Other fields are ignored. Body at most 64 KiB. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
          */
         post: operations["EventStatsController_event"];
         delete?: never;
@@ -1381,7 +1381,7 @@ export interface components {
     headers: {
         /** @description The id of this request in the logs (the client’s own X-Request-Id when it sent a valid one). */
         "X-Request-Id": string;
-        /** @description Sent only when CORS_ORIGINS is configured and the request comes from an allowed origin. */
+        /** @description Sent when CORS_ORIGINS is configured and the request comes from an allowed origin, and on the event-recording routes when a public ingestion key is used from one of its origins. */
         "Access-Control-Allow-Origin": string;
         /** @description Requests allowed per second for this key (or client address) and scope; sent when rate limits are on. */
         "RateLimit-Limit": number;

@@ -2,18 +2,29 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ApiKey, Scope } from '../../domain/api-key';
-import { ApiKeyRepository } from '../../domain/api-key.repository';
+import { ApiKeyRepository, NewApiKey } from '../../domain/api-key.repository';
 import { API_KEYS_CHANNEL } from './pg-api-key-changes';
 
 interface Row {
   id: string;
   name: string;
   scope: Scope;
+  site_id: string | null;
+  origins: string[];
   created_at: Date;
   revoked_at: Date | null;
 }
 
-const toKey = (row: Row): ApiKey => ({ id: row.id, name: row.name, scope: row.scope, createdAt: row.created_at, revokedAt: row.revoked_at });
+const toKey = (row: Row): ApiKey => ({
+  id: row.id,
+  name: row.name,
+  scope: row.scope,
+  siteId: row.site_id,
+  origins: row.origins,
+  createdAt: row.created_at,
+  revokedAt: row.revoked_at,
+});
+const COLUMNS = 'id, name, scope, site_id, origins, created_at, revoked_at';
 
 @Injectable()
 export class TypeOrmApiKeyRepository extends ApiKeyRepository {
@@ -21,20 +32,20 @@ export class TypeOrmApiKeyRepository extends ApiKeyRepository {
     super();
   }
 
-  async create(key: { id: string; name: string; scope: Scope; secretHash: string }): Promise<ApiKey> {
+  async create(key: NewApiKey): Promise<ApiKey> {
     // The NOTIFY goes out with the commit: every process re-reads whether a key exists (open mode ends).
     const [row]: Row[] = await this.db.query(
       `WITH created AS (
-         INSERT INTO api_keys (id, name, scope, secret_hash) VALUES ($1, $2, $3, $4)
-         RETURNING id, name, scope, created_at, revoked_at)
+         INSERT INTO api_keys (id, name, scope, secret_hash, site_id, origins) VALUES ($1, $2, $3, $4, $5, $6::text[])
+         RETURNING ${COLUMNS})
        SELECT created.*, pg_notify('${API_KEYS_CHANNEL}', 'created:' || created.id)::text AS notified FROM created`,
-      [key.id, key.name, key.scope, key.secretHash],
+      [key.id, key.name, key.scope, key.secretHash, key.siteId, key.origins],
     );
     return toKey(row);
   }
 
   async list(): Promise<ApiKey[]> {
-    const rows: Row[] = await this.db.query('SELECT id, name, scope, created_at, revoked_at FROM api_keys ORDER BY created_at, id');
+    const rows: Row[] = await this.db.query(`SELECT ${COLUMNS} FROM api_keys ORDER BY created_at, id`);
     return rows.map(toKey);
   }
 
@@ -51,7 +62,7 @@ export class TypeOrmApiKeyRepository extends ApiKeyRepository {
 
   async findActiveByHash(secretHash: string): Promise<ApiKey | null> {
     const [row]: Row[] = await this.db.query(
-      'SELECT id, name, scope, created_at, revoked_at FROM api_keys WHERE secret_hash = $1 AND revoked_at IS NULL',
+      `SELECT ${COLUMNS} FROM api_keys WHERE secret_hash = $1 AND revoked_at IS NULL`,
       [secretHash],
     );
     return row ? toKey(row) : null;
@@ -60,5 +71,12 @@ export class TypeOrmApiKeyRepository extends ApiKeyRepository {
   async anyActive(): Promise<boolean> {
     const [row] = await this.db.query('SELECT EXISTS (SELECT 1 FROM api_keys WHERE revoked_at IS NULL) AS any');
     return row.any;
+  }
+
+  async activeIngestOrigins(): Promise<string[]> {
+    const rows: Array<{ origin: string }> = await this.db.query(
+      `SELECT DISTINCT unnest(origins) AS origin FROM api_keys WHERE scope = 'ingest' AND revoked_at IS NULL`,
+    );
+    return rows.map((row) => row.origin);
   }
 }

@@ -5,7 +5,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from '../../../config';
 import { ANY_SCOPE, PUBLIC_ROUTE, ROUTE_SCOPE } from '../../../shared/http/route-access';
 import { ApiKeyAuthenticator } from '../../application/api-key-authenticator';
-import { ApiKey, RateLimitedError, Scope } from '../../domain/api-key';
+import { ApiKey, IngestKeyRouteError, RateLimitedError, Scope } from '../../domain/api-key';
+import { allowKeyOrigin, bindToKeySite, INGEST_ROUTES } from './ingest-routes';
 
 /** Rate limits count requests (a batch is one) in windows of one second. */
 const RATE_WINDOW_MS = 1000;
@@ -19,6 +20,8 @@ export type RequestWithKey = FastifyRequest & { apiKey?: ApiKey | null };
  * answering with the standard RateLimit-* headers and 429 + Retry-After beyond it.
  * Failed authentications are budgeted per client address by the authenticator. The compatibility
  * write routes of OPEN_WRITE_ROUTES need no key: a request without one is limited per address.
+ * A public ingestion key (scope `ingest`) passes only on INGEST_ROUTES, only from its origins,
+ * and its events are bound to its site (ingest-routes.ts); it is limited as a write.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
@@ -38,26 +41,36 @@ export class ApiKeyGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
     const request = context.switchToHttp().getRequest<RequestWithKey>();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
-    const required: Scope | typeof ANY_SCOPE =
-      this.reflector.getAllAndOverride<Scope | typeof ANY_SCOPE>(ROUTE_SCOPE, targets) ??
+    const required: Exclude<Scope, 'ingest'> | typeof ANY_SCOPE =
+      this.reflector.getAllAndOverride<Exclude<Scope, 'ingest'> | typeof ANY_SCOPE>(ROUTE_SCOPE, targets) ??
       (request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'write');
     const secret = secretOf(request);
-    if (secret === undefined && this.openRoutes.size > 0 && this.openRoutes.has(`${request.method} ${request.routeOptions.url}`)) {
+    const route = `${request.method} ${request.routeOptions.url}`;
+    if (secret === undefined && this.openRoutes.size > 0 && this.openRoutes.has(route)) {
       request.apiKey = null;
       await this.limitRate(request, reply, 'write');
       return true;
     }
     if (required === ANY_SCOPE) {
       request.apiKey = await this.authenticator.identify(secret, request.ip);
+      if (request.apiKey?.scope === 'ingest') throw new IngestKeyRouteError();
       await this.limitRate(request, reply, 'read');
       return true;
     }
-    request.apiKey = await this.authenticator.authorize(secret, required, request.ip);
+    const key = await this.authenticator.authorize(secret, required, request.ip, INGEST_ROUTES.has(route));
+    request.apiKey = key;
+    if (key?.scope === 'ingest') {
+      // Headers first, so that a 429 or a refused site is readable by the page's script.
+      allowKeyOrigin(typeof request.headers.origin === 'string' ? request.headers.origin : undefined, key, reply);
+      await this.limitRate(request, reply, 'write');
+      bindToKeySite(route, request.body, key);
+      return true;
+    }
     await this.limitRate(request, reply, required);
     return true;
   }
 
-  private async limitRate(request: RequestWithKey, reply: FastifyReply, scope: Scope): Promise<void> {
+  private async limitRate(request: RequestWithKey, reply: FastifyReply, scope: Exclude<Scope, 'ingest'>): Promise<void> {
     const limit = this.config.rateLimits[scope];
     if (limit === 0) return;
     const client = request.apiKey ? `key:${request.apiKey.id}` : `ip:${request.ip}`;
