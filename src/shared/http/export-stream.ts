@@ -234,11 +234,19 @@ export async function sendExport<T>(reply: FastifyReply, rows: AsyncIterable<T>,
     if (waitingSince !== null && Date.now() - waitingSince > options.stallTimeoutMs) source.destroy(new ExportStalledError(options.stallTimeoutMs));
   }, Math.max(50, Math.min(1000, options.stallTimeoutMs / 4)));
   stall.unref();
-  reply.raw.once('close', () => {
+  // When the response closes — sent whole, cut, or the client gone (even before the first
+  // read: the rows generator then never started, so its own clean-up would not run) — the
+  // rows and their cursor stop and the export's place is given back.
+  let stopped = false;
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
     clearInterval(stall);
-    // The client went away (or the response ended): stop the rows and their cursor.
     if (!source.destroyed) source.destroy();
+    void iterator.return?.();
     leave();
-  });
+  };
+  reply.raw.once('close', stop);
+  if (reply.raw.destroyed || reply.request.raw.socket?.destroyed) return stop();
   void fileHeaders().send(body);
 }
