@@ -267,6 +267,26 @@ describe('limits and revocation', () => {
     }
   });
 
+  it("counts a public key's budget per visitor address, a secret key's per key", async () => {
+    const app = await startTestApp({ RATE_LIMIT_WRITE: '3', TRUST_PROXY: 'true' });
+    try {
+      const burst = (secret: string, addresses: string[]) =>
+        Promise.all(
+          addresses.map((address, i) =>
+            app.http().post('/api/event').set('X-API-Key', secret).set('X-Forwarded-For', address).send({ user_id: i, action: 'a' }),
+          ),
+        ).then((results) => results.map((r) => r.status).sort());
+      // One burst (all counted within the same second): four from one address, three from
+      // another. With the public key each address has its own three: one refusal only.
+      const [a, b] = ['203.0.113.1', '203.0.113.2'];
+      expect(await burst(keys.shop.secret, [a, b, a, b, a, b, a])).toEqual([201, 201, 201, 201, 201, 201, 429]);
+      // A secret key has one budget wherever its requests come from.
+      expect(await burst(keys.write.secret, [a, b, a, b, a, b])).toEqual([201, 201, 201, 429, 429, 429]);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('refuses a revoked ingest key (401) and stops answering preflights for its origins', async () => {
     const preflightFromBlog = async () =>
       (await t.http().options('/api/event').set('Origin', BLOG).set('Access-Control-Request-Method', 'POST')).headers['access-control-allow-origin'];

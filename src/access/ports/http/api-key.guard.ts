@@ -73,7 +73,14 @@ export class ApiKeyGuard implements CanActivate {
   private async limitRate(request: RequestWithKey, reply: FastifyReply, scope: Exclude<Scope, 'ingest'>): Promise<void> {
     const limit = this.config.rateLimits[scope];
     if (limit === 0) return;
-    const client = request.apiKey ? `key:${request.apiKey.id}` : `ip:${request.ip}`;
+    // A public (ingest) key is shared by every visitor of its site, and anyone may copy it: its
+    // budget is per key and client address, so one abuser cannot use up the site's, and a busy
+    // site is not limited as a whole. A secret key's budget is the key's.
+    const client = !request.apiKey
+      ? `ip:${request.ip}`
+      : request.apiKey.scope === 'ingest'
+        ? `key:${request.apiKey.id}:ip:${request.ip}`
+        : `key:${request.apiKey.id}`;
     const record = await this.rates.increment(`${client}:${scope}`, RATE_WINDOW_MS, limit, 0, scope);
     const reset = Math.max(1, record.isBlocked ? record.timeToBlockExpire : record.timeToExpire);
     void reply
