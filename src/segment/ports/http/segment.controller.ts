@@ -74,12 +74,12 @@ const MESSAGE_SCHEMA = {
 };
 
 const EXAMPLES: Record<Exclude<SegmentType, never>, Record<string, unknown>> = {
-  track: { userId: 'user-42', event: 'Order Completed', properties: { revenue: 42.5 }, context: { page: { path: '/checkout' } }, messageId: 'msg-track-1', timestamp: '2025-10-23T13:07:00Z' },
-  identify: { userId: 'user-42', traits: { plan: 'pro' }, messageId: 'msg-identify-1', timestamp: '2025-10-23T13:07:00Z' },
-  page: { anonymousId: 'anon-7', name: 'Pricing', properties: { path: '/pricing', title: 'Pricing' }, messageId: 'msg-page-1', timestamp: '2025-10-23T13:07:00Z' },
-  screen: { userId: 'user-42', name: 'Home', properties: { tab: 'feed' }, messageId: 'msg-screen-1', timestamp: '2025-10-23T13:07:00Z' },
-  group: { userId: 'user-42', groupId: 'acme', traits: { employees: 50 }, messageId: 'msg-group-1', timestamp: '2025-10-23T13:07:00Z' },
-  alias: { userId: 'user-42', previousId: 'anon-7', messageId: 'msg-alias-1', timestamp: '2025-10-23T13:07:00Z' },
+  track: { userId: 'user-42', event: 'Order Completed', properties: { revenue: 42.5 }, context: { page: { path: '/checkout' } }, messageId: 'msg-track-1', timestamp: '2025-10-20T13:07:00Z' },
+  identify: { userId: 'user-42', traits: { plan: 'pro' }, messageId: 'msg-identify-1', timestamp: '2025-10-20T13:07:00Z' },
+  page: { anonymousId: 'anon-7', name: 'Pricing', properties: { path: '/pricing', title: 'Pricing' }, messageId: 'msg-page-1', timestamp: '2025-10-20T13:07:00Z' },
+  screen: { userId: 'user-42', name: 'Home', properties: { tab: 'feed' }, messageId: 'msg-screen-1', timestamp: '2025-10-20T13:07:00Z' },
+  group: { userId: 'user-42', groupId: 'acme', traits: { employees: 50 }, messageId: 'msg-group-1', timestamp: '2025-10-20T13:07:00Z' },
+  alias: { userId: 'user-42', previousId: 'anon-7', messageId: 'msg-alias-1', timestamp: '2025-10-20T13:07:00Z' },
 };
 
 const ACTION_OF: Record<SegmentType, string> = {
@@ -143,7 +143,7 @@ export class SegmentController {
     },
     examples: {
       batch: {
-        value: { batch: [{ type: 'track', ...EXAMPLES.track }, { type: 'identify', ...EXAMPLES.identify }], sentAt: '2025-10-23T13:07:01Z' },
+        value: { batch: [{ type: 'track', ...EXAMPLES.track }, { type: 'identify', ...EXAMPLES.identify }], sentAt: '2025-10-20T13:07:01Z' },
       },
     },
   })
