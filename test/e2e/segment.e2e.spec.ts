@@ -155,6 +155,19 @@ describe('POST /v1/* by hand', () => {
     expect(Math.abs(new Date(row.occurred_at).getTime() - (Date.now() - 10_000))).toBeLessThan(60_000);
   });
 
+  it('applies the batch context to every message (a message’s own wins): the site and path of a secret key’s batch', async () => {
+    const res = await t.http().post('/v1/batch').set('Authorization', basic(writeSecret)).send({
+      context: { site_id: 'blog', page: { path: '/shared' } },
+      batch: [
+        { type: 'track', ...track },
+        { type: 'track', ...track, messageId: 'm-own', context: { site_id: 'docs', page: { path: '/own' } } },
+      ],
+    });
+    expect(res.status).toBe(200);
+    const stored = await t.db.query('SELECT site_id, path FROM events ORDER BY site_id');
+    expect(stored).toEqual([{ site_id: 'blog', path: '/shared' }, { site_id: 'docs', path: '/own' }]);
+  });
+
   it('stores a retried messageId once (duplicate), with the id made from key, site and messageId', async () => {
     for (let i = 0; i < 3; i++) expect((await t.http().post('/v1/track').set('Authorization', basic(ingestSecret)).send(track)).status).toBe(200);
     const ids = await t.db.query('SELECT id FROM events');
@@ -165,6 +178,9 @@ describe('POST /v1/* by hand', () => {
     const res = await t.http().post('/v1/batch').set('Authorization', basic(ingestSecret)).send({ batch: [{ type: 'track', ...track }, { type: 'track', ...track, messageId: 'x', context: { site_id: 'blog' } }] });
     expect(res.status).toBe(403);
     expect(res.body).toEqual({ success: false, message: expect.stringContaining('batch[1].context.site_id') });
+    const shared = await t.http().post('/v1/batch').set('Authorization', basic(ingestSecret)).send({ context: { site_id: 'blog' }, batch: [{ type: 'track', ...track }] });
+    expect(shared.status).toBe(403);
+    expect(shared.body.message).toContain('context.site_id');
     expect(await rows()).toEqual([]);
   });
 
@@ -184,6 +200,9 @@ describe('POST /v1/* by hand', () => {
     expect(batch.status).toBe(400);
     expect(batch.body.errors.map((e: { path: string }) => e.path)).toEqual(['batch[1].userId', 'batch[2].type', 'batch[3].timestamp', 'batch[4].timestamp']);
     expect((await rows()).map((r: { action: string }) => r.action)).toEqual(['Signed Up']);
+    const unstorable = await t.http().post('/v1/track').set('Authorization', basic(writeSecret)).send({ ...track, messageId: 'nul', properties: { note: 'a\u0000b' } });
+    expect(unstorable.status).toBe(400);
+    expect(unstorable.body.errors).toEqual([{ path: 'properties.note', message: 'must not contain NUL (\\u0000) characters' }]);
     const notBatch = await t.http().post('/v1/batch').set('Authorization', basic(writeSecret)).send({ events: [] });
     expect(notBatch.status).toBe(400);
     expect(notBatch.body.errors).toEqual([{ path: 'batch', message: 'is required: an array of messages' }]);

@@ -1,4 +1,5 @@
 import { FieldError } from '../../shared/errors';
+import { findUnstorableText } from '../../shared/http/validate';
 import { parseInstant } from '../../shared/time';
 import { uuidv5 } from '../../shared/uuid';
 import { EventDraft } from '../../tracking/domain/tracked-event';
@@ -148,6 +149,10 @@ export function mapMessage(message: unknown, { routeType, batchSentAt, keyId, at
       metadata = { previousId };
       break;
     }
+  }
+  // PostgreSQL stores neither NUL nor lone surrogates: refuse them here (400), never a 500.
+  for (const field of ['event', 'name', 'category', 'properties', 'traits'] as const) {
+    if (present(message[field])) errors.push(...findUnstorableText(message[field], `${at}${field}`));
   }
   const metadataBytes = Buffer.byteLength(JSON.stringify(metadata), 'utf8');
   if (metadataBytes > METADATA_MAX_BYTES) {

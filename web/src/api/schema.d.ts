@@ -4575,6 +4575,10 @@ export interface operations {
                     })[];
                     /** Format: date-time */
                     sentAt?: string;
+                    /** @description Merged into each message's context (the message's own fields win). */
+                    context?: {
+                        [key: string]: unknown;
+                    };
                     writeKey?: string;
                 } & {
                     [key: string]: unknown;

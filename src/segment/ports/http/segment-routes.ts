@@ -30,8 +30,8 @@ export function segmentSecretOf(request: FastifyRequest, fallback: string | unde
 
 /**
  * Where a Segment message names its site for a public ingestion key (ingest-routes.ts):
- * `context.site_id` of each message. A message without a context gets one, so the key's site
- * is filled in whatever the SDK sent.
+ * `context.site_id` of each message (and of a batch's shared context). A message without a
+ * context gets one, so the key's site is filled in whatever the SDK sent.
  */
 function contextsOf(messages: unknown[], prefix: string): Array<{ value: unknown; path: string }> {
   return messages.map((message, index) => {
@@ -44,6 +44,9 @@ function contextsOf(messages: unknown[], prefix: string): Array<{ value: unknown
 export const SEGMENT_INGEST_ROUTES: Array<[string, (body: unknown) => Array<{ value: unknown; path: string }>]> = [...SEGMENT_ROUTES].map((route) => [
   route,
   route === 'POST /v1/batch'
-    ? (body: unknown) => (isObject(body) && Array.isArray(body.batch) ? contextsOf(body.batch, 'batch') : [])
+    ? (body: unknown) =>
+        isObject(body) && Array.isArray(body.batch)
+          ? [...(isObject(body.context) ? [{ value: body.context, path: 'context.site_id' }] : []), ...contextsOf(body.batch, 'batch')]
+          : []
     : (body: unknown) => contextsOf([body], ''),
 ]);

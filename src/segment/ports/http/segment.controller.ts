@@ -138,6 +138,7 @@ export class SegmentController {
       properties: {
         batch: { type: 'array', items: MESSAGE_SCHEMA, maxItems: 100_000 },
         sentAt: { type: 'string', format: 'date-time', maxLength: 35 },
+        context: { type: 'object', additionalProperties: true, description: "Merged into each message's context (the message's own fields win)." },
         writeKey: { type: 'string', maxLength: 1024 },
       },
     },
@@ -151,9 +152,19 @@ export class SegmentController {
   @ApiSegmentErrors()
   async batch(@Body() body: unknown, @Req() request: RequestWithKey) {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ValidationFailedError([{ path: 'body', message: 'must be a JSON object with a batch array' }]);
-    const { batch } = body as Record<string, unknown>;
+    const { batch, context } = body as Record<string, unknown>;
     if (!Array.isArray(batch)) throw new ValidationFailedError([{ path: 'batch', message: 'is required: an array of messages' }]);
     const errors: FieldError[] = [];
+    // Segment's batch may carry a context for all its messages; a message's own fields win.
+    if (context !== undefined && context !== null) {
+      if (typeof context !== 'object' || Array.isArray(context)) throw new ValidationFailedError([{ path: 'context', message: 'must be an object' }]);
+      for (const message of batch) {
+        if (typeof message === 'object' && message !== null && !Array.isArray(message)) {
+          const own = (message as Record<string, unknown>).context;
+          if (own === undefined || own === null || (typeof own === 'object' && !Array.isArray(own))) (message as Record<string, unknown>).context = { ...(context as object), ...((own as object) ?? {}) };
+        }
+      }
+    }
     const batchSentAt = instantOf(body as Record<string, unknown>, 'sentAt', (path, message) => errors.push({ path, message }));
     if (errors.length > 0) throw new ValidationFailedError(errors);
     return this.store(batch.map((message, index) => ({ message, at: `batch[${index}].` })), null, batchSentAt, request);
