@@ -58,6 +58,10 @@ export function buildOpenApiDocument(app: INestApplication, options: { openWrite
       'bearer',
     )
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'The same API key, as a header' }, 'api-key')
+    .addBasicAuth(
+      { type: 'http', scheme: 'basic', description: "Segment's way (its routes only): the API key as user name, an empty password. Or writeKey in the body." },
+      'segment-write-key',
+    )
     .addSecurityRequirements('bearer')
     .addSecurityRequirements('api-key');
   for (const [name, description] of TAGS) builder.addTag(name, description);

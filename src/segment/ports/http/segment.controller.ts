@@ -1,7 +1,7 @@
 import { applyDecorators, Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { RouteConfig } from '@nestjs/platform-fastify';
-import { ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiBasicAuth, ApiBearerAuth, ApiBody, ApiExtraModels, ApiSecurity, ApiOkResponse, ApiOperation, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { BODY_LIMIT_KEY } from '../../../shared/http/body-limit';
 import { ShapeErrors } from '../../../shared/http/error-shape';
 import { FieldError, ValidationFailedError } from '../../../shared/errors';
@@ -115,6 +115,9 @@ function SingleCall(type: SegmentType): MethodDecorator {
  * (ApiKeyGuard reads it from Basic auth or the body on these routes).
  */
 @ApiTags('compat: segment')
+@ApiBasicAuth('segment-write-key')
+@ApiBearerAuth('bearer')
+@ApiSecurity('api-key')
 @Controller('v1')
 @ShapeErrors(segmentErrors)
 export class SegmentController {
