@@ -6,6 +6,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { AccessModule } from './access/access.module';
 import { AnalyticsModule } from './analytics/analytics.module';
 import { CompatModule } from './compat/compat.module';
+import { SegmentModule } from './segment/segment.module';
 import { ErasureModule } from './erasure/erasure.module';
 import { AppConfig } from './config';
 import { HealthModule } from './health/health.module';
@@ -38,6 +39,7 @@ export class AppModule {
         MetricsModule,
         AnalyticsModule,
         CompatModule,
+        SegmentModule,
         ErasureModule,
         ...(options.http === false ? [] : [LoggerModule.forRoot(loggingParams(config)), HealthModule, ObservabilityModule]),
       ],

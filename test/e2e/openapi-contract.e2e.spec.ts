@@ -274,7 +274,9 @@ describe('the OpenAPI document against the live service', () => {
         await check(o, { ...example, body: { ...(example.body as object), unknown_field: 1 } }, closed ? isClientError : (s) => s < 300, 'unknown field');
         await check(o, { ...example, raw: { type: 'application/json', data: '{"site_id": ' } }, isClientError, 'broken JSON');
         await check(o, { ...example, raw: { type: 'text/plain', data: 'hello' } }, (s) => s === 415, 'text/plain');
-        await check(o, { ...example, raw: { type: 'application/json', data: JSON.stringify({ pad: 'x'.repeat(6 * 1024 * 1024) }) } }, (s) => s === 413, '6 MiB');
+        // Segment's API answers an oversized body with 400 (which its SDKs do not retry), not 413.
+        const tooLarge = o.op.tags?.includes('compat: segment') ? 400 : 413;
+        await check(o, { ...example, raw: { type: 'application/json', data: JSON.stringify({ pad: 'x'.repeat(6 * 1024 * 1024) }) } }, (s) => s === tooLarge, '6 MiB');
       }
     }
     expect(unexplained(since)).toEqual([]);

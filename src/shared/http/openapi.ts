@@ -17,6 +17,7 @@ const TAGS: Array<[string, string]> = [
   ['compat: 001 ingestion and reporting', 'Drop-in routes of system 001. Errors: {"status": "fail", …} or {"status": "error", …}.'],
   ['compat: 002 summary', 'Drop-in routes of system 002. Errors: {"error": "…"}.'],
   ['compat: 004 events and stats', 'Drop-in routes of system 004 (FastAPI). Errors: {"detail": …}.'],
+  ['compat: segment', "Segment's HTTP Tracking API (analytics-node and the other Segment libraries): the write key as Basic user name or writeKey. Errors: {\"success\": false, \"message\": …}."],
 ];
 
 /** Names of the request schemas whose unknown fields are rejected (400), filled by @RejectsUnknownFields(). */
@@ -57,6 +58,10 @@ export function buildOpenApiDocument(app: INestApplication, options: { openWrite
       'bearer',
     )
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'The same API key, as a header' }, 'api-key')
+    .addBasicAuth(
+      { type: 'http', scheme: 'basic', description: "Segment's way (its routes only): the API key as user name, an empty password. Or writeKey in the body." },
+      'segment-write-key',
+    )
     .addSecurityRequirements('bearer')
     .addSecurityRequirements('api-key');
   for (const [name, description] of TAGS) builder.addTag(name, description);

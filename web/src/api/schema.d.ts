@@ -488,6 +488,146 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Segment batch: many messages of any type (what the SDKs send)
+         * @description Segment's HTTP Tracking API batch (analytics-node posts here). Each message is mapped like its single route; `sentAt` of the batch corrects the clocks. Valid messages are stored, each once per messageId; if some are invalid the answer is 400 naming them (the SDK does not retry a 400, and a manual retry of the whole batch is safe). At most 500 KB, 32 KB per message. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
+         */
+        post: operations["SegmentController_batch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/track": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Segment track: one message, stored as action its `event`
+         * @description Segment's HTTP Tracking API. Authenticate with HTTP Basic (the API key as user name, empty password) or `writeKey` in the body. Answers 200 `{"success": true}` once the event is committed; the same messageId again is stored once. At most 32 KB. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
+         */
+        post: operations["SegmentController_track"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/identify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Segment identify: one message, stored as action `identify` (traits in metadata)
+         * @description Segment's HTTP Tracking API. Authenticate with HTTP Basic (the API key as user name, empty password) or `writeKey` in the body. Answers 200 `{"success": true}` once the event is committed; the same messageId again is stored once. At most 32 KB. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
+         */
+        post: operations["SegmentController_identify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/page": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Segment page: one message, stored as action `page_view` (name, category and properties in metadata)
+         * @description Segment's HTTP Tracking API. Authenticate with HTTP Basic (the API key as user name, empty password) or `writeKey` in the body. Answers 200 `{"success": true}` once the event is committed; the same messageId again is stored once. At most 32 KB. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
+         */
+        post: operations["SegmentController_page"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/screen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Segment screen: one message, stored as action `screen_view` (name, category and properties in metadata)
+         * @description Segment's HTTP Tracking API. Authenticate with HTTP Basic (the API key as user name, empty password) or `writeKey` in the body. Answers 200 `{"success": true}` once the event is committed; the same messageId again is stored once. At most 32 KB. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
+         */
+        post: operations["SegmentController_screen"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/group": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Segment group: one message, stored as action `group` (groupId and traits in metadata)
+         * @description Segment's HTTP Tracking API. Authenticate with HTTP Basic (the API key as user name, empty password) or `writeKey` in the body. Answers 200 `{"success": true}` once the event is committed; the same messageId again is stored once. At most 32 KB. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
+         */
+        post: operations["SegmentController_group"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/alias": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Segment alias: one message, stored as action `alias` (previousId in metadata)
+         * @description Segment's HTTP Tracking API. Authenticate with HTTP Basic (the API key as user name, empty password) or `writeKey` in the body. Answers 200 `{"success": true}` once the event is committed; the same messageId again is stored once. At most 32 KB. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
+         */
+        post: operations["SegmentController_alias"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/users/{user_id}": {
         parameters: {
             query?: never;
@@ -1267,6 +1407,33 @@ export interface components {
         StatusOkResponse: {
             /** @enum {string} */
             status: "ok";
+        };
+        SegmentFieldError: {
+            /**
+             * @description The Segment field, with the message it belongs to in a batch.
+             * @example batch[1].userId
+             */
+            path: string;
+            /** @example or anonymousId is required */
+            message: string;
+        };
+        SegmentErrorResponse: {
+            /**
+             * @example false
+             * @enum {boolean}
+             */
+            success: false;
+            /** @example batch[1].userId: or anonymousId is required */
+            message: string;
+            /** @description Each invalid field (400 for invalid messages only). */
+            errors?: components["schemas"]["SegmentFieldError"][];
+        };
+        SegmentSuccessResponse: {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            success: true;
         };
         UserErasureResponse: {
             /**
@@ -4338,6 +4505,1263 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FastApiErrorResponse"];
+                };
+            };
+        };
+    };
+    SegmentController_batch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    batch: ({
+                        /**
+                         * @description Required in a batch; implied by the route otherwise.
+                         * @enum {string}
+                         */
+                        type?: "track" | "identify" | "page" | "screen" | "group" | "alias";
+                        /** @example node-next-1700000000000-2b0c6bbd-7a5d-4e0c-9f0a-3c5d8e7f1a2b */
+                        messageId?: string;
+                        /** @example user-42 */
+                        userId?: string;
+                        /** @example 0d8a2c8e-1f3b-4a5c-8e9d-7b6a5c4d3e2f */
+                        anonymousId?: string;
+                        /**
+                         * @description The action of a track (required there).
+                         * @example Order Completed
+                         */
+                        event?: string;
+                        /** @description Page or screen name (kept in metadata). */
+                        name?: string;
+                        category?: string;
+                        groupId?: string;
+                        previousId?: string;
+                        properties?: {
+                            [key: string]: unknown;
+                        };
+                        traits?: {
+                            [key: string]: unknown;
+                        };
+                        context?: {
+                            /** @description Our site; an ingest key's site when made with one. */
+                            site_id?: string;
+                            page?: {
+                                path?: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description Ignored. */
+                        integrations?: {
+                            [key: string]: unknown;
+                        };
+                        /** Format: date-time */
+                        timestamp?: string;
+                        /** Format: date-time */
+                        originalTimestamp?: string;
+                        /** Format: date-time */
+                        sentAt?: string;
+                        /** @description The write key, when not sent as the Basic user name. */
+                        writeKey?: string;
+                    } & {
+                        [key: string]: unknown;
+                    })[];
+                    /** Format: date-time */
+                    sentAt?: string;
+                    /** @description Merged into each message's context (the message's own fields win). */
+                    context?: {
+                        [key: string]: unknown;
+                    };
+                    writeKey?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Every message stored (or already stored). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentSuccessResponse"];
+                };
+            };
+            /** @description A body over the limits (32 KB a call, 500 KB a batch), broken JSON, or invalid messages (`errors` names each field; in a batch the valid messages are stored). */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+            /** @description No write key (Basic user name or `writeKey`), or an unknown one, once API keys exist. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+            /** @description The key may not record events, or (an ingest key) names another site in `context.site_id`, or is used from a foreign origin. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+            /** @description The body is not application/json. */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After (the SDK waits and retries). */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+            /** @description An unexpected error (the SDK retries). */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+            /** @description The database is unavailable (the SDK retries); see Retry-After. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+        };
+    };
+    SegmentController_track: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Required in a batch; implied by the route otherwise.
+                     * @enum {string}
+                     */
+                    type?: "track" | "identify" | "page" | "screen" | "group" | "alias";
+                    /** @example node-next-1700000000000-2b0c6bbd-7a5d-4e0c-9f0a-3c5d8e7f1a2b */
+                    messageId?: string;
+                    /** @example user-42 */
+                    userId?: string;
+                    /** @example 0d8a2c8e-1f3b-4a5c-8e9d-7b6a5c4d3e2f */
+                    anonymousId?: string;
+                    /**
+                     * @description The action of a track (required there).
+                     * @example Order Completed
+                     */
+                    event?: string;
+                    /** @description Page or screen name (kept in metadata). */
+                    name?: string;
+                    category?: string;
+                    groupId?: string;
+                    previousId?: string;
+                    properties?: {
+                        [key: string]: unknown;
+                    };
+                    traits?: {
+                        [key: string]: unknown;
+                    };
+                    context?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        page?: {
+                            path?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Ignored. */
+                    integrations?: {
+                        [key: string]: unknown;
+                    };
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    originalTimestamp?: string;
+                    /** Format: date-time */
+                    sentAt?: string;
+                    /** @description The write key, when not sent as the Basic user name. */
+                    writeKey?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Stored (or already stored). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentSuccessResponse"];
+                };
+            };
+            /** @description A body over the limits (32 KB a call, 500 KB a batch), broken JSON, or invalid messages (`errors` names each field; in a batch the valid messages are stored). */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+            /** @description No write key (Basic user name or `writeKey`), or an unknown one, once API keys exist. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+            /** @description The key may not record events, or (an ingest key) names another site in `context.site_id`, or is used from a foreign origin. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+            /** @description The body is not application/json. */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After (the SDK waits and retries). */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+            /** @description An unexpected error (the SDK retries). */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+            /** @description The database is unavailable (the SDK retries); see Retry-After. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+        };
+    };
+    SegmentController_identify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Required in a batch; implied by the route otherwise.
+                     * @enum {string}
+                     */
+                    type?: "track" | "identify" | "page" | "screen" | "group" | "alias";
+                    /** @example node-next-1700000000000-2b0c6bbd-7a5d-4e0c-9f0a-3c5d8e7f1a2b */
+                    messageId?: string;
+                    /** @example user-42 */
+                    userId?: string;
+                    /** @example 0d8a2c8e-1f3b-4a5c-8e9d-7b6a5c4d3e2f */
+                    anonymousId?: string;
+                    /**
+                     * @description The action of a track (required there).
+                     * @example Order Completed
+                     */
+                    event?: string;
+                    /** @description Page or screen name (kept in metadata). */
+                    name?: string;
+                    category?: string;
+                    groupId?: string;
+                    previousId?: string;
+                    properties?: {
+                        [key: string]: unknown;
+                    };
+                    traits?: {
+                        [key: string]: unknown;
+                    };
+                    context?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        page?: {
+                            path?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Ignored. */
+                    integrations?: {
+                        [key: string]: unknown;
+                    };
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    originalTimestamp?: string;
+                    /** Format: date-time */
+                    sentAt?: string;
+                    /** @description The write key, when not sent as the Basic user name. */
+                    writeKey?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Stored (or already stored). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentSuccessResponse"];
+                };
+            };
+            /** @description A body over the limits (32 KB a call, 500 KB a batch), broken JSON, or invalid messages (`errors` names each field; in a batch the valid messages are stored). */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+            /** @description No write key (Basic user name or `writeKey`), or an unknown one, once API keys exist. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+            /** @description The key may not record events, or (an ingest key) names another site in `context.site_id`, or is used from a foreign origin. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+            /** @description The body is not application/json. */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After (the SDK waits and retries). */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+            /** @description An unexpected error (the SDK retries). */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+            /** @description The database is unavailable (the SDK retries); see Retry-After. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+        };
+    };
+    SegmentController_page: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Required in a batch; implied by the route otherwise.
+                     * @enum {string}
+                     */
+                    type?: "track" | "identify" | "page" | "screen" | "group" | "alias";
+                    /** @example node-next-1700000000000-2b0c6bbd-7a5d-4e0c-9f0a-3c5d8e7f1a2b */
+                    messageId?: string;
+                    /** @example user-42 */
+                    userId?: string;
+                    /** @example 0d8a2c8e-1f3b-4a5c-8e9d-7b6a5c4d3e2f */
+                    anonymousId?: string;
+                    /**
+                     * @description The action of a track (required there).
+                     * @example Order Completed
+                     */
+                    event?: string;
+                    /** @description Page or screen name (kept in metadata). */
+                    name?: string;
+                    category?: string;
+                    groupId?: string;
+                    previousId?: string;
+                    properties?: {
+                        [key: string]: unknown;
+                    };
+                    traits?: {
+                        [key: string]: unknown;
+                    };
+                    context?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        page?: {
+                            path?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Ignored. */
+                    integrations?: {
+                        [key: string]: unknown;
+                    };
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    originalTimestamp?: string;
+                    /** Format: date-time */
+                    sentAt?: string;
+                    /** @description The write key, when not sent as the Basic user name. */
+                    writeKey?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Stored (or already stored). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentSuccessResponse"];
+                };
+            };
+            /** @description A body over the limits (32 KB a call, 500 KB a batch), broken JSON, or invalid messages (`errors` names each field; in a batch the valid messages are stored). */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+            /** @description No write key (Basic user name or `writeKey`), or an unknown one, once API keys exist. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+            /** @description The key may not record events, or (an ingest key) names another site in `context.site_id`, or is used from a foreign origin. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+            /** @description The body is not application/json. */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After (the SDK waits and retries). */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+            /** @description An unexpected error (the SDK retries). */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+            /** @description The database is unavailable (the SDK retries); see Retry-After. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+        };
+    };
+    SegmentController_screen: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Required in a batch; implied by the route otherwise.
+                     * @enum {string}
+                     */
+                    type?: "track" | "identify" | "page" | "screen" | "group" | "alias";
+                    /** @example node-next-1700000000000-2b0c6bbd-7a5d-4e0c-9f0a-3c5d8e7f1a2b */
+                    messageId?: string;
+                    /** @example user-42 */
+                    userId?: string;
+                    /** @example 0d8a2c8e-1f3b-4a5c-8e9d-7b6a5c4d3e2f */
+                    anonymousId?: string;
+                    /**
+                     * @description The action of a track (required there).
+                     * @example Order Completed
+                     */
+                    event?: string;
+                    /** @description Page or screen name (kept in metadata). */
+                    name?: string;
+                    category?: string;
+                    groupId?: string;
+                    previousId?: string;
+                    properties?: {
+                        [key: string]: unknown;
+                    };
+                    traits?: {
+                        [key: string]: unknown;
+                    };
+                    context?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        page?: {
+                            path?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Ignored. */
+                    integrations?: {
+                        [key: string]: unknown;
+                    };
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    originalTimestamp?: string;
+                    /** Format: date-time */
+                    sentAt?: string;
+                    /** @description The write key, when not sent as the Basic user name. */
+                    writeKey?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Stored (or already stored). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentSuccessResponse"];
+                };
+            };
+            /** @description A body over the limits (32 KB a call, 500 KB a batch), broken JSON, or invalid messages (`errors` names each field; in a batch the valid messages are stored). */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+            /** @description No write key (Basic user name or `writeKey`), or an unknown one, once API keys exist. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+            /** @description The key may not record events, or (an ingest key) names another site in `context.site_id`, or is used from a foreign origin. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+            /** @description The body is not application/json. */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After (the SDK waits and retries). */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+            /** @description An unexpected error (the SDK retries). */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+            /** @description The database is unavailable (the SDK retries); see Retry-After. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+        };
+    };
+    SegmentController_group: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Required in a batch; implied by the route otherwise.
+                     * @enum {string}
+                     */
+                    type?: "track" | "identify" | "page" | "screen" | "group" | "alias";
+                    /** @example node-next-1700000000000-2b0c6bbd-7a5d-4e0c-9f0a-3c5d8e7f1a2b */
+                    messageId?: string;
+                    /** @example user-42 */
+                    userId?: string;
+                    /** @example 0d8a2c8e-1f3b-4a5c-8e9d-7b6a5c4d3e2f */
+                    anonymousId?: string;
+                    /**
+                     * @description The action of a track (required there).
+                     * @example Order Completed
+                     */
+                    event?: string;
+                    /** @description Page or screen name (kept in metadata). */
+                    name?: string;
+                    category?: string;
+                    groupId?: string;
+                    previousId?: string;
+                    properties?: {
+                        [key: string]: unknown;
+                    };
+                    traits?: {
+                        [key: string]: unknown;
+                    };
+                    context?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        page?: {
+                            path?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Ignored. */
+                    integrations?: {
+                        [key: string]: unknown;
+                    };
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    originalTimestamp?: string;
+                    /** Format: date-time */
+                    sentAt?: string;
+                    /** @description The write key, when not sent as the Basic user name. */
+                    writeKey?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Stored (or already stored). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentSuccessResponse"];
+                };
+            };
+            /** @description A body over the limits (32 KB a call, 500 KB a batch), broken JSON, or invalid messages (`errors` names each field; in a batch the valid messages are stored). */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+            /** @description No write key (Basic user name or `writeKey`), or an unknown one, once API keys exist. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+            /** @description The key may not record events, or (an ingest key) names another site in `context.site_id`, or is used from a foreign origin. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+            /** @description The body is not application/json. */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After (the SDK waits and retries). */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+            /** @description An unexpected error (the SDK retries). */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+            /** @description The database is unavailable (the SDK retries); see Retry-After. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+        };
+    };
+    SegmentController_alias: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Required in a batch; implied by the route otherwise.
+                     * @enum {string}
+                     */
+                    type?: "track" | "identify" | "page" | "screen" | "group" | "alias";
+                    /** @example node-next-1700000000000-2b0c6bbd-7a5d-4e0c-9f0a-3c5d8e7f1a2b */
+                    messageId?: string;
+                    /** @example user-42 */
+                    userId?: string;
+                    /** @example 0d8a2c8e-1f3b-4a5c-8e9d-7b6a5c4d3e2f */
+                    anonymousId?: string;
+                    /**
+                     * @description The action of a track (required there).
+                     * @example Order Completed
+                     */
+                    event?: string;
+                    /** @description Page or screen name (kept in metadata). */
+                    name?: string;
+                    category?: string;
+                    groupId?: string;
+                    previousId?: string;
+                    properties?: {
+                        [key: string]: unknown;
+                    };
+                    traits?: {
+                        [key: string]: unknown;
+                    };
+                    context?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        page?: {
+                            path?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Ignored. */
+                    integrations?: {
+                        [key: string]: unknown;
+                    };
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    originalTimestamp?: string;
+                    /** Format: date-time */
+                    sentAt?: string;
+                    /** @description The write key, when not sent as the Basic user name. */
+                    writeKey?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Stored (or already stored). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentSuccessResponse"];
+                };
+            };
+            /** @description A body over the limits (32 KB a call, 500 KB a batch), broken JSON, or invalid messages (`errors` names each field; in a batch the valid messages are stored). */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+            /** @description No write key (Basic user name or `writeKey`), or an unknown one, once API keys exist. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+            /** @description The key may not record events, or (an ingest key) names another site in `context.site_id`, or is used from a foreign origin. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+            /** @description The body is not application/json. */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After (the SDK waits and retries). */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+            /** @description An unexpected error (the SDK retries). */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+            /** @description The database is unavailable (the SDK retries); see Retry-After. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentErrorResponse"];
                 };
             };
         };

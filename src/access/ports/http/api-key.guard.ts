@@ -7,6 +7,7 @@ import { ANY_SCOPE, PUBLIC_ROUTE, ROUTE_SCOPE } from '../../../shared/http/route
 import { ApiKeyAuthenticator } from '../../application/api-key-authenticator';
 import { ApiKey, IngestKeyRouteError, RateLimitedError, Scope } from '../../domain/api-key';
 import { allowKeyOrigin, bindToKeySite, INGEST_ROUTES } from './ingest-routes';
+import { SEGMENT_ROUTES, segmentSecretOf } from '../../../segment/ports/http/segment-routes';
 
 /** Rate limits count requests (a batch is one) in windows of one second. */
 const RATE_WINDOW_MS = 1000;
@@ -44,8 +45,8 @@ export class ApiKeyGuard implements CanActivate {
     const required: Exclude<Scope, 'ingest'> | typeof ANY_SCOPE =
       this.reflector.getAllAndOverride<Exclude<Scope, 'ingest'> | typeof ANY_SCOPE>(ROUTE_SCOPE, targets) ??
       (request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'write');
-    const secret = secretOf(request);
     const route = `${request.method} ${request.routeOptions.url}`;
+    const secret = SEGMENT_ROUTES.has(route) ? segmentSecretOf(request, secretOf(request)) : secretOf(request);
     if (secret === undefined && this.openRoutes.size > 0 && this.openRoutes.has(route)) {
       request.apiKey = null;
       await this.limitRate(request, reply, 'write');

@@ -2,6 +2,7 @@ import type { FastifyCorsOptions } from '@fastify/cors';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiKeyAuthenticator } from '../../application/api-key-authenticator';
 import { ApiKey, ForeignOriginError, ForeignSiteError } from '../../domain/api-key';
+import { SEGMENT_INGEST_ROUTES } from '../../../segment/ports/http/segment-routes';
 
 /**
  * The routes a public ingestion key (scope `ingest`) may use — the ones that record events —
@@ -20,6 +21,7 @@ export const INGEST_ROUTES: ReadonlyMap<string, (body: unknown) => Array<{ value
   ],
   ['POST /event', (body: unknown) => [{ value: body, path: 'site_id' }]],
   ['POST /api/ingestion/event', (body: unknown) => [{ value: body, path: 'site_id' }]],
+  ...SEGMENT_INGEST_ROUTES,
 ]);
 
 /** The paths of INGEST_ROUTES (all POST): what a CORS preflight may ask about. */
