@@ -30,6 +30,7 @@ interface Operation {
   requestBody?: { required?: boolean; content: Record<string, MediaType> };
   responses: Record<string, ResponseSpec>;
   security?: unknown[];
+  tags?: string[];
 }
 interface Document { paths: Record<string, Record<string, Operation>>; components: Record<string, Record<string, Schema>> }
 interface Op { method: string; path: string; op: Operation }
