@@ -264,7 +264,13 @@ describeBrowser('Events page in Chromium', () => {
 
     await p.page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
+    // The URL and the focus follow the dialog's close (a render later under load: wait, then
+    // assert — a fixed check right after the detach failed once in a fresh-clone run).
+    await p.page.waitForFunction('!new URL(location.href).searchParams.has("event")', undefined, { timeout: 5000 }).catch(() => undefined);
     expect(new URL(p.page.url()).searchParams.get('event')).toBeNull();
+    await p.page
+      .waitForFunction(`document.activeElement?.getAttribute("data-open-event") === ${JSON.stringify(id)}`, undefined, { timeout: 5000 })
+      .catch(() => undefined);
     expect(await p.page.evaluate('document.activeElement?.getAttribute("data-open-event")')).toBe(id);
 
     // A link straight to an event (not among the rows loaded) opens it, fetched by id.
