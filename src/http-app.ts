@@ -16,7 +16,7 @@ import { useStrictJsonBodies } from './shared/http/body-parsing';
 import { answerClientError, MissingHostError } from './shared/http/client-errors';
 import { dashboardDir, serveDashboard } from './dashboard/serve-dashboard';
 import { ApiKeyAuthenticator } from './access/application/api-key-authenticator';
-import { answerIngestPreflights, ingestAwareCors } from './access/ports/http/ingest-routes';
+import { answerIngestPreflights, ingestAwareCors, INGEST_ROUTES } from './access/ports/http/ingest-routes';
 
 /** How long a client may take to send a whole request (the README promises 30 s). */
 export const REQUEST_TIMEOUT_MS = 30_000;
@@ -91,7 +91,8 @@ export async function createHttpApp(config: AppConfig, options: { requestTimeout
     }
     done();
   });
-  useStrictJsonBodies(fastify);
+  // The routes that record events also read text/plain bodies as JSON (sendBeacon, analytics.js).
+  useStrictJsonBodies(fastify, { textPlainRoutes: new Set(INGEST_ROUTES.keys()) });
   applyRouteBodyLimits(fastify);
   recordHttpMetrics(fastify, app.get(Telemetry));
   closeConnectionsWhenClosing(fastify);

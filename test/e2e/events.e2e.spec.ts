@@ -187,9 +187,11 @@ describe('POST /api/event', () => {
     ]);
   });
 
-  it('answers 415 for a body that is not JSON', async () => {
+  it('answers 415 for a body that is not JSON (text/plain is read as JSON, so a form in it is a 400)', async () => {
+    const xml = await t.http().post('/api/event').set('Content-Type', 'application/xml').send('<event/>');
+    expectProblem(xml, 415);
     const text = await t.http().post('/api/event').set('Content-Type', 'text/plain').send('user_id=1&action=a');
-    expectProblem(text, 415);
+    expectProblem(text, 400);
     const form = await t.http().post('/api/event').type('form').send({ user_id: '1', action: 'a' });
     expectProblem(form, 415);
     expect(await countEvents()).toBe(0);

@@ -279,7 +279,7 @@ describe('errors of the compatibility routes, in each system’s own format', ()
     expect(broken.body).toEqual({ detail: [{ loc: ['body'], msg: expect.stringMatching(/valid JSON/), type: 'json_invalid' }] });
     const duplicateKey = await post('/event', '{"site_id":"a","site_id":"b"}');
     expect(duplicateKey.body).toEqual({ detail: [{ loc: ['body', 'site_id'], msg: expect.stringMatching(/more than once/), type: 'value_error' }] });
-    const text = await t.http().post('/event').set('Content-Type', 'text/plain').send('x');
+    const text = await t.http().post('/event').set('Content-Type', 'application/xml').send('x');
     expect(text.status).toBe(415);
     expect(text.body).toEqual({ detail: expect.any(String) });
     const query = await t.http().get('/stats');

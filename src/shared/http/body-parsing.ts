@@ -29,21 +29,38 @@ const DECODERS: Record<string, () => Transform> = {
   br: createBrotliDecompress,
 };
 
+/** A text/plain body on a route that takes JSON only. */
+export class TextBodyNotAcceptedError extends DomainError {
+  readonly code = 'unsupported-media-type';
+  readonly kind = 'unsupported_media_type';
+  constructor() {
+    super('Send the body as JSON with Content-Type: application/json (text/plain is accepted only by the routes that record events).');
+  }
+}
+
 /**
  * JSON bodies only (any other media type is a 415), parsed strictly (see parseStrictJson),
  * decompressed first when the client says `Content-Encoding: gzip`, `deflate` or `br` (SDKs
  * compress batches). The route's body limit applies to the decompressed size too, so a small
  * compressed bomb is a 413, not a full memory.
  */
-export function useStrictJsonBodies(fastify: FastifyInstance): void {
+export function useStrictJsonBodies(fastify: FastifyInstance, options: { textPlainRoutes?: ReadonlySet<string> } = {}): void {
   fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+  const json = (body: string, done: (error: Error | null, value?: unknown) => void) => {
     try {
-      done(null, parseStrictJson(body as string));
+      done(null, parseStrictJson(body));
     } catch (error) {
       done(error as Error, undefined);
     }
-  });
+  };
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => json(body as string, done));
+  // What navigator.sendBeacon and Segment's browser library send: JSON labelled text/plain (a
+  // type that needs no CORS preflight). Read as JSON on the routes that record events
+  // (`METHOD /url` in textPlainRoutes); every other route still answers 415.
+  const textRoutes = options.textPlainRoutes ?? new Set<string>();
+  fastify.addContentTypeParser('text/plain', { parseAs: 'string' }, (request, body, done) =>
+    textRoutes.has(`${request.method} ${request.routeOptions.url}`) ? json(body as string, done) : done(new TextBodyNotAcceptedError(), undefined),
+  );
   fastify.addHook('preParsing', (request, _reply, payload, done) => {
     const header = request.headers['content-encoding'];
     if (header === undefined) return done(null, payload);
