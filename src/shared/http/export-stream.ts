@@ -98,12 +98,30 @@ export function answerFile<T>(reply: FastifyReply, format: ExportFormat, fileNam
   }
   return stringifySync(
     rows.map((row) => columns.map((c) => c.cell(row))),
-    { header: true, columns: columns.map((c) => c.header), record_delimiter: 'windows', escape_formulas: true, cast: { boolean: (v) => (v ? 'true' : 'false') } },
+    csvOptions(columns),
   );
 }
 
-/** A file-name part made of any text: letters, digits, '.', '_' and '-' kept, the rest '-'. */
-export const fileNamePart = (text: string) => text.replace(/[^A-Za-z0-9._-]+/g, '-');
+/**
+ * A download's name from what was asked, `_`-joined (parts left out when empty), each part made
+ * safe: letters, digits, '.', '_' and '-' kept, the rest '-'.
+ */
+export const fileNameOf = (...parts: Array<string | undefined | null | false>) =>
+  parts
+    .filter((part): part is string => typeof part === 'string' && part !== '')
+    .map((part) => part.replace(/[^A-Za-z0-9._-]+/g, '-'))
+    .join('_');
+
+/** Every CSV of the service: RFC 4180 with CRLF, a header row, formula cells neutralised, booleans as words. */
+function csvOptions<T>(columns: ExportColumn<T>[]) {
+  return {
+    header: true,
+    columns: columns.map((c) => c.header),
+    record_delimiter: 'windows' as const,
+    escape_formulas: true,
+    cast: { boolean: (value: boolean) => (value ? 'true' : 'false') },
+  };
+}
 
 /** One column of a CSV export: its header and its cell (a number stays a number: `-3` is not a formula). */
 export interface ExportColumn<T> {
@@ -219,13 +237,7 @@ export async function sendExport<T>(reply: FastifyReply, rows: AsyncIterable<T>,
   const source = Readable.from(records(), { objectMode: true, highWaterMark: 64 });
   let body: Readable = source;
   if (options.format === 'csv') {
-    const csv = stringify({
-      header: true,
-      columns: options.columns.map((c) => c.header),
-      record_delimiter: 'windows',
-      escape_formulas: true,
-      cast: { boolean: (value) => (value ? 'true' : 'false') },
-    });
+    const csv = stringify(csvOptions(options.columns));
     // A failure (or a stall) on either side destroys both: the response is then cut.
     body = pipeline(source, csv, () => undefined);
   }

@@ -103,6 +103,10 @@ function markIngestRoutes(document: OpenAPIObject): void {
     const operation = (document.paths[path] as Record<string, Record<string, unknown>> | undefined)?.[method.toLowerCase()];
     if (!operation) continue;
     operation[INGEST_KEY_EXTENSION] = true;
+    // These routes also read a text/plain body as JSON (useStrictJsonBodies' textPlainRoutes, the
+    // same list): the same schema and examples under that media type.
+    const content = (operation.requestBody as { content?: Record<string, unknown> } | undefined)?.content;
+    if (content?.['application/json']) content['text/plain'] = content['application/json'];
     operation.description = (
       `${String(operation.description ?? '')} Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site ` +
       '(a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only ' +

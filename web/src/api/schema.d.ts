@@ -1651,6 +1651,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["RecordEventDto"];
+                "text/plain": components["schemas"]["RecordEventDto"];
             };
         };
         responses: {
@@ -1951,6 +1952,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["RecordBatchDto"];
+                "text/plain": components["schemas"]["RecordBatchDto"];
             };
         };
         responses: {
@@ -3822,6 +3824,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["SiteEventDto"];
+                "text/plain": components["schemas"]["SiteEventDto"];
             };
         };
         responses: {
@@ -4265,6 +4268,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["SiteEventDto"];
+                "text/plain": components["schemas"]["SiteEventDto"];
             };
         };
         responses: {
@@ -4583,6 +4587,71 @@ export interface operations {
                 } & {
                     [key: string]: unknown;
                 };
+                "text/plain": {
+                    batch: ({
+                        /**
+                         * @description Required in a batch; implied by the route otherwise.
+                         * @enum {string}
+                         */
+                        type?: "track" | "identify" | "page" | "screen" | "group" | "alias";
+                        /** @example node-next-1700000000000-2b0c6bbd-7a5d-4e0c-9f0a-3c5d8e7f1a2b */
+                        messageId?: string;
+                        /** @example user-42 */
+                        userId?: string;
+                        /** @example 0d8a2c8e-1f3b-4a5c-8e9d-7b6a5c4d3e2f */
+                        anonymousId?: string;
+                        /**
+                         * @description The action of a track (required there).
+                         * @example Order Completed
+                         */
+                        event?: string;
+                        /** @description Page or screen name (kept in metadata). */
+                        name?: string;
+                        category?: string;
+                        groupId?: string;
+                        previousId?: string;
+                        properties?: {
+                            [key: string]: unknown;
+                        };
+                        traits?: {
+                            [key: string]: unknown;
+                        };
+                        context?: {
+                            /** @description Our site; an ingest key's site when made with one. */
+                            site_id?: string;
+                            page?: {
+                                path?: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description Ignored. */
+                        integrations?: {
+                            [key: string]: unknown;
+                        };
+                        /** Format: date-time */
+                        timestamp?: string;
+                        /** Format: date-time */
+                        originalTimestamp?: string;
+                        /** Format: date-time */
+                        sentAt?: string;
+                        /** @description The write key, when not sent as the Basic user name. */
+                        writeKey?: string;
+                    } & {
+                        [key: string]: unknown;
+                    })[];
+                    /** Format: date-time */
+                    sentAt?: string;
+                    /** @description Merged into each message's context (the message's own fields win). */
+                    context?: {
+                        [key: string]: unknown;
+                    };
+                    writeKey?: string;
+                } & {
+                    [key: string]: unknown;
+                };
             };
         };
         responses: {
@@ -4708,6 +4777,60 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /**
+                     * @description Required in a batch; implied by the route otherwise.
+                     * @enum {string}
+                     */
+                    type?: "track" | "identify" | "page" | "screen" | "group" | "alias";
+                    /** @example node-next-1700000000000-2b0c6bbd-7a5d-4e0c-9f0a-3c5d8e7f1a2b */
+                    messageId?: string;
+                    /** @example user-42 */
+                    userId?: string;
+                    /** @example 0d8a2c8e-1f3b-4a5c-8e9d-7b6a5c4d3e2f */
+                    anonymousId?: string;
+                    /**
+                     * @description The action of a track (required there).
+                     * @example Order Completed
+                     */
+                    event?: string;
+                    /** @description Page or screen name (kept in metadata). */
+                    name?: string;
+                    category?: string;
+                    groupId?: string;
+                    previousId?: string;
+                    properties?: {
+                        [key: string]: unknown;
+                    };
+                    traits?: {
+                        [key: string]: unknown;
+                    };
+                    context?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        page?: {
+                            path?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Ignored. */
+                    integrations?: {
+                        [key: string]: unknown;
+                    };
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    originalTimestamp?: string;
+                    /** Format: date-time */
+                    sentAt?: string;
+                    /** @description The write key, when not sent as the Basic user name. */
+                    writeKey?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+                "text/plain": {
                     /**
                      * @description Required in a batch; implied by the route otherwise.
                      * @enum {string}
@@ -4939,6 +5062,60 @@ export interface operations {
                 } & {
                     [key: string]: unknown;
                 };
+                "text/plain": {
+                    /**
+                     * @description Required in a batch; implied by the route otherwise.
+                     * @enum {string}
+                     */
+                    type?: "track" | "identify" | "page" | "screen" | "group" | "alias";
+                    /** @example node-next-1700000000000-2b0c6bbd-7a5d-4e0c-9f0a-3c5d8e7f1a2b */
+                    messageId?: string;
+                    /** @example user-42 */
+                    userId?: string;
+                    /** @example 0d8a2c8e-1f3b-4a5c-8e9d-7b6a5c4d3e2f */
+                    anonymousId?: string;
+                    /**
+                     * @description The action of a track (required there).
+                     * @example Order Completed
+                     */
+                    event?: string;
+                    /** @description Page or screen name (kept in metadata). */
+                    name?: string;
+                    category?: string;
+                    groupId?: string;
+                    previousId?: string;
+                    properties?: {
+                        [key: string]: unknown;
+                    };
+                    traits?: {
+                        [key: string]: unknown;
+                    };
+                    context?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        page?: {
+                            path?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Ignored. */
+                    integrations?: {
+                        [key: string]: unknown;
+                    };
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    originalTimestamp?: string;
+                    /** Format: date-time */
+                    sentAt?: string;
+                    /** @description The write key, when not sent as the Basic user name. */
+                    writeKey?: string;
+                } & {
+                    [key: string]: unknown;
+                };
             };
         };
         responses: {
@@ -5064,6 +5241,60 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /**
+                     * @description Required in a batch; implied by the route otherwise.
+                     * @enum {string}
+                     */
+                    type?: "track" | "identify" | "page" | "screen" | "group" | "alias";
+                    /** @example node-next-1700000000000-2b0c6bbd-7a5d-4e0c-9f0a-3c5d8e7f1a2b */
+                    messageId?: string;
+                    /** @example user-42 */
+                    userId?: string;
+                    /** @example 0d8a2c8e-1f3b-4a5c-8e9d-7b6a5c4d3e2f */
+                    anonymousId?: string;
+                    /**
+                     * @description The action of a track (required there).
+                     * @example Order Completed
+                     */
+                    event?: string;
+                    /** @description Page or screen name (kept in metadata). */
+                    name?: string;
+                    category?: string;
+                    groupId?: string;
+                    previousId?: string;
+                    properties?: {
+                        [key: string]: unknown;
+                    };
+                    traits?: {
+                        [key: string]: unknown;
+                    };
+                    context?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        page?: {
+                            path?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Ignored. */
+                    integrations?: {
+                        [key: string]: unknown;
+                    };
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    originalTimestamp?: string;
+                    /** Format: date-time */
+                    sentAt?: string;
+                    /** @description The write key, when not sent as the Basic user name. */
+                    writeKey?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+                "text/plain": {
                     /**
                      * @description Required in a batch; implied by the route otherwise.
                      * @enum {string}
@@ -5295,6 +5526,60 @@ export interface operations {
                 } & {
                     [key: string]: unknown;
                 };
+                "text/plain": {
+                    /**
+                     * @description Required in a batch; implied by the route otherwise.
+                     * @enum {string}
+                     */
+                    type?: "track" | "identify" | "page" | "screen" | "group" | "alias";
+                    /** @example node-next-1700000000000-2b0c6bbd-7a5d-4e0c-9f0a-3c5d8e7f1a2b */
+                    messageId?: string;
+                    /** @example user-42 */
+                    userId?: string;
+                    /** @example 0d8a2c8e-1f3b-4a5c-8e9d-7b6a5c4d3e2f */
+                    anonymousId?: string;
+                    /**
+                     * @description The action of a track (required there).
+                     * @example Order Completed
+                     */
+                    event?: string;
+                    /** @description Page or screen name (kept in metadata). */
+                    name?: string;
+                    category?: string;
+                    groupId?: string;
+                    previousId?: string;
+                    properties?: {
+                        [key: string]: unknown;
+                    };
+                    traits?: {
+                        [key: string]: unknown;
+                    };
+                    context?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        page?: {
+                            path?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Ignored. */
+                    integrations?: {
+                        [key: string]: unknown;
+                    };
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    originalTimestamp?: string;
+                    /** Format: date-time */
+                    sentAt?: string;
+                    /** @description The write key, when not sent as the Basic user name. */
+                    writeKey?: string;
+                } & {
+                    [key: string]: unknown;
+                };
             };
         };
         responses: {
@@ -5473,6 +5758,60 @@ export interface operations {
                 } & {
                     [key: string]: unknown;
                 };
+                "text/plain": {
+                    /**
+                     * @description Required in a batch; implied by the route otherwise.
+                     * @enum {string}
+                     */
+                    type?: "track" | "identify" | "page" | "screen" | "group" | "alias";
+                    /** @example node-next-1700000000000-2b0c6bbd-7a5d-4e0c-9f0a-3c5d8e7f1a2b */
+                    messageId?: string;
+                    /** @example user-42 */
+                    userId?: string;
+                    /** @example 0d8a2c8e-1f3b-4a5c-8e9d-7b6a5c4d3e2f */
+                    anonymousId?: string;
+                    /**
+                     * @description The action of a track (required there).
+                     * @example Order Completed
+                     */
+                    event?: string;
+                    /** @description Page or screen name (kept in metadata). */
+                    name?: string;
+                    category?: string;
+                    groupId?: string;
+                    previousId?: string;
+                    properties?: {
+                        [key: string]: unknown;
+                    };
+                    traits?: {
+                        [key: string]: unknown;
+                    };
+                    context?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        page?: {
+                            path?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Ignored. */
+                    integrations?: {
+                        [key: string]: unknown;
+                    };
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    originalTimestamp?: string;
+                    /** Format: date-time */
+                    sentAt?: string;
+                    /** @description The write key, when not sent as the Basic user name. */
+                    writeKey?: string;
+                } & {
+                    [key: string]: unknown;
+                };
             };
         };
         responses: {
@@ -5598,6 +5937,60 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /**
+                     * @description Required in a batch; implied by the route otherwise.
+                     * @enum {string}
+                     */
+                    type?: "track" | "identify" | "page" | "screen" | "group" | "alias";
+                    /** @example node-next-1700000000000-2b0c6bbd-7a5d-4e0c-9f0a-3c5d8e7f1a2b */
+                    messageId?: string;
+                    /** @example user-42 */
+                    userId?: string;
+                    /** @example 0d8a2c8e-1f3b-4a5c-8e9d-7b6a5c4d3e2f */
+                    anonymousId?: string;
+                    /**
+                     * @description The action of a track (required there).
+                     * @example Order Completed
+                     */
+                    event?: string;
+                    /** @description Page or screen name (kept in metadata). */
+                    name?: string;
+                    category?: string;
+                    groupId?: string;
+                    previousId?: string;
+                    properties?: {
+                        [key: string]: unknown;
+                    };
+                    traits?: {
+                        [key: string]: unknown;
+                    };
+                    context?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        page?: {
+                            path?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Ignored. */
+                    integrations?: {
+                        [key: string]: unknown;
+                    };
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    originalTimestamp?: string;
+                    /** Format: date-time */
+                    sentAt?: string;
+                    /** @description The write key, when not sent as the Basic user name. */
+                    writeKey?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+                "text/plain": {
                     /**
                      * @description Required in a batch; implied by the route otherwise.
                      * @enum {string}

@@ -2,7 +2,7 @@ import { Controller, Get, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
-import { answerFile, answerFileFormatOf, ExportColumn, fileNamePart } from '../../../shared/http/export-stream';
+import { answerFile, answerFileFormatOf, ExportColumn, fileNameOf } from '../../../shared/http/export-stream';
 import { AppConfig } from '../../../config';
 import { ApiProblems } from '../../../shared/http/api-problems';
 import { parseDate, parseInstant } from '../../../shared/time';
@@ -102,8 +102,8 @@ export class AnalyticsController {
             { header: 'ratio', cell: (p: Row) => p.ratio ?? null },
           ]),
     ];
-    const name = ['active-users', query.interval, query.rolling && `rolling-${query.rolling}`, query.ratio, query.site_id && `site-${query.site_id}`, query.from, query.to, answer.tz];
-    return answerFile(reply, file, fileNamePart(name.filter(Boolean).join('_')), columns, answer.data);
+    const name = fileNameOf('active-users', query.interval, query.rolling && `rolling-${query.rolling}`, query.ratio, query.site_id && `site-${query.site_id}`, query.from, query.to, answer.tz);
+    return answerFile(reply, file, name, columns, answer.data);
   }
 
   @Get('overview')
@@ -155,8 +155,8 @@ export class AnalyticsController {
         { section: 'site_page_views', key: site.site_id, value: site.page_views },
       ]),
     ];
-    const name = ['overview', query.site_id && `site-${query.site_id}`, query.from && `from-${query.from}`, query.till && `till-${query.till}`, zone];
-    return answerFile(reply, file, fileNamePart(name.filter(Boolean).join('_')), FIGURE_COLUMNS, figures);
+    const name = fileNameOf('overview', query.site_id && `site-${query.site_id}`, query.from && `from-${query.from}`, query.till && `till-${query.till}`, zone);
+    return answerFile(reply, file, name, FIGURE_COLUMNS, figures);
   }
 
   @Get('retention')
@@ -200,7 +200,7 @@ export class AnalyticsController {
       header: field,
       cell: (c: Cell) => c[field],
     }));
-    const name = ['retention', query.period, mode, query.site_id && `site-${query.site_id}`, query.action, query.from, query.till, zone];
-    return answerFile(reply, file, fileNamePart(name.filter(Boolean).join('_')), columns, cells);
+    const name = fileNameOf('retention', query.period, mode, query.site_id && `site-${query.site_id}`, query.action, query.from, query.till, zone);
+    return answerFile(reply, file, name, columns, cells);
   }
 }

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from '../../../config';
-import { ExportColumn, exportFormatOf, ExportGate, mapRows, rangeFileName, sendExport } from '../../../shared/http/export-stream';
+import { ExportColumn, exportFormatOf, ExportGate, fileNameOf, mapRows, rangeFileName, sendExport } from '../../../shared/http/export-stream';
 import { ExportMetricsQuery } from '../../application/export-metrics';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
@@ -116,7 +116,7 @@ export class MetricsController {
     const rows = await this.queries.execute(new ExportMetricsQuery({ userId: query.user_id, from, till }));
     await sendExport(reply, mapRows(rows, UserMetricsResponse.from), {
       format: exportFormatOf(query.format, request.headers.accept),
-      fileName: ['metrics', rangeFileName(from, till)].filter(Boolean).join('_'),
+      fileName: fileNameOf('metrics', rangeFileName(from, till)),
       columns: METRIC_COLUMNS,
       json: (m) => m,
       gate: this.exportGate,

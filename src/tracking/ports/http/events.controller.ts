@@ -4,7 +4,7 @@ import { RouteConfig } from '@nestjs/platform-fastify';
 import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from '../../../config';
-import { ExportColumn, exportFormatOf, ExportGate, rangeFileName, sendExport } from '../../../shared/http/export-stream';
+import { ExportColumn, exportFormatOf, ExportGate, fileNameOf, rangeFileName, sendExport } from '../../../shared/http/export-stream';
 import { ExportEventsQuery } from '../../application/export-events';
 import { TrackedEvent } from '../../domain/tracked-event';
 import { prefixErrors, ValidationFailedError } from '../../../shared/errors';
@@ -203,7 +203,7 @@ export class EventsController {
     );
     await sendExport(reply, rows, {
       format,
-      fileName: ['events', rangeFileName(from, till)].filter(Boolean).join('_'),
+      fileName: fileNameOf('events', rangeFileName(from, till)),
       columns: EVENT_COLUMNS,
       json: EventResponse.from,
       gate: this.exportGate,
