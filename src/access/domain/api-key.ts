@@ -85,7 +85,7 @@ export class IngestKeyRouteError extends DomainError {
   readonly code = 'ingest-key-route';
   readonly kind = 'forbidden';
   constructor() {
-    super('A public ingestion key (scope "ingest") may only record events: POST /api/event, POST /api/events/batch, POST /event, POST /api/ingestion/event, and the Segment routes POST /v1/batch, /v1/track, /v1/identify, /v1/page, /v1/screen, /v1/group, /v1/alias.');
+    super('A public ingestion key (scope "ingest") may only record events: POST /api/event, POST /api/events/batch, POST /event, POST /api/ingestion/event, and the Segment routes POST /v1/batch, /v1/track, /v1/identify, /v1/page, /v1/screen, /v1/group, /v1/alias, and the PostHog routes POST /batch/, /capture/, /e/, /i/v0/e/.');
   }
 }
 

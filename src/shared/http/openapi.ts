@@ -18,6 +18,7 @@ const TAGS: Array<[string, string]> = [
   ['compat: 002 summary', 'Drop-in routes of system 002. Errors: {"error": "…"}.'],
   ['compat: 004 events and stats', 'Drop-in routes of system 004 (FastAPI). Errors: {"detail": …}.'],
   ['compat: segment', "Segment's HTTP Tracking API (analytics-node and the other Segment libraries): the write key as Basic user name or writeKey. Errors: {\"success\": false, \"message\": …}."],
+  ['compat: posthog', "PostHog's capture API (posthog-node, posthog-js): the key as api_key or token in the body. Errors: {\"type\", \"code\", \"detail\", \"attr\"}."],
 ];
 
 /** Names of the request schemas whose unknown fields are rejected (400), filled by @RejectsUnknownFields(). */

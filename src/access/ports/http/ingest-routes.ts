@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiKeyAuthenticator } from '../../application/api-key-authenticator';
 import { ApiKey, ForeignOriginError, ForeignSiteError } from '../../domain/api-key';
 import { SEGMENT_INGEST_ROUTES } from '../../../segment/ports/http/segment-routes';
+import { POSTHOG_INGEST_ROUTES } from '../../../posthog/ports/http/posthog-routes';
 
 /**
  * The routes a public ingestion key (scope `ingest`) may use — the ones that record events —
@@ -22,6 +23,7 @@ export const INGEST_ROUTES: ReadonlyMap<string, (body: unknown) => Array<{ value
   ['POST /event', (body: unknown) => [{ value: body, path: 'site_id' }]],
   ['POST /api/ingestion/event', (body: unknown) => [{ value: body, path: 'site_id' }]],
   ...SEGMENT_INGEST_ROUTES,
+  ...POSTHOG_INGEST_ROUTES,
 ]);
 
 /** The paths of INGEST_ROUTES (all POST): what a CORS preflight may ask about. */
