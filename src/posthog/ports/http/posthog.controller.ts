@@ -71,7 +71,8 @@ const EVENT_SCHEMA = {
 };
 
 const BODY_SCHEMA = {
-  oneOf: [
+  // anyOf: a batch object is also an object with extra fields, as an event is.
+  anyOf: [
     {
       type: 'object' as const,
       required: ['batch'],

@@ -5,7 +5,7 @@ export const BODY_MAX_BYTES = 5 * 1024 * 1024;
 
 /** PostHog's answer to stored events. */
 export class PosthogSuccessResponse {
-  @ApiProperty({ enum: [1], example: 1, type: 'integer', format: 'int32' })
+  @ApiProperty({ enum: [1], example: 1, type: 'integer', format: 'int32', minimum: 1, maximum: 1 })
   status!: 1;
 }
 
