@@ -237,6 +237,9 @@ describe('POST /batch/, /capture/, /e/, /i/v0/e/ by hand', () => {
     const reader = await t.http().post('/batch/').send({ api_key: readSecret, batch: [event('k7')] });
     expect(reader.status).toBe(403);
     expect(reader.body.type).toBe('authentication_error');
+    // A header, when sent, wins over the body's key (no SDK sends both; whoever sets it means it).
+    const header = await t.http().post('/batch/').set('X-API-Key', readSecret).send({ api_key: writeSecret, batch: [event('k8')] });
+    expect(header.status).toBe(403);
     expect((await rows()).length).toBe(4);
   });
 

@@ -14,12 +14,14 @@ const isObject = (value: unknown): value is Obj => typeof value === 'object' && 
 const secret = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
 
 /**
- * The key of a PostHog request, where the SDKs put their project key: `api_key` (or `token`)
- * of the body (posthog-node, posthog-js), else of its first event or that event's properties
- * (older posthog-js sends an array of events with `properties.token`); else the native
- * headers (`fallback`: Bearer, X-API-Key).
+ * The key of a PostHog request: the native headers when sent (`fallback`: Bearer, X-API-Key —
+ * a deliberate choice of whoever set them, as no PostHog SDK sends them), else where the SDKs
+ * put their project key: `api_key` (or `token`) of the body (posthog-node, posthog-js), else
+ * of its first event or that event's properties (older posthog-js sends an array of events
+ * with `properties.token`).
  */
 export function posthogSecretOf(request: FastifyRequest, fallback: string | undefined): string | undefined {
+  if (fallback !== undefined) return fallback;
   const body = request.body;
   const first = Array.isArray(body) ? body[0] : isObject(body) && Array.isArray(body.batch) ? body.batch[0] : undefined;
   for (const holder of [body, first, isObject(first) ? first.properties : undefined]) {
@@ -27,7 +29,7 @@ export function posthogSecretOf(request: FastifyRequest, fallback: string | unde
     const found = secret(holder.api_key) ?? secret(holder.token);
     if (found !== undefined) return found;
   }
-  return fallback;
+  return undefined;
 }
 
 /**

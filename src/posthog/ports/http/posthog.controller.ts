@@ -120,7 +120,7 @@ function CaptureRoute(path: string, slash: boolean): MethodDecorator {
       summary: `PostHog capture: /${path}${slash ? '/' : ''} (${WHO_SENDS[path]})${slash ? '' : ', without the trailing slash'}`,
       description:
         "PostHog's capture API: a batch `{api_key, batch, sent_at}`, an array of events, or one event — on each of /batch/, /capture/, /e/ and /i/v0/e/. " +
-        'The key: `api_key` (or `token`) in the body, else Bearer or X-API-Key. The body: JSON or text/plain JSON, gzip when Content-Encoding: gzip, ' +
+        'The key: `api_key` (or `token`) in the body, as the SDKs send it; Bearer or X-API-Key, when sent, win over it. The body: JSON or text/plain JSON, gzip when Content-Encoding: gzip, ' +
         '?compression=gzip-js or its magic bytes say so; at most 5 MiB once decompressed and 1000 events. Answers 200 `{"status": 1}` once the events are ' +
         'committed; the same uuid again is stored once. Some events invalid: the others are stored and the answer is 400 naming them. No bot filtering here.',
     }),
