@@ -7,6 +7,7 @@ import { AccessModule } from './access/access.module';
 import { AnalyticsModule } from './analytics/analytics.module';
 import { CompatModule } from './compat/compat.module';
 import { SegmentModule } from './segment/segment.module';
+import { VisitorsModule } from './visitors/visitors.module';
 import { ErasureModule } from './erasure/erasure.module';
 import { AppConfig } from './config';
 import { HealthModule } from './health/health.module';
@@ -40,6 +41,7 @@ export class AppModule {
         AnalyticsModule,
         CompatModule,
         SegmentModule,
+        VisitorsModule,
         ErasureModule,
         ...(options.http === false ? [] : [LoggerModule.forRoot(loggingParams(config)), HealthModule, ObservabilityModule]),
       ],
