@@ -171,7 +171,7 @@ async function setupDashboard(app: NestFastifyApplication, config: AppConfig): P
 }
 
 function setupSwagger(app: NestFastifyApplication, config: AppConfig): void {
-  SwaggerModule.setup('docs', app, buildOpenApiDocument(app, { openWriteRoutes: config.openWriteRoutes }), { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+  SwaggerModule.setup('docs', app, buildOpenApiDocument(app, { openWriteRoutes: config.openWriteRoutes, ingestRoutes: INGEST_ROUTES.keys() }), { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
 }
 
 /**

@@ -2,6 +2,7 @@ import { EventsHandler, IEventHandler } from '@nestjs/cqrs';
 import { ActivityMetricsComputed } from '../metrics/application/activity-metrics-computed.event';
 import { EventsRecorded } from '../tracking/application/events-recorded.event';
 import { LiveClientDropped } from '../tracking/application/live-event-feed';
+import { BotEventsIgnored } from '../visitors/application/bot-events-ignored.event';
 import { Telemetry } from './telemetry';
 
 @EventsHandler(EventsRecorded)
@@ -32,5 +33,14 @@ export class CountDroppedLiveClients implements IEventHandler<LiveClientDropped>
 
   handle(): void {
     this.telemetry.liveDropped.inc();
+  }
+}
+
+@EventsHandler(BotEventsIgnored)
+export class CountIgnoredBotEvents implements IEventHandler<BotEventsIgnored> {
+  constructor(private readonly telemetry: Telemetry) {}
+
+  handle({ route, events }: BotEventsIgnored): void {
+    this.telemetry.botEventsIgnored.inc({ route }, events);
   }
 }

@@ -62,6 +62,13 @@ export class Telemetry {
     registers: [this.registry],
   });
 
+  readonly botEventsIgnored = new Counter({
+    name: 'tracking_bot_events_ignored_total',
+    help: 'Events of browser routes (our tracker, Plausible, Umami from a browser) not stored because the user agent is a bot, by route.',
+    labelNames: ['route'] as const,
+    registers: [this.registry],
+  });
+
   readonly liveDropped = new Counter({
     name: 'live_dropped_total',
     help: 'Live event streams closed because their client read too slowly (more than LIVE_MAX_BUFFER_BYTES unsent).',

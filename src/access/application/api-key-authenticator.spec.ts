@@ -22,9 +22,9 @@ class CountingRepository extends ApiKeyRepository {
   async anyActive(): Promise<boolean> {
     return this.keys.size > 0;
   }
-  async activeIngestOrigins(): Promise<string[]> {
+  async activeIngestKeys(): Promise<ApiKey[]> {
     this.lookups += 1;
-    return [...this.keys.values()].filter((k) => k.scope === 'ingest' && k.revokedAt === null).flatMap((k) => k.origins);
+    return [...this.keys.values()].filter((k) => k.scope === 'ingest' && k.revokedAt === null);
   }
   list(): Promise<ApiKey[]> {
     throw new Error('not used by the authenticator');
@@ -159,5 +159,42 @@ describe('ApiKeyAuthenticator and key changes heard from other processes', () =>
     keys.revokedIds.add('k1');
     authenticator.keyChanged({ kind: 'unknown' });
     await expect(authenticator.authorize(secret, 'write')).rejects.toThrow('unknown or revoked');
+  });
+});
+
+describe('ApiKeyAuthenticator.authorizeSite (requests that name only their site)', () => {
+  const SHOP = 'https://shop.example';
+  async function withKeys(): Promise<{ authenticator: ApiKeyAuthenticator; keys: CountingRepository }> {
+    const keys = new CountingRepository();
+    await keys.create({ id: 'write', name: 'w', scope: 'write', secretHash: hashSecret(newSecret()) });
+    await keys.create({ id: 'shop-server', name: 's', scope: 'ingest', secretHash: hashSecret(newSecret()), siteId: 'shop' });
+    await keys.create({ id: 'shop-web', name: 'b', scope: 'ingest', secretHash: hashSecret(newSecret()), siteId: 'shop', origins: [SHOP] });
+    await keys.create({ id: 'blog-web', name: 'b', scope: 'ingest', secretHash: hashSecret(newSecret()), siteId: 'blog', origins: ['https://blog.example'] });
+    return { keys, authenticator: new ApiKeyAuthenticator(keys, loadConfig({ AUTH_FAILURE_LIMIT: '0' })) };
+  }
+
+  it('stands for the site key that lists the origin, or the oldest one without an origin', async () => {
+    const { authenticator } = await withKeys();
+    await expect(authenticator.authorizeSite('shop', SHOP, 'd')).resolves.toMatchObject({ id: 'shop-web', siteId: 'shop' });
+    await expect(authenticator.authorizeSite('shop', undefined, 'd')).resolves.toMatchObject({ id: 'shop-server' });
+    await expect(authenticator.authorizeSite('blog', 'https://blog.example', 'd')).resolves.toMatchObject({ id: 'blog-web' });
+  });
+
+  it('refuses a site without an ingest key (401 naming the field) and an origin none of its keys lists (403)', async () => {
+    const { authenticator } = await withKeys();
+    const refused = authenticator.authorizeSite('docs', SHOP, 'payload.website');
+    await expect(refused).rejects.toMatchObject({ kind: 'unauthenticated', code: 'no-public-key', message: expect.stringContaining('payload.website names the site "docs"') });
+    // blog's origin is not one of shop's keys' origins, though it is an ingest origin.
+    await expect(authenticator.authorizeSite('shop', 'https://blog.example', 'd')).rejects.toMatchObject({ kind: 'forbidden', code: 'foreign-origin' });
+  });
+
+  it('is open (null) while no key exists, and reads the keys once per cache period', async () => {
+    const open = new ApiKeyAuthenticator(new CountingRepository(), loadConfig({}));
+    await expect(open.authorizeSite('any', 'https://x.example', 'd')).resolves.toBeNull();
+    const { authenticator, keys } = await withKeys();
+    await authenticator.authorizeSite('shop', SHOP, 'd');
+    await authenticator.authorizeSite('blog', 'https://blog.example', 'd');
+    await authenticator.isIngestOrigin(SHOP);
+    expect(keys.lookups).toBe(1);
   });
 });

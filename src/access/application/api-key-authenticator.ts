@@ -5,10 +5,12 @@ import { ApiKeyChange, ApiKeyChanges, NoApiKeyChanges } from './api-key-changes'
 import { AuthFailureBudget } from './auth-failure-budget';
 import {
   ApiKey,
+  ForeignOriginError,
   hashSecret,
   IngestKeyRouteError,
   InsufficientScopeError,
   MissingApiKeyError,
+  NoPublicSiteKeyError,
   Scope,
   scopeAllows,
   TooManyAuthFailuresError,
@@ -48,7 +50,7 @@ export class ApiKeyAuthenticator implements OnApplicationBootstrap {
   private readonly inflight = new Map<string, Promise<ApiKey | null>>();
   private readonly failures: AuthFailureBudget;
   private anyActive: { value: boolean; until: number } | null = null;
-  private ingestOrigins: { value: Set<string>; until: number } | null = null;
+  private ingestKeys: { origins: Set<string>; bySite: Map<string, ApiKey[]>; until: number } | null = null;
   /** Grows with every change heard: a lookup caches its result only if none arrived meanwhile. */
   private generation = 0;
   private watching = false;
@@ -65,7 +67,7 @@ export class ApiKeyAuthenticator implements OnApplicationBootstrap {
   keyChanged(change: ApiKeyChange): void {
     this.generation += 1;
     this.anyActive = null;
-    this.ingestOrigins = null;
+    this.ingestKeys = null;
     this.inflight.clear(); // later requests look up afresh rather than join a lookup from before the change
     // Revocations are rare: every valid key is looked up again once, rather than indexing the cache by key id.
     if (change.kind !== 'created') this.known = new LruCache(MAX_CACHED_KEYS);
@@ -120,15 +122,38 @@ export class ApiKeyAuthenticator implements OnApplicationBootstrap {
    * own key's origins). Cached like key lookups and dropped on every key change heard.
    */
   async isIngestOrigin(origin: string): Promise<boolean> {
+    return (await this.activeIngestKeys()).origins.has(origin);
+  }
+
+  /**
+   * The key a request that names only its site stands for (SITE_ROUTES: Umami's `website`,
+   * Plausible's `d`, our tracker's `site` — SDKs that send no key). A site accepts such events
+   * exactly when it has an active public ingestion key, whose secret is public anyway: the
+   * oldest of its keys that lists the request's origin (a browser), or its oldest key (no
+   * Origin: a server). Null in open mode. 401 when the site has no ingest key, 403 when none
+   * lists the origin; `field` names where the request named its site.
+   */
+  async authorizeSite(site: string, origin: string | undefined, field: string): Promise<ApiKey | null> {
+    this.watchChanges();
+    if ((await this.mode()) === 'open') return null;
+    const keys = (await this.activeIngestKeys()).bySite.get(site) ?? [];
+    if (keys.length === 0) throw new NoPublicSiteKeyError(site, field);
+    const key = origin === undefined ? keys[0] : keys.find((candidate) => candidate.origins.includes(origin));
+    if (!key) throw new ForeignOriginError(origin!);
+    return key;
+  }
+
+  private async activeIngestKeys(): Promise<{ origins: Set<string>; bySite: Map<string, ApiKey[]> }> {
     this.watchChanges();
     const now = Date.now();
-    if (!this.ingestOrigins || this.ingestOrigins.until < now) {
-      const generation = this.generation;
-      const value = new Set(await this.keys.activeIngestOrigins());
-      if (generation !== this.generation) return value.has(origin);
-      this.ingestOrigins = { value, until: now + KEY_CACHE_MS };
-    }
-    return this.ingestOrigins.value.has(origin);
+    if (this.ingestKeys && this.ingestKeys.until >= now) return this.ingestKeys;
+    const generation = this.generation;
+    const keys = await this.keys.activeIngestKeys();
+    const bySite = new Map<string, ApiKey[]>();
+    for (const key of keys) bySite.set(key.siteId!, [...(bySite.get(key.siteId!) ?? []), key]);
+    const value = { origins: new Set(keys.flatMap((key) => key.origins)), bySite };
+    if (generation === this.generation) this.ingestKeys = { ...value, until: now + KEY_CACHE_MS };
+    return value;
   }
 
   /**

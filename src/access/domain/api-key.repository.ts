@@ -18,6 +18,10 @@ export abstract class ApiKeyRepository {
   abstract findActiveByHash(secretHash: string): Promise<ApiKey | null>;
   /** True when at least one active key exists (the service then requires keys). */
   abstract anyActive(): Promise<boolean>;
-  /** Every origin some active `ingest` key lists (what a CORS preflight, which carries no key, is checked against). */
-  abstract activeIngestOrigins(): Promise<string[]>;
+  /**
+   * Every active `ingest` key, oldest first: their origins are what a CORS preflight (which
+   * carries no key) is checked against, and their sites are the ones that accept events
+   * addressed by site alone (SITE_ROUTES).
+   */
+  abstract activeIngestKeys(): Promise<ApiKey[]>;
 }

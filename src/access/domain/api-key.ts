@@ -85,7 +85,7 @@ export class IngestKeyRouteError extends DomainError {
   readonly code = 'ingest-key-route';
   readonly kind = 'forbidden';
   constructor() {
-    super('A public ingestion key (scope "ingest") may only record events: POST /api/event, POST /api/events/batch, POST /event, POST /api/ingestion/event, and the Segment routes POST /v1/batch, /v1/track, /v1/identify, /v1/page, /v1/screen, /v1/group, /v1/alias, and the PostHog routes POST /batch/, /capture/, /e/, /i/v0/e/.');
+    super('A public ingestion key (scope "ingest") may only record events: POST /api/event, POST /api/events/batch, and the compatibility and SDK routes that record events (the README lists them under "Public ingestion keys").');
   }
 }
 
@@ -104,6 +104,18 @@ export class ForeignOriginError extends DomainError {
   readonly kind = 'forbidden';
   constructor(origin: string) {
     super(`This key may not be used from the origin ${JSON.stringify(origin.slice(0, 200))}: it is not among the key's origins.`);
+  }
+}
+
+/** A request that names only its site (SITE_ROUTES), for a site that has no public ingestion key. */
+export class NoPublicSiteKeyError extends DomainError {
+  readonly code = 'no-public-key';
+  readonly kind = 'unauthenticated';
+  constructor(site: string, field: string) {
+    super(
+      `${field} names the site ${JSON.stringify(site.slice(0, 128))}, which accepts events without an API key only once it has a public ingestion key ` +
+        `(npm run keys -- create --name web --scope ingest --site <site> --origin https://…); or send an API key.`,
+    );
   }
 }
 

@@ -73,10 +73,10 @@ export class TypeOrmApiKeyRepository extends ApiKeyRepository {
     return row.any;
   }
 
-  async activeIngestOrigins(): Promise<string[]> {
-    const rows: Array<{ origin: string }> = await this.db.query(
-      `SELECT DISTINCT unnest(origins) AS origin FROM api_keys WHERE scope = 'ingest' AND revoked_at IS NULL`,
+  async activeIngestKeys(): Promise<ApiKey[]> {
+    const rows: Row[] = await this.db.query(
+      `SELECT ${COLUMNS} FROM api_keys WHERE scope = 'ingest' AND revoked_at IS NULL ORDER BY created_at, id`,
     );
-    return rows.map((row) => row.origin);
+    return rows.map(toKey);
   }
 }

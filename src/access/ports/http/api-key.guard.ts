@@ -5,7 +5,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from '../../../config';
 import { ANY_SCOPE, PUBLIC_ROUTE, ROUTE_SCOPE } from '../../../shared/http/route-access';
 import { ApiKeyAuthenticator } from '../../application/api-key-authenticator';
-import { ApiKey, IngestKeyRouteError, RateLimitedError, Scope } from '../../domain/api-key';
+import { ApiKey, IngestKeyRouteError, isSiteId, RateLimitedError, Scope } from '../../domain/api-key';
+import { ValidationFailedError } from '../../../shared/errors';
+import { SITE_ROUTES, SiteRoute } from './site-routes';
 import { allowKeyOrigin, bindToKeySite, INGEST_ROUTES } from './ingest-routes';
 import { SEGMENT_ROUTES, segmentSecretOf } from '../../../segment/ports/http/segment-routes';
 import { POSTHOG_ROUTES, posthogSecretOf } from '../../../posthog/ports/http/posthog-routes';
@@ -23,7 +25,9 @@ export type RequestWithKey = FastifyRequest & { apiKey?: ApiKey | null };
  * Failed authentications are budgeted per client address by the authenticator. The compatibility
  * write routes of OPEN_WRITE_ROUTES need no key: a request without one is limited per address.
  * A public ingestion key (scope `ingest`) passes only on INGEST_ROUTES, only from its origins,
- * and its events are bound to its site (ingest-routes.ts); it is limited as a write.
+ * and its events are bound to its site (ingest-routes.ts); it is limited as a write. A keyless
+ * request on a route of SITE_ROUTES (SDKs that name only their site) stands for that site's
+ * public ingestion key (site-routes.ts).
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
@@ -63,7 +67,10 @@ export class ApiKeyGuard implements CanActivate {
       await this.limitRate(request, reply, 'read');
       return true;
     }
-    const key = await this.authenticator.authorize(secret, required, request.ip, INGEST_ROUTES.has(route));
+    const siteRoute = secret === undefined ? SITE_ROUTES.get(route) : undefined;
+    const key = siteRoute
+      ? await this.authorizeSite(request, siteRoute)
+      : await this.authenticator.authorize(secret, required, request.ip, INGEST_ROUTES.has(route));
     request.apiKey = key;
     if (key?.scope === 'ingest') {
       // Headers first, so that a 429 or a refused site is readable by the page's script.
@@ -74,6 +81,17 @@ export class ApiKeyGuard implements CanActivate {
     }
     await this.limitRate(request, reply, required);
     return true;
+  }
+
+  /** A keyless request on a SITE_ROUTES route stands for its site's public ingestion key. */
+  private async authorizeSite(request: RequestWithKey, siteRoute: SiteRoute): Promise<ApiKey | null> {
+    const site = siteRoute.siteOf(request.body);
+    if ((await this.authenticator.mode()) === 'open') return null;
+    if (typeof site !== 'string' || !isSiteId(site)) {
+      throw new ValidationFailedError([{ path: siteRoute.field, message: `${siteRoute.field} must name the site (1 to 128 characters)` }]);
+    }
+    const origin = typeof request.headers.origin === 'string' ? request.headers.origin : undefined;
+    return this.authenticator.authorizeSite(site, origin, siteRoute.field);
   }
 
   private async limitRate(request: RequestWithKey, reply: FastifyReply, scope: Exclude<Scope, 'ingest'>): Promise<void> {

@@ -6,12 +6,22 @@ import { SEGMENT_INGEST_ROUTES } from '../../../segment/ports/http/segment-route
 import { POSTHOG_INGEST_ROUTES } from '../../../posthog/ports/http/posthog-routes';
 
 /**
+ * Where a body names the site of an event: `value` is the object, `field` its property
+ * (`site_id` when absent), `path` what an error calls it.
+ */
+export interface SiteTarget {
+  value: unknown;
+  path: string;
+  field?: string;
+}
+
+/**
  * The routes a public ingestion key (scope `ingest`) may use — the ones that record events —
- * and, for each, the objects of its body that name the site of an event (`site_id`).
+ * and, for each, the objects of its body that name the site of an event.
  * POST /api/event/validate stores nothing and POST /v1/user/login carries no site: both stay
  * with secret keys.
  */
-export const INGEST_ROUTES: ReadonlyMap<string, (body: unknown) => Array<{ value: unknown; path: string }>> = new Map([
+export const INGEST_ROUTES: ReadonlyMap<string, (body: unknown) => SiteTarget[]> = new Map<string, (body: unknown) => SiteTarget[]>([
   ['POST /api/event', (body: unknown) => [{ value: body, path: 'site_id' }]],
   [
     'POST /api/events/batch',
@@ -41,7 +51,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /**
  * Binds the events of a request made with an ingest key to the key's site: an event without
- * `site_id` (or with null) gets the key's, one with the key's own is kept, and one naming
+ * a site (`site_id` or the route's field; or null) gets the key's, one with the key's own is kept, and one naming
  * another site refuses the whole request (403, nothing stored) — a key published on one site's
  * pages never writes into another's, and a misconfigured page is told so rather than relabelled.
  * A `site_id` that is not a string is left to the route's validation (400).
@@ -49,11 +59,11 @@ function isObject(value: unknown): value is Record<string, unknown> {
 export function bindToKeySite(route: string, body: unknown, key: ApiKey): void {
   const targets = INGEST_ROUTES.get(route)?.(body) ?? [];
   const site = key.siteId!;
-  for (const { value, path } of targets) {
-    if (isObject(value) && typeof value.site_id === 'string' && value.site_id !== site) throw new ForeignSiteError(path, site);
+  for (const { value, path, field = 'site_id' } of targets) {
+    if (isObject(value) && typeof value[field] === 'string' && value[field] !== site) throw new ForeignSiteError(path, site);
   }
-  for (const { value } of targets) {
-    if (isObject(value) && (value.site_id === undefined || value.site_id === null)) value.site_id = site;
+  for (const { value, field = 'site_id' } of targets) {
+    if (isObject(value) && (value[field] === undefined || value[field] === null)) value[field] = site;
   }
 }
 
