@@ -184,7 +184,7 @@ describe('POST /batch/, /capture/, /e/, /i/v0/e/ by hand', () => {
     expect(stored.filter((r) => r.action === 'page_view').every((r) => r.path === '/js' && r.user_id === 'anon-js' && !('token' in r.metadata))).toBe(true);
   });
 
-  it('reads gzip bodies however they come: Content-Encoding: gzip, ?compression=gzip-js, or unlabelled text/plain as posthog-js sends', async () => {
+  it('reads gzip bodies however they come: Content-Encoding: gzip, ?compression=gzip-js, or unlabelled text/plain as posthog-js sends; and its base64 form', async () => {
     const zipped = (uuid: string) => gzipSync(JSON.stringify({ api_key: writeSecret, batch: [event(uuid)], sent_at: '2025-10-23T13:07:00Z' }));
     const header = await t.http().post('/batch/').set('Content-Type', 'application/json').set('Content-Encoding', 'gzip').serialize((raw: unknown) => raw as string).send(zipped('g1'));
     expect(header.status).toBe(200);
@@ -199,9 +199,20 @@ describe('POST /batch/, /capture/, /e/, /i/v0/e/ by hand', () => {
     const broken = await t.http().post('/e/?compression=gzip-js').set('Content-Type', 'text/plain').send('{"api_key": "x"}');
     expect(broken.status).toBe(400);
     expect(broken.body).toMatchObject({ type: 'validation_error', detail: expect.stringContaining('gzip') });
-    const base64 = await t.http().post('/e/?compression=base64').set('Content-Type', 'text/plain').send('{}');
-    expect(base64.status).toBe(415);
-    expect(base64.body.detail).toContain('compression=base64');
+    // posthog-js' sendBeacon form (on unload): data=<base64 of the JSON>, with or without the query.
+    const form = (uuid: string) => `data=${encodeURIComponent(Buffer.from(JSON.stringify({ api_key: writeSecret, batch: [event(uuid)] })).toString('base64'))}`;
+    const base64 = await t.http().post('/e/?compression=base64').set('Content-Type', 'application/x-www-form-urlencoded').send(form('g5'));
+    expect(base64.status).toBe(200);
+    expect((await t.http().post('/batch').set('Content-Type', 'application/x-www-form-urlencoded').send(form('g6'))).status).toBe(200);
+    expect((await rows()).length).toBe(6);
+    const noData = await t.http().post('/e/?compression=base64').set('Content-Type', 'application/x-www-form-urlencoded').send('other=1');
+    expect(noData.status).toBe(400);
+    expect(noData.body.detail).toContain('data=');
+    const lz64 = await t.http().post('/e/?compression=lz64').set('Content-Type', 'text/plain').send('{}');
+    expect(lz64.status).toBe(415);
+    expect(lz64.body.detail).toContain('compression=lz64');
+    // Elsewhere a form is still a 415.
+    expect((await t.http().post('/api/event').set('Content-Type', 'application/x-www-form-urlencoded').send('data=e30=')).status).toBe(415);
   });
 
   it('refuses a gzip bomb with 413 naming the limit, whichever way it says it is gzip, and stores nothing', async () => {

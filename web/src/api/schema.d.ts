@@ -639,7 +639,7 @@ export interface paths {
         put?: never;
         /**
          * PostHog capture: /batch/ (what posthog-node sends)
-         * @description PostHog's capture API: a batch `{api_key, batch, sent_at}`, an array of events, or one event — on each of /batch/, /capture/, /e/ and /i/v0/e/. The key: `api_key` (or `token`) in the body, as the SDKs send it; Bearer or X-API-Key, when sent, win over it. The body: JSON or text/plain JSON, gzip when Content-Encoding: gzip, ?compression=gzip-js or its magic bytes say so; at most 5 MiB once decompressed and 1000 events. Answers 200 `{"status": 1}` once the events are committed; the same uuid again is stored once. Some events invalid: the others are stored and the answer is 400 naming them. No bot filtering here. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
+         * @description PostHog's capture API: a batch `{api_key, batch, sent_at}`, an array of events, or one event — on each of /batch/, /capture/, /e/ and /i/v0/e/. The key: `api_key` (or `token`) in the body, as the SDKs send it; Bearer or X-API-Key, when sent, win over it. The body: JSON or text/plain JSON, gzip when Content-Encoding: gzip, ?compression=gzip-js or its magic bytes say so, or posthog-js' sendBeacon form (application/x-www-form-urlencoded, data=<base64 of the JSON>); at most 5 MiB once decompressed and 1000 events. Answers 200 `{"status": 1}` once the events are committed; the same uuid again is stored once. Some events invalid: the others are stored and the answer is 400 naming them. No bot filtering here. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
          */
         post: operations["PosthogController_batch"];
         delete?: never;
@@ -659,7 +659,7 @@ export interface paths {
         put?: never;
         /**
          * PostHog capture: /batch (what posthog-node sends), without the trailing slash
-         * @description PostHog's capture API: a batch `{api_key, batch, sent_at}`, an array of events, or one event — on each of /batch/, /capture/, /e/ and /i/v0/e/. The key: `api_key` (or `token`) in the body, as the SDKs send it; Bearer or X-API-Key, when sent, win over it. The body: JSON or text/plain JSON, gzip when Content-Encoding: gzip, ?compression=gzip-js or its magic bytes say so; at most 5 MiB once decompressed and 1000 events. Answers 200 `{"status": 1}` once the events are committed; the same uuid again is stored once. Some events invalid: the others are stored and the answer is 400 naming them. No bot filtering here. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
+         * @description PostHog's capture API: a batch `{api_key, batch, sent_at}`, an array of events, or one event — on each of /batch/, /capture/, /e/ and /i/v0/e/. The key: `api_key` (or `token`) in the body, as the SDKs send it; Bearer or X-API-Key, when sent, win over it. The body: JSON or text/plain JSON, gzip when Content-Encoding: gzip, ?compression=gzip-js or its magic bytes say so, or posthog-js' sendBeacon form (application/x-www-form-urlencoded, data=<base64 of the JSON>); at most 5 MiB once decompressed and 1000 events. Answers 200 `{"status": 1}` once the events are committed; the same uuid again is stored once. Some events invalid: the others are stored and the answer is 400 naming them. No bot filtering here. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
          */
         post: operations["PosthogController_batchNoSlash"];
         delete?: never;
@@ -679,7 +679,7 @@ export interface paths {
         put?: never;
         /**
          * PostHog capture: /capture/ (PostHog's single-event endpoint)
-         * @description PostHog's capture API: a batch `{api_key, batch, sent_at}`, an array of events, or one event — on each of /batch/, /capture/, /e/ and /i/v0/e/. The key: `api_key` (or `token`) in the body, as the SDKs send it; Bearer or X-API-Key, when sent, win over it. The body: JSON or text/plain JSON, gzip when Content-Encoding: gzip, ?compression=gzip-js or its magic bytes say so; at most 5 MiB once decompressed and 1000 events. Answers 200 `{"status": 1}` once the events are committed; the same uuid again is stored once. Some events invalid: the others are stored and the answer is 400 naming them. No bot filtering here. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
+         * @description PostHog's capture API: a batch `{api_key, batch, sent_at}`, an array of events, or one event — on each of /batch/, /capture/, /e/ and /i/v0/e/. The key: `api_key` (or `token`) in the body, as the SDKs send it; Bearer or X-API-Key, when sent, win over it. The body: JSON or text/plain JSON, gzip when Content-Encoding: gzip, ?compression=gzip-js or its magic bytes say so, or posthog-js' sendBeacon form (application/x-www-form-urlencoded, data=<base64 of the JSON>); at most 5 MiB once decompressed and 1000 events. Answers 200 `{"status": 1}` once the events are committed; the same uuid again is stored once. Some events invalid: the others are stored and the answer is 400 naming them. No bot filtering here. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
          */
         post: operations["PosthogController_capture"];
         delete?: never;
@@ -699,7 +699,7 @@ export interface paths {
         put?: never;
         /**
          * PostHog capture: /capture (PostHog's single-event endpoint), without the trailing slash
-         * @description PostHog's capture API: a batch `{api_key, batch, sent_at}`, an array of events, or one event — on each of /batch/, /capture/, /e/ and /i/v0/e/. The key: `api_key` (or `token`) in the body, as the SDKs send it; Bearer or X-API-Key, when sent, win over it. The body: JSON or text/plain JSON, gzip when Content-Encoding: gzip, ?compression=gzip-js or its magic bytes say so; at most 5 MiB once decompressed and 1000 events. Answers 200 `{"status": 1}` once the events are committed; the same uuid again is stored once. Some events invalid: the others are stored and the answer is 400 naming them. No bot filtering here. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
+         * @description PostHog's capture API: a batch `{api_key, batch, sent_at}`, an array of events, or one event — on each of /batch/, /capture/, /e/ and /i/v0/e/. The key: `api_key` (or `token`) in the body, as the SDKs send it; Bearer or X-API-Key, when sent, win over it. The body: JSON or text/plain JSON, gzip when Content-Encoding: gzip, ?compression=gzip-js or its magic bytes say so, or posthog-js' sendBeacon form (application/x-www-form-urlencoded, data=<base64 of the JSON>); at most 5 MiB once decompressed and 1000 events. Answers 200 `{"status": 1}` once the events are committed; the same uuid again is stored once. Some events invalid: the others are stored and the answer is 400 naming them. No bot filtering here. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
          */
         post: operations["PosthogController_captureNoSlash"];
         delete?: never;
@@ -719,7 +719,7 @@ export interface paths {
         put?: never;
         /**
          * PostHog capture: /e/ (what posthog-js sends)
-         * @description PostHog's capture API: a batch `{api_key, batch, sent_at}`, an array of events, or one event — on each of /batch/, /capture/, /e/ and /i/v0/e/. The key: `api_key` (or `token`) in the body, as the SDKs send it; Bearer or X-API-Key, when sent, win over it. The body: JSON or text/plain JSON, gzip when Content-Encoding: gzip, ?compression=gzip-js or its magic bytes say so; at most 5 MiB once decompressed and 1000 events. Answers 200 `{"status": 1}` once the events are committed; the same uuid again is stored once. Some events invalid: the others are stored and the answer is 400 naming them. No bot filtering here. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
+         * @description PostHog's capture API: a batch `{api_key, batch, sent_at}`, an array of events, or one event — on each of /batch/, /capture/, /e/ and /i/v0/e/. The key: `api_key` (or `token`) in the body, as the SDKs send it; Bearer or X-API-Key, when sent, win over it. The body: JSON or text/plain JSON, gzip when Content-Encoding: gzip, ?compression=gzip-js or its magic bytes say so, or posthog-js' sendBeacon form (application/x-www-form-urlencoded, data=<base64 of the JSON>); at most 5 MiB once decompressed and 1000 events. Answers 200 `{"status": 1}` once the events are committed; the same uuid again is stored once. Some events invalid: the others are stored and the answer is 400 naming them. No bot filtering here. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
          */
         post: operations["PosthogController_e"];
         delete?: never;
@@ -739,7 +739,7 @@ export interface paths {
         put?: never;
         /**
          * PostHog capture: /e (what posthog-js sends), without the trailing slash
-         * @description PostHog's capture API: a batch `{api_key, batch, sent_at}`, an array of events, or one event — on each of /batch/, /capture/, /e/ and /i/v0/e/. The key: `api_key` (or `token`) in the body, as the SDKs send it; Bearer or X-API-Key, when sent, win over it. The body: JSON or text/plain JSON, gzip when Content-Encoding: gzip, ?compression=gzip-js or its magic bytes say so; at most 5 MiB once decompressed and 1000 events. Answers 200 `{"status": 1}` once the events are committed; the same uuid again is stored once. Some events invalid: the others are stored and the answer is 400 naming them. No bot filtering here. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
+         * @description PostHog's capture API: a batch `{api_key, batch, sent_at}`, an array of events, or one event — on each of /batch/, /capture/, /e/ and /i/v0/e/. The key: `api_key` (or `token`) in the body, as the SDKs send it; Bearer or X-API-Key, when sent, win over it. The body: JSON or text/plain JSON, gzip when Content-Encoding: gzip, ?compression=gzip-js or its magic bytes say so, or posthog-js' sendBeacon form (application/x-www-form-urlencoded, data=<base64 of the JSON>); at most 5 MiB once decompressed and 1000 events. Answers 200 `{"status": 1}` once the events are committed; the same uuid again is stored once. Some events invalid: the others are stored and the answer is 400 naming them. No bot filtering here. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
          */
         post: operations["PosthogController_eNoSlash"];
         delete?: never;
@@ -759,7 +759,7 @@ export interface paths {
         put?: never;
         /**
          * PostHog capture: /i/v0/e/ (posthog-js' newer ingestion path)
-         * @description PostHog's capture API: a batch `{api_key, batch, sent_at}`, an array of events, or one event — on each of /batch/, /capture/, /e/ and /i/v0/e/. The key: `api_key` (or `token`) in the body, as the SDKs send it; Bearer or X-API-Key, when sent, win over it. The body: JSON or text/plain JSON, gzip when Content-Encoding: gzip, ?compression=gzip-js or its magic bytes say so; at most 5 MiB once decompressed and 1000 events. Answers 200 `{"status": 1}` once the events are committed; the same uuid again is stored once. Some events invalid: the others are stored and the answer is 400 naming them. No bot filtering here. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
+         * @description PostHog's capture API: a batch `{api_key, batch, sent_at}`, an array of events, or one event — on each of /batch/, /capture/, /e/ and /i/v0/e/. The key: `api_key` (or `token`) in the body, as the SDKs send it; Bearer or X-API-Key, when sent, win over it. The body: JSON or text/plain JSON, gzip when Content-Encoding: gzip, ?compression=gzip-js or its magic bytes say so, or posthog-js' sendBeacon form (application/x-www-form-urlencoded, data=<base64 of the JSON>); at most 5 MiB once decompressed and 1000 events. Answers 200 `{"status": 1}` once the events are committed; the same uuid again is stored once. Some events invalid: the others are stored and the answer is 400 naming them. No bot filtering here. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
          */
         post: operations["PosthogController_ingest"];
         delete?: never;
@@ -779,7 +779,7 @@ export interface paths {
         put?: never;
         /**
          * PostHog capture: /i/v0/e (posthog-js' newer ingestion path), without the trailing slash
-         * @description PostHog's capture API: a batch `{api_key, batch, sent_at}`, an array of events, or one event — on each of /batch/, /capture/, /e/ and /i/v0/e/. The key: `api_key` (or `token`) in the body, as the SDKs send it; Bearer or X-API-Key, when sent, win over it. The body: JSON or text/plain JSON, gzip when Content-Encoding: gzip, ?compression=gzip-js or its magic bytes say so; at most 5 MiB once decompressed and 1000 events. Answers 200 `{"status": 1}` once the events are committed; the same uuid again is stored once. Some events invalid: the others are stored and the answer is 400 naming them. No bot filtering here. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
+         * @description PostHog's capture API: a batch `{api_key, batch, sent_at}`, an array of events, or one event — on each of /batch/, /capture/, /e/ and /i/v0/e/. The key: `api_key` (or `token`) in the body, as the SDKs send it; Bearer or X-API-Key, when sent, win over it. The body: JSON or text/plain JSON, gzip when Content-Encoding: gzip, ?compression=gzip-js or its magic bytes say so, or posthog-js' sendBeacon form (application/x-www-form-urlencoded, data=<base64 of the JSON>); at most 5 MiB once decompressed and 1000 events. Answers 200 `{"status": 1}` once the events are committed; the same uuid again is stored once. Some events invalid: the others are stored and the answer is 400 naming them. No bot filtering here. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
          */
         post: operations["PosthogController_ingestNoSlash"];
         delete?: never;
@@ -6357,8 +6357,8 @@ export interface operations {
     PosthogController_batch: {
         parameters: {
             query?: {
-                /** @description The body is gzip (what posthog-js once sent). */
-                compression?: "gzip-js" | "gzip";
+                /** @description gzip-js/gzip: the body is gzip (what posthog-js once sent); base64: a form data=<base64> (its sendBeacon). */
+                compression?: "gzip-js" | "gzip" | "base64";
                 /** @description The SDK's version (posthog-js); ignored. */
                 ver?: string;
                 /** @description A cache buster (posthog-js); ignored. */
@@ -6663,7 +6663,7 @@ export interface operations {
                     "application/json": components["schemas"]["PosthogErrorResponse"];
                 };
             };
-            /** @description Neither JSON nor text/plain JSON (gzip or not), or compression=base64/lz64. */
+            /** @description Neither JSON, text/plain JSON (gzip or not) nor a base64 form, or compression=lz64. */
             415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -6722,8 +6722,8 @@ export interface operations {
     PosthogController_batchNoSlash: {
         parameters: {
             query?: {
-                /** @description The body is gzip (what posthog-js once sent). */
-                compression?: "gzip-js" | "gzip";
+                /** @description gzip-js/gzip: the body is gzip (what posthog-js once sent); base64: a form data=<base64> (its sendBeacon). */
+                compression?: "gzip-js" | "gzip" | "base64";
                 /** @description The SDK's version (posthog-js); ignored. */
                 ver?: string;
                 /** @description A cache buster (posthog-js); ignored. */
@@ -7028,7 +7028,7 @@ export interface operations {
                     "application/json": components["schemas"]["PosthogErrorResponse"];
                 };
             };
-            /** @description Neither JSON nor text/plain JSON (gzip or not), or compression=base64/lz64. */
+            /** @description Neither JSON, text/plain JSON (gzip or not) nor a base64 form, or compression=lz64. */
             415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -7087,8 +7087,8 @@ export interface operations {
     PosthogController_capture: {
         parameters: {
             query?: {
-                /** @description The body is gzip (what posthog-js once sent). */
-                compression?: "gzip-js" | "gzip";
+                /** @description gzip-js/gzip: the body is gzip (what posthog-js once sent); base64: a form data=<base64> (its sendBeacon). */
+                compression?: "gzip-js" | "gzip" | "base64";
                 /** @description The SDK's version (posthog-js); ignored. */
                 ver?: string;
                 /** @description A cache buster (posthog-js); ignored. */
@@ -7393,7 +7393,7 @@ export interface operations {
                     "application/json": components["schemas"]["PosthogErrorResponse"];
                 };
             };
-            /** @description Neither JSON nor text/plain JSON (gzip or not), or compression=base64/lz64. */
+            /** @description Neither JSON, text/plain JSON (gzip or not) nor a base64 form, or compression=lz64. */
             415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -7452,8 +7452,8 @@ export interface operations {
     PosthogController_captureNoSlash: {
         parameters: {
             query?: {
-                /** @description The body is gzip (what posthog-js once sent). */
-                compression?: "gzip-js" | "gzip";
+                /** @description gzip-js/gzip: the body is gzip (what posthog-js once sent); base64: a form data=<base64> (its sendBeacon). */
+                compression?: "gzip-js" | "gzip" | "base64";
                 /** @description The SDK's version (posthog-js); ignored. */
                 ver?: string;
                 /** @description A cache buster (posthog-js); ignored. */
@@ -7758,7 +7758,7 @@ export interface operations {
                     "application/json": components["schemas"]["PosthogErrorResponse"];
                 };
             };
-            /** @description Neither JSON nor text/plain JSON (gzip or not), or compression=base64/lz64. */
+            /** @description Neither JSON, text/plain JSON (gzip or not) nor a base64 form, or compression=lz64. */
             415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -7817,8 +7817,8 @@ export interface operations {
     PosthogController_e: {
         parameters: {
             query?: {
-                /** @description The body is gzip (what posthog-js once sent). */
-                compression?: "gzip-js" | "gzip";
+                /** @description gzip-js/gzip: the body is gzip (what posthog-js once sent); base64: a form data=<base64> (its sendBeacon). */
+                compression?: "gzip-js" | "gzip" | "base64";
                 /** @description The SDK's version (posthog-js); ignored. */
                 ver?: string;
                 /** @description A cache buster (posthog-js); ignored. */
@@ -8123,7 +8123,7 @@ export interface operations {
                     "application/json": components["schemas"]["PosthogErrorResponse"];
                 };
             };
-            /** @description Neither JSON nor text/plain JSON (gzip or not), or compression=base64/lz64. */
+            /** @description Neither JSON, text/plain JSON (gzip or not) nor a base64 form, or compression=lz64. */
             415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -8182,8 +8182,8 @@ export interface operations {
     PosthogController_eNoSlash: {
         parameters: {
             query?: {
-                /** @description The body is gzip (what posthog-js once sent). */
-                compression?: "gzip-js" | "gzip";
+                /** @description gzip-js/gzip: the body is gzip (what posthog-js once sent); base64: a form data=<base64> (its sendBeacon). */
+                compression?: "gzip-js" | "gzip" | "base64";
                 /** @description The SDK's version (posthog-js); ignored. */
                 ver?: string;
                 /** @description A cache buster (posthog-js); ignored. */
@@ -8488,7 +8488,7 @@ export interface operations {
                     "application/json": components["schemas"]["PosthogErrorResponse"];
                 };
             };
-            /** @description Neither JSON nor text/plain JSON (gzip or not), or compression=base64/lz64. */
+            /** @description Neither JSON, text/plain JSON (gzip or not) nor a base64 form, or compression=lz64. */
             415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -8547,8 +8547,8 @@ export interface operations {
     PosthogController_ingest: {
         parameters: {
             query?: {
-                /** @description The body is gzip (what posthog-js once sent). */
-                compression?: "gzip-js" | "gzip";
+                /** @description gzip-js/gzip: the body is gzip (what posthog-js once sent); base64: a form data=<base64> (its sendBeacon). */
+                compression?: "gzip-js" | "gzip" | "base64";
                 /** @description The SDK's version (posthog-js); ignored. */
                 ver?: string;
                 /** @description A cache buster (posthog-js); ignored. */
@@ -8853,7 +8853,7 @@ export interface operations {
                     "application/json": components["schemas"]["PosthogErrorResponse"];
                 };
             };
-            /** @description Neither JSON nor text/plain JSON (gzip or not), or compression=base64/lz64. */
+            /** @description Neither JSON, text/plain JSON (gzip or not) nor a base64 form, or compression=lz64. */
             415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -8912,8 +8912,8 @@ export interface operations {
     PosthogController_ingestNoSlash: {
         parameters: {
             query?: {
-                /** @description The body is gzip (what posthog-js once sent). */
-                compression?: "gzip-js" | "gzip";
+                /** @description gzip-js/gzip: the body is gzip (what posthog-js once sent); base64: a form data=<base64> (its sendBeacon). */
+                compression?: "gzip-js" | "gzip" | "base64";
                 /** @description The SDK's version (posthog-js); ignored. */
                 ver?: string;
                 /** @description A cache buster (posthog-js); ignored. */
@@ -9218,7 +9218,7 @@ export interface operations {
                     "application/json": components["schemas"]["PosthogErrorResponse"];
                 };
             };
-            /** @description Neither JSON nor text/plain JSON (gzip or not), or compression=base64/lz64. */
+            /** @description Neither JSON, text/plain JSON (gzip or not) nor a base64 form, or compression=lz64. */
             415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];

@@ -2,7 +2,7 @@ import { PayloadTooLargeException } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { MalformedContentEncodingError } from '../../../shared/http/body-parsing';
-import { PosthogBodyDecoder } from './posthog-bodies';
+import { PosthogBodyDecoder, PosthogFormDecoder } from './posthog-bodies';
 
 /** Pipes `chunks` through a decoder; resolves with what came out, or the error it stopped with. */
 function decode(chunks: Buffer[], mode: 'gzip' | 'sniff', limit: number): Promise<{ out: Buffer; received: number } | { error: unknown; received: number }> {
@@ -41,5 +41,32 @@ describe('PosthogBodyDecoder', () => {
     expect(result).toMatchObject({ error: expect.any(PayloadTooLargeException) });
     // It stopped reading the body long before its end: the rest was never inflated.
     expect(result.received).toBeLessThan(bomb.length / 4);
+  });
+});
+
+describe('PosthogFormDecoder', () => {
+  const run = (body: string, limit = 1024 * 1024) =>
+    new Promise<{ out?: string; error?: unknown }>((resolve) => {
+      const decoder = new PosthogFormDecoder(limit);
+      const out: Buffer[] = [];
+      decoder.on('data', (c: Buffer) => out.push(c));
+      decoder.on('end', () => resolve({ out: Buffer.concat(out).toString() }));
+      decoder.on('error', (error) => resolve({ error }));
+      Readable.from([Buffer.from(body)]).pipe(decoder);
+    });
+  const json = '{"batch": [{"event": "é"}]}';
+
+  it('turns data=<base64> (standard or URL-safe, or of gzip JSON) into the JSON it holds', async () => {
+    const b64 = Buffer.from(json).toString('base64');
+    expect(await run(`data=${encodeURIComponent(b64)}&ver=1`)).toEqual({ out: json });
+    expect(await run(`data=${Buffer.from(json).toString('base64url')}`)).toEqual({ out: json });
+    expect(await run(`data=${encodeURIComponent(gzipSync(json).toString('base64'))}`)).toEqual({ out: json });
+  });
+
+  it('refuses a form without data (400), and a form or its gzip past the limit (413)', async () => {
+    expect(await run('other=1')).toMatchObject({ error: expect.objectContaining({ code: 'malformed-form' }) });
+    expect(await run(`data=${'A'.repeat(2000)}`, 1000)).toMatchObject({ error: expect.any(PayloadTooLargeException) });
+    const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024, ' ')).toString('base64');
+    expect(await run(`data=${encodeURIComponent(bomb)}`, 1024 * 1024)).toMatchObject({ error: expect.any(PayloadTooLargeException) });
   });
 });

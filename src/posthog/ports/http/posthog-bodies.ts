@@ -1,21 +1,32 @@
 import { PayloadTooLargeException } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
 import { Transform, TransformCallback } from 'node:stream';
-import { createGunzip, Gunzip } from 'node:zlib';
+import { createGunzip, Gunzip, gunzipSync } from 'node:zlib';
 import { DomainError } from '../../../shared/errors';
 import { MalformedContentEncodingError } from '../../../shared/http/body-parsing';
 import { POSTHOG_ROUTES } from './posthog-routes';
 
-/** A PostHog compression this service does not read (posthog-js' base64 and lz64 forms). */
+/** A PostHog compression this service does not read (old posthog-js' lz64). */
 export class UnsupportedPosthogCompressionError extends DomainError {
   readonly code = 'unsupported-compression';
   readonly kind = 'unsupported_media_type';
   constructor(compression: string) {
-    super(`compression=${compression} is not supported: send JSON, or gzip JSON (compression=gzip-js or Content-Encoding: gzip).`);
+    super(`compression=${compression} is not supported: send JSON, gzip JSON (compression=gzip-js or Content-Encoding: gzip), or a base64 form (data=…).`);
+  }
+}
+
+/** A form body (posthog-js' base64 form) without a usable `data` field. */
+export class MalformedPosthogFormError extends DomainError {
+  readonly code = 'malformed-form';
+  readonly kind = 'invalid';
+  constructor() {
+    super('The form body must hold data=<base64 of the JSON events>, as posthog-js sends it.');
   }
 }
 
 const GZIP_QUERY = new Set(['gzip-js', 'gzip']);
+const KNOWN_QUERY = new Set([...GZIP_QUERY, 'base64']);
+const FORM = 'application/x-www-form-urlencoded';
 
 /**
  * How PostHog's SDKs compress, on the PostHog routes only: posthog-node sends
@@ -33,13 +44,22 @@ export function usePosthogBodies(fastify: FastifyInstance): void {
     if (!POSTHOG_ROUTES.has(`${request.method} ${request.routeOptions.url}`)) return done(null, payload);
     const query = request.query as Record<string, unknown> | undefined;
     const compression = typeof query?.compression === 'string' ? query.compression.toLowerCase() : '';
-    if (compression !== '' && !GZIP_QUERY.has(compression)) return done(new UnsupportedPosthogCompressionError(compression), payload);
+    if (compression !== '' && !KNOWN_QUERY.has(compression)) return done(new UnsupportedPosthogCompressionError(compression), payload);
+    const limit = request.routeOptions.bodyLimit ?? 0;
+    const type = typeof request.headers['content-type'] === 'string' ? request.headers['content-type'].split(';')[0].trim().toLowerCase() : '';
+    if (type === FORM) {
+      // What posthog-js sends through sendBeacon when it does not gzip (on a page's unload):
+      // data=<base64 of the JSON>. Decoded here into the JSON it holds, then read as text/plain
+      // JSON like the routes' other bodies (Fastify picks the parser after this hook).
+      request.headers['content-type'] = 'text/plain';
+      return done(null, payload.pipe(new PosthogFormDecoder(limit)));
+    }
     const header = typeof request.headers['content-encoding'] === 'string' ? request.headers['content-encoding'].trim().toLowerCase() : '';
     const gzipHeader = header === 'gzip' || header === 'x-gzip';
     // Another Content-Encoding (deflate, br, or one we refuse) is the generic decoder's.
     if (header !== '' && header !== 'identity' && !gzipHeader) return done(null, payload);
     if (gzipHeader) request.headers['content-encoding'] = 'identity';
-    const decoder = new PosthogBodyDecoder(gzipHeader || GZIP_QUERY.has(compression) ? 'gzip' : 'sniff', request.routeOptions.bodyLimit ?? 0);
+    const decoder = new PosthogBodyDecoder(gzipHeader || GZIP_QUERY.has(compression) ? 'gzip' : 'sniff', limit);
     done(null, payload.pipe(decoder));
   });
 }
@@ -104,5 +124,41 @@ export class PosthogBodyDecoder extends Transform {
       this.push(data);
     });
     gunzip.on('error', () => this.destroy(new MalformedContentEncodingError('gzip')));
+  }
+}
+
+/**
+ * posthog-js' base64 form, `data=<base64 of the JSON>` (the base64 of gzip JSON too, which it
+ * never sends but is cheap to read), decoded into the JSON. Read whole, as it must be to
+ * decode: the form at most `limit` bytes, the JSON too (413 past either).
+ */
+export class PosthogFormDecoder extends Transform {
+  receivedEncodedLength = 0;
+  private readonly chunks: Buffer[] = [];
+
+  constructor(private readonly limit: number) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.receivedEncodedLength += chunk.length;
+    if (this.receivedEncodedLength > this.limit) return callback(new PayloadTooLargeException());
+    this.chunks.push(chunk);
+    callback();
+  }
+
+  override _flush(callback: TransformCallback): void {
+    const data = new URLSearchParams(Buffer.concat(this.chunks).toString('latin1')).get('data');
+    if (data === null || data.trim() === '') return callback(new MalformedPosthogFormError());
+    let decoded = Buffer.from(data.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+    if (decoded.length === 0) return callback(new MalformedPosthogFormError());
+    if (decoded[0] === 0x1f && decoded[1] === 0x8b) {
+      try {
+        decoded = gunzipSync(decoded, { maxOutputLength: this.limit });
+      } catch (error) {
+        return callback((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' ? new PayloadTooLargeException() : new MalformedContentEncodingError('gzip'));
+      }
+    }
+    callback(null, decoded);
   }
 }

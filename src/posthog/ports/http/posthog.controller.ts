@@ -17,7 +17,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   401: 'No key (`api_key`/`token` in the body, or Bearer/X-API-Key), or an unknown one, once API keys exist.',
   403: 'The key may not record events, or (an ingest key) names another site in `properties.site_id`, or is used from a foreign origin.',
   413: 'Over 5 MiB once decompressed (a gzip bomb is stopped there), or over 1000 events: posthog-node halves its batch and sends again.',
-  415: 'Neither JSON nor text/plain JSON (gzip or not), or compression=base64/lz64.',
+  415: 'Neither JSON, text/plain JSON (gzip or not) nor a base64 form, or compression=lz64.',
   429: 'Rate limit exceeded; see Retry-After (the SDK retries).',
   500: 'An unexpected error (the SDK retries).',
   503: 'The database is unavailable (the SDK retries); see Retry-After.',
@@ -121,10 +121,11 @@ function CaptureRoute(path: string, slash: boolean): MethodDecorator {
       description:
         "PostHog's capture API: a batch `{api_key, batch, sent_at}`, an array of events, or one event — on each of /batch/, /capture/, /e/ and /i/v0/e/. " +
         'The key: `api_key` (or `token`) in the body, as the SDKs send it; Bearer or X-API-Key, when sent, win over it. The body: JSON or text/plain JSON, gzip when Content-Encoding: gzip, ' +
-        '?compression=gzip-js or its magic bytes say so; at most 5 MiB once decompressed and 1000 events. Answers 200 `{"status": 1}` once the events are ' +
+        '?compression=gzip-js or its magic bytes say so, or posthog-js\' sendBeacon form (application/x-www-form-urlencoded, data=<base64 of the JSON>); ' +
+        'at most 5 MiB once decompressed and 1000 events. Answers 200 `{"status": 1}` once the events are ' +
         'committed; the same uuid again is stored once. Some events invalid: the others are stored and the answer is 400 naming them. No bot filtering here.',
     }),
-    ApiQuery({ name: 'compression', required: false, schema: { type: 'string', enum: ['gzip-js', 'gzip'] }, description: 'The body is gzip (what posthog-js once sent).' }),
+    ApiQuery({ name: 'compression', required: false, schema: { type: 'string', enum: ['gzip-js', 'gzip', 'base64'] }, description: 'gzip-js/gzip: the body is gzip (what posthog-js once sent); base64: a form data=<base64> (its sendBeacon).' }),
     ApiQuery({ name: 'ver', required: false, schema: { type: 'string', maxLength: 64 }, description: "The SDK's version (posthog-js); ignored." }),
     ApiQuery({ name: '_', required: false, schema: { type: 'string', maxLength: 32 }, description: 'A cache buster (posthog-js); ignored.' }),
     ApiBody({ schema: BODY_SCHEMA, examples: { batch: { value: EXAMPLE } } }),
