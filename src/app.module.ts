@@ -7,6 +7,7 @@ import { AccessModule } from './access/access.module';
 import { AnalyticsModule } from './analytics/analytics.module';
 import { CompatModule } from './compat/compat.module';
 import { SegmentModule } from './segment/segment.module';
+import { TrackerModule } from './tracker/tracker.module';
 import { VisitorsModule } from './visitors/visitors.module';
 import { ErasureModule } from './erasure/erasure.module';
 import { AppConfig } from './config';
@@ -41,6 +42,7 @@ export class AppModule {
         AnalyticsModule,
         CompatModule,
         SegmentModule,
+        TrackerModule,
         VisitorsModule,
         ErasureModule,
         ...(options.http === false ? [] : [LoggerModule.forRoot(loggingParams(config)), HealthModule, ObservabilityModule]),
