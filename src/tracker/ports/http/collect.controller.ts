@@ -21,15 +21,15 @@ const EVENT_SCHEMA = {
   required: ['id', 'type'],
   additionalProperties: false,
   properties: {
-    id: { type: 'string' as const, format: 'uuid', description: 'Made by the client for this event and sent again unchanged on a retry: a retry is stored once.' },
+    id: { type: 'string' as const, format: 'uuid', maxLength: 36, description: 'Made by the client for this event and sent again unchanged on a retry: a retry is stored once.' },
     type: { type: 'string' as const, enum: [...TRACKER_TYPES], description: 'pageview → action page_view; event → its name; identify → action identify.' },
     name: { type: 'string' as const, minLength: 1, maxLength: 100, description: 'The action of an event (required there, refused elsewhere).' },
     url: { type: 'string' as const, maxLength: 8192, description: "The page's URL (required on a pageview): its path (and fragment, which the tracker sends with data-hash) is stored as path; of its query only utm_* are kept." },
     referrer: { type: 'string' as const, maxLength: 8192, description: "Where the visitor came from: kept (without query and fragment) as metadata.referrer when it is another host's." },
     props: { type: 'object' as const, additionalProperties: true, description: 'The metadata of an event or identify (16 KiB at most once stored).' },
-    user_id: { oneOf: [{ type: 'string' as const, minLength: 1, maxLength: 128 }, { type: 'integer' as const, format: 'int64' }], description: "The user set by identify(); without it, the visitor's anonymous id of the day." },
+    user_id: { oneOf: [{ type: 'string' as const, minLength: 1, maxLength: 128 }, { type: 'integer' as const, format: 'int64', minimum: -9_007_199_254_740_991, maximum: 9_007_199_254_740_991 }], description: "The user set by identify(); without it, the visitor's anonymous id of the day." },
     ts: {
-      oneOf: [{ type: 'integer' as const, format: 'int64', minimum: 0 }, { type: 'string' as const, format: 'date-time', maxLength: 35 }],
+      oneOf: [{ type: 'integer' as const, format: 'int64', minimum: 0, maximum: 253_402_300_799_999 }, { type: 'string' as const, format: 'date-time', maxLength: 35 }],
       description: "When it happened, by the client's clock: milliseconds since the epoch or ISO 8601 with a zone. Corrected by sent_at.",
     },
   },
@@ -82,7 +82,7 @@ export class CollectController {
       properties: {
         site: { type: 'string', minLength: 1, maxLength: 128, description: 'The site (data-site of the script tag).', example: 'shop' },
         sent_at: {
-          oneOf: [{ type: 'integer', format: 'int64', minimum: 0 }, { type: 'string', format: 'date-time', maxLength: 35 }],
+          oneOf: [{ type: 'integer', format: 'int64', minimum: 0, maximum: 253_402_300_799_999 }, { type: 'string', format: 'date-time', maxLength: 35 }],
           description: "The client's clock when it sent this request (refreshed on each retry): corrects every ts.",
         },
         events: { type: 'array', minItems: 1, maxItems: COLLECT_MAX_EVENTS, items: EVENT_SCHEMA },
