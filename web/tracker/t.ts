@@ -64,7 +64,7 @@ type Api = Record<string, (...args: any[]) => void>;
         const entry: [Events, number] = [events, setTimeout(() => {
           pending.splice(pending.indexOf(entry), 1);
           send(events, attempt + 1);
-        }, Math.max(1000 << attempt, 1000 * +(retryAfter || 0)))];
+        }, Math.min(6e4, Math.max(1000 << attempt, 1000 * +(retryAfter || 0))))];
         pending.push(entry);
       }
     };
