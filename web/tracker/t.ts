@@ -54,8 +54,8 @@ type Api = Record<string, (...args: any[]) => void>;
    * A beacon first: the browser delivers it even as the page unloads, but says nothing of the
    * answer. Without one (or refused: over the browser's quota), fetch with keepalive, else
    * XMLHttpRequest, whose answers we see: no answer, 408, 429 and 5xx are tried again (the same
-   * event ids, so the server stores each once) after 1, 2, 4 s (or Retry-After); other answers
-   * are final.
+   * event ids, so the server stores each once) after 1, 2, 4 s (or Retry-After, a minute at most);
+   * other answers are final.
    */
   const send = (events: Events, attempt: number) => {
     if (!attempt && beacon(events)) return;
