@@ -7,6 +7,7 @@ import { AccessModule } from './access/access.module';
 import { AnalyticsModule } from './analytics/analytics.module';
 import { CompatModule } from './compat/compat.module';
 import { SegmentModule } from './segment/segment.module';
+import { PosthogModule } from './posthog/posthog.module';
 import { TrackerModule } from './tracker/tracker.module';
 import { VisitorsModule } from './visitors/visitors.module';
 import { ErasureModule } from './erasure/erasure.module';
@@ -42,6 +43,7 @@ export class AppModule {
         AnalyticsModule,
         CompatModule,
         SegmentModule,
+        PosthogModule,
         TrackerModule,
         VisitorsModule,
         ErasureModule,

@@ -628,6 +628,166 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/batch/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * PostHog capture: /batch/ (what posthog-node sends)
+         * @description PostHog's capture API: a batch `{api_key, batch, sent_at}`, an array of events, or one event — on each of /batch/, /capture/, /e/ and /i/v0/e/. The key: `api_key` (or `token`) in the body, as the SDKs send it; Bearer or X-API-Key, when sent, win over it. The body: JSON or text/plain JSON, gzip when Content-Encoding: gzip, ?compression=gzip-js or its magic bytes say so, or posthog-js' sendBeacon form (application/x-www-form-urlencoded, data=<base64 of the JSON>); at most 5 MiB once decompressed and 1000 events. Answers 200 `{"status": 1}` once the events are committed; the same uuid again is stored once. Some events invalid: the others are stored and the answer is 400 naming them. No bot filtering here. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
+         */
+        post: operations["PosthogController_batch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * PostHog capture: /batch (what posthog-node sends), without the trailing slash
+         * @description PostHog's capture API: a batch `{api_key, batch, sent_at}`, an array of events, or one event — on each of /batch/, /capture/, /e/ and /i/v0/e/. The key: `api_key` (or `token`) in the body, as the SDKs send it; Bearer or X-API-Key, when sent, win over it. The body: JSON or text/plain JSON, gzip when Content-Encoding: gzip, ?compression=gzip-js or its magic bytes say so, or posthog-js' sendBeacon form (application/x-www-form-urlencoded, data=<base64 of the JSON>); at most 5 MiB once decompressed and 1000 events. Answers 200 `{"status": 1}` once the events are committed; the same uuid again is stored once. Some events invalid: the others are stored and the answer is 400 naming them. No bot filtering here. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
+         */
+        post: operations["PosthogController_batchNoSlash"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/capture/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * PostHog capture: /capture/ (PostHog's single-event endpoint)
+         * @description PostHog's capture API: a batch `{api_key, batch, sent_at}`, an array of events, or one event — on each of /batch/, /capture/, /e/ and /i/v0/e/. The key: `api_key` (or `token`) in the body, as the SDKs send it; Bearer or X-API-Key, when sent, win over it. The body: JSON or text/plain JSON, gzip when Content-Encoding: gzip, ?compression=gzip-js or its magic bytes say so, or posthog-js' sendBeacon form (application/x-www-form-urlencoded, data=<base64 of the JSON>); at most 5 MiB once decompressed and 1000 events. Answers 200 `{"status": 1}` once the events are committed; the same uuid again is stored once. Some events invalid: the others are stored and the answer is 400 naming them. No bot filtering here. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
+         */
+        post: operations["PosthogController_capture"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/capture": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * PostHog capture: /capture (PostHog's single-event endpoint), without the trailing slash
+         * @description PostHog's capture API: a batch `{api_key, batch, sent_at}`, an array of events, or one event — on each of /batch/, /capture/, /e/ and /i/v0/e/. The key: `api_key` (or `token`) in the body, as the SDKs send it; Bearer or X-API-Key, when sent, win over it. The body: JSON or text/plain JSON, gzip when Content-Encoding: gzip, ?compression=gzip-js or its magic bytes say so, or posthog-js' sendBeacon form (application/x-www-form-urlencoded, data=<base64 of the JSON>); at most 5 MiB once decompressed and 1000 events. Answers 200 `{"status": 1}` once the events are committed; the same uuid again is stored once. Some events invalid: the others are stored and the answer is 400 naming them. No bot filtering here. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
+         */
+        post: operations["PosthogController_captureNoSlash"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/e/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * PostHog capture: /e/ (what posthog-js sends)
+         * @description PostHog's capture API: a batch `{api_key, batch, sent_at}`, an array of events, or one event — on each of /batch/, /capture/, /e/ and /i/v0/e/. The key: `api_key` (or `token`) in the body, as the SDKs send it; Bearer or X-API-Key, when sent, win over it. The body: JSON or text/plain JSON, gzip when Content-Encoding: gzip, ?compression=gzip-js or its magic bytes say so, or posthog-js' sendBeacon form (application/x-www-form-urlencoded, data=<base64 of the JSON>); at most 5 MiB once decompressed and 1000 events. Answers 200 `{"status": 1}` once the events are committed; the same uuid again is stored once. Some events invalid: the others are stored and the answer is 400 naming them. No bot filtering here. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
+         */
+        post: operations["PosthogController_e"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/e": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * PostHog capture: /e (what posthog-js sends), without the trailing slash
+         * @description PostHog's capture API: a batch `{api_key, batch, sent_at}`, an array of events, or one event — on each of /batch/, /capture/, /e/ and /i/v0/e/. The key: `api_key` (or `token`) in the body, as the SDKs send it; Bearer or X-API-Key, when sent, win over it. The body: JSON or text/plain JSON, gzip when Content-Encoding: gzip, ?compression=gzip-js or its magic bytes say so, or posthog-js' sendBeacon form (application/x-www-form-urlencoded, data=<base64 of the JSON>); at most 5 MiB once decompressed and 1000 events. Answers 200 `{"status": 1}` once the events are committed; the same uuid again is stored once. Some events invalid: the others are stored and the answer is 400 naming them. No bot filtering here. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
+         */
+        post: operations["PosthogController_eNoSlash"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/i/v0/e/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * PostHog capture: /i/v0/e/ (posthog-js' newer ingestion path)
+         * @description PostHog's capture API: a batch `{api_key, batch, sent_at}`, an array of events, or one event — on each of /batch/, /capture/, /e/ and /i/v0/e/. The key: `api_key` (or `token`) in the body, as the SDKs send it; Bearer or X-API-Key, when sent, win over it. The body: JSON or text/plain JSON, gzip when Content-Encoding: gzip, ?compression=gzip-js or its magic bytes say so, or posthog-js' sendBeacon form (application/x-www-form-urlencoded, data=<base64 of the JSON>); at most 5 MiB once decompressed and 1000 events. Answers 200 `{"status": 1}` once the events are committed; the same uuid again is stored once. Some events invalid: the others are stored and the answer is 400 naming them. No bot filtering here. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
+         */
+        post: operations["PosthogController_ingest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/i/v0/e": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * PostHog capture: /i/v0/e (posthog-js' newer ingestion path), without the trailing slash
+         * @description PostHog's capture API: a batch `{api_key, batch, sent_at}`, an array of events, or one event — on each of /batch/, /capture/, /e/ and /i/v0/e/. The key: `api_key` (or `token`) in the body, as the SDKs send it; Bearer or X-API-Key, when sent, win over it. The body: JSON or text/plain JSON, gzip when Content-Encoding: gzip, ?compression=gzip-js or its magic bytes say so, or posthog-js' sendBeacon form (application/x-www-form-urlencoded, data=<base64 of the JSON>); at most 5 MiB once decompressed and 1000 events. Answers 200 `{"status": 1}` once the events are committed; the same uuid again is stored once. Some events invalid: the others are stored and the answer is 400 naming them. No bot filtering here. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
+         */
+        post: operations["PosthogController_ingestNoSlash"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/t.js": {
         parameters: {
             query?: never;
@@ -1474,6 +1634,41 @@ export interface components {
              * @enum {boolean}
              */
             success: true;
+        };
+        PosthogFieldError: {
+            /**
+             * @description The PostHog field, with the event it belongs to in a batch.
+             * @example batch[1].distinct_id
+             */
+            path: string;
+            /** @example is required (the user: a string of 1 to 128 printable ASCII characters) */
+            message: string;
+        };
+        PosthogErrorResponse: {
+            /**
+             * @description validation_error, authentication_error, throttled or server_error.
+             * @example validation_error
+             */
+            type: string;
+            /** @example invalid_payload */
+            code: string;
+            /** @example batch[1].distinct_id: is required (the user: a string of 1 to 128 printable ASCII characters) */
+            detail: string;
+            /**
+             * @description The first invalid field, else null.
+             * @example batch[1].distinct_id
+             */
+            attr: string | null;
+            /** @description Each invalid field (400 for invalid events only). */
+            errors?: components["schemas"]["PosthogFieldError"][];
+        };
+        PosthogSuccessResponse: {
+            /**
+             * Format: int32
+             * @example 1
+             * @enum {integer}
+             */
+            status: 1;
         };
         CollectResponse: {
             /**
@@ -6208,6 +6403,2926 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+        };
+    };
+    PosthogController_batch: {
+        parameters: {
+            query?: {
+                /** @description gzip-js/gzip: the body is gzip (what posthog-js once sent); base64: a form data=<base64> (its sendBeacon). */
+                compression?: "gzip-js" | "gzip" | "base64";
+                /** @description The SDK's version (posthog-js); ignored. */
+                ver?: string;
+                /** @description A cache buster (posthog-js); ignored. */
+                _?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": ({
+                    /** @description The API key (also `token`). */
+                    api_key?: string;
+                    batch: ({
+                        /** @example order completed */
+                        event?: string;
+                        /** @example user-42 */
+                        distinct_id?: string;
+                        /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                        uuid?: string;
+                        /** Format: date-time */
+                        timestamp?: string;
+                        /** Format: date-time */
+                        sent_at?: string;
+                        /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                        offset?: number;
+                        properties?: {
+                            /** @description Our site; an ingest key's site when made with one. */
+                            site_id?: string;
+                            /** @description Its path is stored as the path. */
+                            $current_url?: string;
+                            $pathname?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description Person properties; kept on an identify. */
+                        $set?: {
+                            [key: string]: unknown;
+                        };
+                        $set_once?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The API key (a single event). */
+                        api_key?: string;
+                    } & {
+                        [key: string]: unknown;
+                    })[];
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Ignored. */
+                    historical_migration?: boolean;
+                } & {
+                    [key: string]: unknown;
+                }) | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                })[] | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                });
+                "text/plain": ({
+                    /** @description The API key (also `token`). */
+                    api_key?: string;
+                    batch: ({
+                        /** @example order completed */
+                        event?: string;
+                        /** @example user-42 */
+                        distinct_id?: string;
+                        /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                        uuid?: string;
+                        /** Format: date-time */
+                        timestamp?: string;
+                        /** Format: date-time */
+                        sent_at?: string;
+                        /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                        offset?: number;
+                        properties?: {
+                            /** @description Our site; an ingest key's site when made with one. */
+                            site_id?: string;
+                            /** @description Its path is stored as the path. */
+                            $current_url?: string;
+                            $pathname?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description Person properties; kept on an identify. */
+                        $set?: {
+                            [key: string]: unknown;
+                        };
+                        $set_once?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The API key (a single event). */
+                        api_key?: string;
+                    } & {
+                        [key: string]: unknown;
+                    })[];
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Ignored. */
+                    historical_migration?: boolean;
+                } & {
+                    [key: string]: unknown;
+                }) | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                })[] | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                });
+            };
+        };
+        responses: {
+            /** @description Stored (or already stored). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogSuccessResponse"];
+                };
+            };
+            /** @description Broken JSON or gzip, or invalid events (`errors` names each field; the valid events of the request are stored). posthog-node does not retry it. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description No key (`api_key`/`token` in the body, or Bearer/X-API-Key), or an unknown one, once API keys exist. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description The key may not record events, or (an ingest key) names another site in `properties.site_id`, or is used from a foreign origin. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Over 5 MiB once decompressed (a gzip bomb is stopped there), or over 1000 events: posthog-node halves its batch and sends again. */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Neither JSON, text/plain JSON (gzip or not) nor a base64 form, or compression=lz64. */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After (the SDK retries). */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description An unexpected error (the SDK retries). */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description The database is unavailable (the SDK retries); see Retry-After. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+        };
+    };
+    PosthogController_batchNoSlash: {
+        parameters: {
+            query?: {
+                /** @description gzip-js/gzip: the body is gzip (what posthog-js once sent); base64: a form data=<base64> (its sendBeacon). */
+                compression?: "gzip-js" | "gzip" | "base64";
+                /** @description The SDK's version (posthog-js); ignored. */
+                ver?: string;
+                /** @description A cache buster (posthog-js); ignored. */
+                _?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": ({
+                    /** @description The API key (also `token`). */
+                    api_key?: string;
+                    batch: ({
+                        /** @example order completed */
+                        event?: string;
+                        /** @example user-42 */
+                        distinct_id?: string;
+                        /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                        uuid?: string;
+                        /** Format: date-time */
+                        timestamp?: string;
+                        /** Format: date-time */
+                        sent_at?: string;
+                        /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                        offset?: number;
+                        properties?: {
+                            /** @description Our site; an ingest key's site when made with one. */
+                            site_id?: string;
+                            /** @description Its path is stored as the path. */
+                            $current_url?: string;
+                            $pathname?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description Person properties; kept on an identify. */
+                        $set?: {
+                            [key: string]: unknown;
+                        };
+                        $set_once?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The API key (a single event). */
+                        api_key?: string;
+                    } & {
+                        [key: string]: unknown;
+                    })[];
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Ignored. */
+                    historical_migration?: boolean;
+                } & {
+                    [key: string]: unknown;
+                }) | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                })[] | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                });
+                "text/plain": ({
+                    /** @description The API key (also `token`). */
+                    api_key?: string;
+                    batch: ({
+                        /** @example order completed */
+                        event?: string;
+                        /** @example user-42 */
+                        distinct_id?: string;
+                        /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                        uuid?: string;
+                        /** Format: date-time */
+                        timestamp?: string;
+                        /** Format: date-time */
+                        sent_at?: string;
+                        /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                        offset?: number;
+                        properties?: {
+                            /** @description Our site; an ingest key's site when made with one. */
+                            site_id?: string;
+                            /** @description Its path is stored as the path. */
+                            $current_url?: string;
+                            $pathname?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description Person properties; kept on an identify. */
+                        $set?: {
+                            [key: string]: unknown;
+                        };
+                        $set_once?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The API key (a single event). */
+                        api_key?: string;
+                    } & {
+                        [key: string]: unknown;
+                    })[];
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Ignored. */
+                    historical_migration?: boolean;
+                } & {
+                    [key: string]: unknown;
+                }) | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                })[] | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                });
+            };
+        };
+        responses: {
+            /** @description Stored (or already stored). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogSuccessResponse"];
+                };
+            };
+            /** @description Broken JSON or gzip, or invalid events (`errors` names each field; the valid events of the request are stored). posthog-node does not retry it. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description No key (`api_key`/`token` in the body, or Bearer/X-API-Key), or an unknown one, once API keys exist. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description The key may not record events, or (an ingest key) names another site in `properties.site_id`, or is used from a foreign origin. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Over 5 MiB once decompressed (a gzip bomb is stopped there), or over 1000 events: posthog-node halves its batch and sends again. */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Neither JSON, text/plain JSON (gzip or not) nor a base64 form, or compression=lz64. */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After (the SDK retries). */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description An unexpected error (the SDK retries). */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description The database is unavailable (the SDK retries); see Retry-After. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+        };
+    };
+    PosthogController_capture: {
+        parameters: {
+            query?: {
+                /** @description gzip-js/gzip: the body is gzip (what posthog-js once sent); base64: a form data=<base64> (its sendBeacon). */
+                compression?: "gzip-js" | "gzip" | "base64";
+                /** @description The SDK's version (posthog-js); ignored. */
+                ver?: string;
+                /** @description A cache buster (posthog-js); ignored. */
+                _?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": ({
+                    /** @description The API key (also `token`). */
+                    api_key?: string;
+                    batch: ({
+                        /** @example order completed */
+                        event?: string;
+                        /** @example user-42 */
+                        distinct_id?: string;
+                        /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                        uuid?: string;
+                        /** Format: date-time */
+                        timestamp?: string;
+                        /** Format: date-time */
+                        sent_at?: string;
+                        /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                        offset?: number;
+                        properties?: {
+                            /** @description Our site; an ingest key's site when made with one. */
+                            site_id?: string;
+                            /** @description Its path is stored as the path. */
+                            $current_url?: string;
+                            $pathname?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description Person properties; kept on an identify. */
+                        $set?: {
+                            [key: string]: unknown;
+                        };
+                        $set_once?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The API key (a single event). */
+                        api_key?: string;
+                    } & {
+                        [key: string]: unknown;
+                    })[];
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Ignored. */
+                    historical_migration?: boolean;
+                } & {
+                    [key: string]: unknown;
+                }) | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                })[] | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                });
+                "text/plain": ({
+                    /** @description The API key (also `token`). */
+                    api_key?: string;
+                    batch: ({
+                        /** @example order completed */
+                        event?: string;
+                        /** @example user-42 */
+                        distinct_id?: string;
+                        /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                        uuid?: string;
+                        /** Format: date-time */
+                        timestamp?: string;
+                        /** Format: date-time */
+                        sent_at?: string;
+                        /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                        offset?: number;
+                        properties?: {
+                            /** @description Our site; an ingest key's site when made with one. */
+                            site_id?: string;
+                            /** @description Its path is stored as the path. */
+                            $current_url?: string;
+                            $pathname?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description Person properties; kept on an identify. */
+                        $set?: {
+                            [key: string]: unknown;
+                        };
+                        $set_once?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The API key (a single event). */
+                        api_key?: string;
+                    } & {
+                        [key: string]: unknown;
+                    })[];
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Ignored. */
+                    historical_migration?: boolean;
+                } & {
+                    [key: string]: unknown;
+                }) | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                })[] | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                });
+            };
+        };
+        responses: {
+            /** @description Stored (or already stored). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogSuccessResponse"];
+                };
+            };
+            /** @description Broken JSON or gzip, or invalid events (`errors` names each field; the valid events of the request are stored). posthog-node does not retry it. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description No key (`api_key`/`token` in the body, or Bearer/X-API-Key), or an unknown one, once API keys exist. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description The key may not record events, or (an ingest key) names another site in `properties.site_id`, or is used from a foreign origin. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Over 5 MiB once decompressed (a gzip bomb is stopped there), or over 1000 events: posthog-node halves its batch and sends again. */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Neither JSON, text/plain JSON (gzip or not) nor a base64 form, or compression=lz64. */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After (the SDK retries). */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description An unexpected error (the SDK retries). */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description The database is unavailable (the SDK retries); see Retry-After. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+        };
+    };
+    PosthogController_captureNoSlash: {
+        parameters: {
+            query?: {
+                /** @description gzip-js/gzip: the body is gzip (what posthog-js once sent); base64: a form data=<base64> (its sendBeacon). */
+                compression?: "gzip-js" | "gzip" | "base64";
+                /** @description The SDK's version (posthog-js); ignored. */
+                ver?: string;
+                /** @description A cache buster (posthog-js); ignored. */
+                _?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": ({
+                    /** @description The API key (also `token`). */
+                    api_key?: string;
+                    batch: ({
+                        /** @example order completed */
+                        event?: string;
+                        /** @example user-42 */
+                        distinct_id?: string;
+                        /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                        uuid?: string;
+                        /** Format: date-time */
+                        timestamp?: string;
+                        /** Format: date-time */
+                        sent_at?: string;
+                        /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                        offset?: number;
+                        properties?: {
+                            /** @description Our site; an ingest key's site when made with one. */
+                            site_id?: string;
+                            /** @description Its path is stored as the path. */
+                            $current_url?: string;
+                            $pathname?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description Person properties; kept on an identify. */
+                        $set?: {
+                            [key: string]: unknown;
+                        };
+                        $set_once?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The API key (a single event). */
+                        api_key?: string;
+                    } & {
+                        [key: string]: unknown;
+                    })[];
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Ignored. */
+                    historical_migration?: boolean;
+                } & {
+                    [key: string]: unknown;
+                }) | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                })[] | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                });
+                "text/plain": ({
+                    /** @description The API key (also `token`). */
+                    api_key?: string;
+                    batch: ({
+                        /** @example order completed */
+                        event?: string;
+                        /** @example user-42 */
+                        distinct_id?: string;
+                        /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                        uuid?: string;
+                        /** Format: date-time */
+                        timestamp?: string;
+                        /** Format: date-time */
+                        sent_at?: string;
+                        /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                        offset?: number;
+                        properties?: {
+                            /** @description Our site; an ingest key's site when made with one. */
+                            site_id?: string;
+                            /** @description Its path is stored as the path. */
+                            $current_url?: string;
+                            $pathname?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description Person properties; kept on an identify. */
+                        $set?: {
+                            [key: string]: unknown;
+                        };
+                        $set_once?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The API key (a single event). */
+                        api_key?: string;
+                    } & {
+                        [key: string]: unknown;
+                    })[];
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Ignored. */
+                    historical_migration?: boolean;
+                } & {
+                    [key: string]: unknown;
+                }) | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                })[] | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                });
+            };
+        };
+        responses: {
+            /** @description Stored (or already stored). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogSuccessResponse"];
+                };
+            };
+            /** @description Broken JSON or gzip, or invalid events (`errors` names each field; the valid events of the request are stored). posthog-node does not retry it. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description No key (`api_key`/`token` in the body, or Bearer/X-API-Key), or an unknown one, once API keys exist. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description The key may not record events, or (an ingest key) names another site in `properties.site_id`, or is used from a foreign origin. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Over 5 MiB once decompressed (a gzip bomb is stopped there), or over 1000 events: posthog-node halves its batch and sends again. */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Neither JSON, text/plain JSON (gzip or not) nor a base64 form, or compression=lz64. */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After (the SDK retries). */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description An unexpected error (the SDK retries). */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description The database is unavailable (the SDK retries); see Retry-After. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+        };
+    };
+    PosthogController_e: {
+        parameters: {
+            query?: {
+                /** @description gzip-js/gzip: the body is gzip (what posthog-js once sent); base64: a form data=<base64> (its sendBeacon). */
+                compression?: "gzip-js" | "gzip" | "base64";
+                /** @description The SDK's version (posthog-js); ignored. */
+                ver?: string;
+                /** @description A cache buster (posthog-js); ignored. */
+                _?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": ({
+                    /** @description The API key (also `token`). */
+                    api_key?: string;
+                    batch: ({
+                        /** @example order completed */
+                        event?: string;
+                        /** @example user-42 */
+                        distinct_id?: string;
+                        /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                        uuid?: string;
+                        /** Format: date-time */
+                        timestamp?: string;
+                        /** Format: date-time */
+                        sent_at?: string;
+                        /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                        offset?: number;
+                        properties?: {
+                            /** @description Our site; an ingest key's site when made with one. */
+                            site_id?: string;
+                            /** @description Its path is stored as the path. */
+                            $current_url?: string;
+                            $pathname?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description Person properties; kept on an identify. */
+                        $set?: {
+                            [key: string]: unknown;
+                        };
+                        $set_once?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The API key (a single event). */
+                        api_key?: string;
+                    } & {
+                        [key: string]: unknown;
+                    })[];
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Ignored. */
+                    historical_migration?: boolean;
+                } & {
+                    [key: string]: unknown;
+                }) | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                })[] | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                });
+                "text/plain": ({
+                    /** @description The API key (also `token`). */
+                    api_key?: string;
+                    batch: ({
+                        /** @example order completed */
+                        event?: string;
+                        /** @example user-42 */
+                        distinct_id?: string;
+                        /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                        uuid?: string;
+                        /** Format: date-time */
+                        timestamp?: string;
+                        /** Format: date-time */
+                        sent_at?: string;
+                        /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                        offset?: number;
+                        properties?: {
+                            /** @description Our site; an ingest key's site when made with one. */
+                            site_id?: string;
+                            /** @description Its path is stored as the path. */
+                            $current_url?: string;
+                            $pathname?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description Person properties; kept on an identify. */
+                        $set?: {
+                            [key: string]: unknown;
+                        };
+                        $set_once?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The API key (a single event). */
+                        api_key?: string;
+                    } & {
+                        [key: string]: unknown;
+                    })[];
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Ignored. */
+                    historical_migration?: boolean;
+                } & {
+                    [key: string]: unknown;
+                }) | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                })[] | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                });
+            };
+        };
+        responses: {
+            /** @description Stored (or already stored). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogSuccessResponse"];
+                };
+            };
+            /** @description Broken JSON or gzip, or invalid events (`errors` names each field; the valid events of the request are stored). posthog-node does not retry it. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description No key (`api_key`/`token` in the body, or Bearer/X-API-Key), or an unknown one, once API keys exist. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description The key may not record events, or (an ingest key) names another site in `properties.site_id`, or is used from a foreign origin. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Over 5 MiB once decompressed (a gzip bomb is stopped there), or over 1000 events: posthog-node halves its batch and sends again. */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Neither JSON, text/plain JSON (gzip or not) nor a base64 form, or compression=lz64. */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After (the SDK retries). */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description An unexpected error (the SDK retries). */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description The database is unavailable (the SDK retries); see Retry-After. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+        };
+    };
+    PosthogController_eNoSlash: {
+        parameters: {
+            query?: {
+                /** @description gzip-js/gzip: the body is gzip (what posthog-js once sent); base64: a form data=<base64> (its sendBeacon). */
+                compression?: "gzip-js" | "gzip" | "base64";
+                /** @description The SDK's version (posthog-js); ignored. */
+                ver?: string;
+                /** @description A cache buster (posthog-js); ignored. */
+                _?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": ({
+                    /** @description The API key (also `token`). */
+                    api_key?: string;
+                    batch: ({
+                        /** @example order completed */
+                        event?: string;
+                        /** @example user-42 */
+                        distinct_id?: string;
+                        /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                        uuid?: string;
+                        /** Format: date-time */
+                        timestamp?: string;
+                        /** Format: date-time */
+                        sent_at?: string;
+                        /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                        offset?: number;
+                        properties?: {
+                            /** @description Our site; an ingest key's site when made with one. */
+                            site_id?: string;
+                            /** @description Its path is stored as the path. */
+                            $current_url?: string;
+                            $pathname?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description Person properties; kept on an identify. */
+                        $set?: {
+                            [key: string]: unknown;
+                        };
+                        $set_once?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The API key (a single event). */
+                        api_key?: string;
+                    } & {
+                        [key: string]: unknown;
+                    })[];
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Ignored. */
+                    historical_migration?: boolean;
+                } & {
+                    [key: string]: unknown;
+                }) | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                })[] | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                });
+                "text/plain": ({
+                    /** @description The API key (also `token`). */
+                    api_key?: string;
+                    batch: ({
+                        /** @example order completed */
+                        event?: string;
+                        /** @example user-42 */
+                        distinct_id?: string;
+                        /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                        uuid?: string;
+                        /** Format: date-time */
+                        timestamp?: string;
+                        /** Format: date-time */
+                        sent_at?: string;
+                        /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                        offset?: number;
+                        properties?: {
+                            /** @description Our site; an ingest key's site when made with one. */
+                            site_id?: string;
+                            /** @description Its path is stored as the path. */
+                            $current_url?: string;
+                            $pathname?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description Person properties; kept on an identify. */
+                        $set?: {
+                            [key: string]: unknown;
+                        };
+                        $set_once?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The API key (a single event). */
+                        api_key?: string;
+                    } & {
+                        [key: string]: unknown;
+                    })[];
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Ignored. */
+                    historical_migration?: boolean;
+                } & {
+                    [key: string]: unknown;
+                }) | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                })[] | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                });
+            };
+        };
+        responses: {
+            /** @description Stored (or already stored). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogSuccessResponse"];
+                };
+            };
+            /** @description Broken JSON or gzip, or invalid events (`errors` names each field; the valid events of the request are stored). posthog-node does not retry it. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description No key (`api_key`/`token` in the body, or Bearer/X-API-Key), or an unknown one, once API keys exist. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description The key may not record events, or (an ingest key) names another site in `properties.site_id`, or is used from a foreign origin. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Over 5 MiB once decompressed (a gzip bomb is stopped there), or over 1000 events: posthog-node halves its batch and sends again. */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Neither JSON, text/plain JSON (gzip or not) nor a base64 form, or compression=lz64. */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After (the SDK retries). */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description An unexpected error (the SDK retries). */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description The database is unavailable (the SDK retries); see Retry-After. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+        };
+    };
+    PosthogController_ingest: {
+        parameters: {
+            query?: {
+                /** @description gzip-js/gzip: the body is gzip (what posthog-js once sent); base64: a form data=<base64> (its sendBeacon). */
+                compression?: "gzip-js" | "gzip" | "base64";
+                /** @description The SDK's version (posthog-js); ignored. */
+                ver?: string;
+                /** @description A cache buster (posthog-js); ignored. */
+                _?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": ({
+                    /** @description The API key (also `token`). */
+                    api_key?: string;
+                    batch: ({
+                        /** @example order completed */
+                        event?: string;
+                        /** @example user-42 */
+                        distinct_id?: string;
+                        /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                        uuid?: string;
+                        /** Format: date-time */
+                        timestamp?: string;
+                        /** Format: date-time */
+                        sent_at?: string;
+                        /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                        offset?: number;
+                        properties?: {
+                            /** @description Our site; an ingest key's site when made with one. */
+                            site_id?: string;
+                            /** @description Its path is stored as the path. */
+                            $current_url?: string;
+                            $pathname?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description Person properties; kept on an identify. */
+                        $set?: {
+                            [key: string]: unknown;
+                        };
+                        $set_once?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The API key (a single event). */
+                        api_key?: string;
+                    } & {
+                        [key: string]: unknown;
+                    })[];
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Ignored. */
+                    historical_migration?: boolean;
+                } & {
+                    [key: string]: unknown;
+                }) | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                })[] | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                });
+                "text/plain": ({
+                    /** @description The API key (also `token`). */
+                    api_key?: string;
+                    batch: ({
+                        /** @example order completed */
+                        event?: string;
+                        /** @example user-42 */
+                        distinct_id?: string;
+                        /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                        uuid?: string;
+                        /** Format: date-time */
+                        timestamp?: string;
+                        /** Format: date-time */
+                        sent_at?: string;
+                        /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                        offset?: number;
+                        properties?: {
+                            /** @description Our site; an ingest key's site when made with one. */
+                            site_id?: string;
+                            /** @description Its path is stored as the path. */
+                            $current_url?: string;
+                            $pathname?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description Person properties; kept on an identify. */
+                        $set?: {
+                            [key: string]: unknown;
+                        };
+                        $set_once?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The API key (a single event). */
+                        api_key?: string;
+                    } & {
+                        [key: string]: unknown;
+                    })[];
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Ignored. */
+                    historical_migration?: boolean;
+                } & {
+                    [key: string]: unknown;
+                }) | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                })[] | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                });
+            };
+        };
+        responses: {
+            /** @description Stored (or already stored). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogSuccessResponse"];
+                };
+            };
+            /** @description Broken JSON or gzip, or invalid events (`errors` names each field; the valid events of the request are stored). posthog-node does not retry it. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description No key (`api_key`/`token` in the body, or Bearer/X-API-Key), or an unknown one, once API keys exist. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description The key may not record events, or (an ingest key) names another site in `properties.site_id`, or is used from a foreign origin. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Over 5 MiB once decompressed (a gzip bomb is stopped there), or over 1000 events: posthog-node halves its batch and sends again. */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Neither JSON, text/plain JSON (gzip or not) nor a base64 form, or compression=lz64. */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After (the SDK retries). */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description An unexpected error (the SDK retries). */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description The database is unavailable (the SDK retries); see Retry-After. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+        };
+    };
+    PosthogController_ingestNoSlash: {
+        parameters: {
+            query?: {
+                /** @description gzip-js/gzip: the body is gzip (what posthog-js once sent); base64: a form data=<base64> (its sendBeacon). */
+                compression?: "gzip-js" | "gzip" | "base64";
+                /** @description The SDK's version (posthog-js); ignored. */
+                ver?: string;
+                /** @description A cache buster (posthog-js); ignored. */
+                _?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": ({
+                    /** @description The API key (also `token`). */
+                    api_key?: string;
+                    batch: ({
+                        /** @example order completed */
+                        event?: string;
+                        /** @example user-42 */
+                        distinct_id?: string;
+                        /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                        uuid?: string;
+                        /** Format: date-time */
+                        timestamp?: string;
+                        /** Format: date-time */
+                        sent_at?: string;
+                        /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                        offset?: number;
+                        properties?: {
+                            /** @description Our site; an ingest key's site when made with one. */
+                            site_id?: string;
+                            /** @description Its path is stored as the path. */
+                            $current_url?: string;
+                            $pathname?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description Person properties; kept on an identify. */
+                        $set?: {
+                            [key: string]: unknown;
+                        };
+                        $set_once?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The API key (a single event). */
+                        api_key?: string;
+                    } & {
+                        [key: string]: unknown;
+                    })[];
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Ignored. */
+                    historical_migration?: boolean;
+                } & {
+                    [key: string]: unknown;
+                }) | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                })[] | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                });
+                "text/plain": ({
+                    /** @description The API key (also `token`). */
+                    api_key?: string;
+                    batch: ({
+                        /** @example order completed */
+                        event?: string;
+                        /** @example user-42 */
+                        distinct_id?: string;
+                        /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                        uuid?: string;
+                        /** Format: date-time */
+                        timestamp?: string;
+                        /** Format: date-time */
+                        sent_at?: string;
+                        /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                        offset?: number;
+                        properties?: {
+                            /** @description Our site; an ingest key's site when made with one. */
+                            site_id?: string;
+                            /** @description Its path is stored as the path. */
+                            $current_url?: string;
+                            $pathname?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description Person properties; kept on an identify. */
+                        $set?: {
+                            [key: string]: unknown;
+                        };
+                        $set_once?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The API key (a single event). */
+                        api_key?: string;
+                    } & {
+                        [key: string]: unknown;
+                    })[];
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Ignored. */
+                    historical_migration?: boolean;
+                } & {
+                    [key: string]: unknown;
+                }) | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                })[] | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                });
+            };
+        };
+        responses: {
+            /** @description Stored (or already stored). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogSuccessResponse"];
+                };
+            };
+            /** @description Broken JSON or gzip, or invalid events (`errors` names each field; the valid events of the request are stored). posthog-node does not retry it. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description No key (`api_key`/`token` in the body, or Bearer/X-API-Key), or an unknown one, once API keys exist. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description The key may not record events, or (an ingest key) names another site in `properties.site_id`, or is used from a foreign origin. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Over 5 MiB once decompressed (a gzip bomb is stopped there), or over 1000 events: posthog-node halves its batch and sends again. */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Neither JSON, text/plain JSON (gzip or not) nor a base64 form, or compression=lz64. */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After (the SDK retries). */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description An unexpected error (the SDK retries). */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description The database is unavailable (the SDK retries); see Retry-After. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
                 };
             };
         };

@@ -10,6 +10,7 @@ import { ValidationFailedError } from '../../../shared/errors';
 import { SITE_ROUTES, SiteRoute } from './site-routes';
 import { allowKeyOrigin, bindToKeySite, INGEST_ROUTES } from './ingest-routes';
 import { SEGMENT_ROUTES, segmentSecretOf } from '../../../segment/ports/http/segment-routes';
+import { POSTHOG_ROUTES, posthogSecretOf } from '../../../posthog/ports/http/posthog-routes';
 
 /** Rate limits count requests (a batch is one) in windows of one second. */
 const RATE_WINDOW_MS = 1000;
@@ -50,7 +51,11 @@ export class ApiKeyGuard implements CanActivate {
       this.reflector.getAllAndOverride<Exclude<Scope, 'ingest'> | typeof ANY_SCOPE>(ROUTE_SCOPE, targets) ??
       (request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'write');
     const route = `${request.method} ${request.routeOptions.url}`;
-    const secret = SEGMENT_ROUTES.has(route) ? segmentSecretOf(request, secretOf(request)) : secretOf(request);
+    const secret = SEGMENT_ROUTES.has(route)
+      ? segmentSecretOf(request, secretOf(request))
+      : POSTHOG_ROUTES.has(route)
+        ? posthogSecretOf(request, secretOf(request))
+        : secretOf(request);
     if (secret === undefined && this.openRoutes.size > 0 && this.openRoutes.has(route)) {
       request.apiKey = null;
       await this.limitRate(request, reply, 'write');

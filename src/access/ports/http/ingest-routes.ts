@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiKeyAuthenticator } from '../../application/api-key-authenticator';
 import { ApiKey, ForeignOriginError, ForeignSiteError } from '../../domain/api-key';
 import { SEGMENT_INGEST_ROUTES } from '../../../segment/ports/http/segment-routes';
+import { POSTHOG_INGEST_ROUTES } from '../../../posthog/ports/http/posthog-routes';
 import { TRACKER_INGEST_ROUTES } from '../../../tracker/ports/http/tracker-routes';
 
 /**
@@ -33,6 +34,7 @@ export const INGEST_ROUTES: ReadonlyMap<string, (body: unknown) => SiteTarget[]>
   ['POST /event', (body: unknown) => [{ value: body, path: 'site_id' }]],
   ['POST /api/ingestion/event', (body: unknown) => [{ value: body, path: 'site_id' }]],
   ...SEGMENT_INGEST_ROUTES,
+  ...POSTHOG_INGEST_ROUTES,
   ...TRACKER_INGEST_ROUTES,
 ]);
 
