@@ -137,10 +137,10 @@ describeBrowser('the browser tracker /t.js in Chromium', () => {
     const { page } = await open();
     await page.goto(`${site}/`);
     await storedEvents(1);
-    await page.evaluate(() => history.pushState({}, '', '/products/42'));
+    await page.evaluate("history.pushState({}, '', '/products/42')");
     await storedEvents(2);
-    await page.evaluate(() => history.replaceState({ tab: 2 }, '', '/products/42?tab=2')); // same path: not a new page
-    await page.evaluate(() => history.pushState({}, '', '/cart'));
+    await page.evaluate("history.replaceState({ tab: 2 }, '', '/products/42?tab=2')"); // same path: not a new page
+    await page.evaluate("history.pushState({}, '', '/cart')");
     await storedEvents(3);
     await page.goBack(); // popstate back to /products/42
     const rows = await storedEvents(4);
@@ -158,7 +158,7 @@ describeBrowser('the browser tracker /t.js in Chromium', () => {
     const { page } = await open();
     await page.goto(`${site}/app#/home`);
     await storedEvents(1);
-    await page.evaluate(() => (location.hash = '#/settings'));
+    await page.evaluate("location.hash = '#/settings'");
     const rows = await storedEvents(2);
     expect(rows.map((r) => r.path)).toEqual(['/app#/home', '/app#/settings']);
   });
@@ -169,13 +169,12 @@ describeBrowser('the browser tracker /t.js in Chromium', () => {
     const before = Date.now();
     await page.goto(`${site}/pricing`);
     await storedEvents(1);
-    await page.evaluate(() => {
-      const tracker = (window as unknown as { tracker: Record<string, (...args: unknown[]) => void> }).tracker;
+    await page.evaluate(`
       tracker.track('plan_viewed', { plan: 'pro', price: 42.5, features: ['sso', 'audit'] });
       tracker.identify('user-42', { tier: 'gold' });
       tracker.track('signup', { plan: 'pro' });
       history.pushState({}, '', '/welcome');
-    });
+    `);
     const rows = await storedEvents(5);
     const after = Date.now();
     const anonymous = rows[0].user_id;
@@ -219,7 +218,7 @@ describeBrowser('the browser tracker /t.js in Chromium', () => {
 
     const bare = await open({}, NO_BEACON_NO_FETCH);
     await bare.page.goto(`${site}/xhr`);
-    await bare.page.evaluate(() => (window as unknown as { tracker: { track(name: string, props: object): void } }).tracker.track('clicked', { button: 'buy' }));
+    await bare.page.evaluate("tracker.track('clicked', { button: 'buy' })");
     const rows = await storedEvents(3);
     expect(bare.requests.map((r) => r.resourceType())).toEqual(['xhr', 'xhr']);
     expect(rows.map((r) => [r.action, r.path, r.metadata])).toEqual([
@@ -246,7 +245,7 @@ describeBrowser('the browser tracker /t.js in Chromium', () => {
     });
     await page.goto(`${site}/flaky`);
     await eventually(async () => expect(requests.length).toBe(2), 15_000); // the page view, retried
-    await page.evaluate(() => (window as unknown as { tracker: { track(name: string): void } }).tracker.track('after_503'));
+    await page.evaluate("tracker.track('after_503')");
     await eventually(async () => expect(requests.length).toBe(4), 15_000); // 503, then again
     const rows = await storedEvents(2);
     expect(rows.map((r) => [r.action, r.path])).toEqual([
@@ -263,11 +262,7 @@ describeBrowser('the browser tracker /t.js in Chromium', () => {
   it('sends nothing when asked to respect Do Not Track or Global Privacy Control and the browser says so, and still counts otherwise', async () => {
     const trackEverything = async (path: string) => {
       await dnt.page.goto(`${site}${path}`);
-      await dnt.page.evaluate(() => {
-        const tracker = (window as unknown as { tracker: Record<string, (...args: unknown[]) => void> }).tracker;
-        tracker.identify('user-dnt');
-        tracker.track('clicked');
-      });
+      await dnt.page.evaluate("tracker.identify('user-dnt'); tracker.track('clicked')");
     };
     scriptAttributes = 'data-site="shop" data-respect-dnt';
     const dnt = await open({}, 'Object.defineProperty(Navigator.prototype, "doNotTrack", { get: () => "1" });');
@@ -288,17 +283,17 @@ describeBrowser('the browser tracker /t.js in Chromium', () => {
   it('sets no cookie and uses no storage', async () => {
     const { page } = await open();
     await page.goto(`${site}/`);
-    await page.evaluate(() => (window as unknown as { tracker: { identify(id: string): void } }).tracker.identify('user-1'));
+    await page.evaluate("tracker.identify('user-1')");
     await storedEvents(2);
     expect(await context!.cookies()).toEqual([]);
-    expect(await page.evaluate(() => [document.cookie, localStorage.length, sessionStorage.length])).toEqual(['', 0, 0]);
+    expect(await page.evaluate('[document.cookie, localStorage.length, sessionStorage.length]')).toEqual(['', 0, 0]);
   });
 
   it("does not store headless Chromium's visits (its user agent is a bot's), though it answers them alike", async () => {
     const { page, responses } = await open({ userAgent: undefined }, REFUSE_BEACONS);
-    expect(await page.evaluate(() => navigator.userAgent)).toMatch(/HeadlessChrome/);
+    expect(await page.evaluate('navigator.userAgent')).toMatch(/HeadlessChrome/);
     await page.goto(`${site}/bot`);
-    await page.evaluate(() => (window as unknown as { tracker: { track(name: string): void } }).tracker.track('clicked'));
+    await page.evaluate("tracker.track('clicked')");
     await eventually(async () => expect(responses.map((r) => r.status())).toEqual([202, 202]));
     expect(await stored()).toEqual([]);
   });

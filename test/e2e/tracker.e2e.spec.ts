@@ -92,7 +92,8 @@ describe('POST /api/collect, open (no key exists)', () => {
 
   it('answers a bot (headless Chrome, a crawler, no user agent) exactly as a browser, stores nothing, and counts it', async () => {
     const body = { site: 'shop', events: [{ id: randomUUID(), type: 'pageview', url: `${SHOP}/` }, { id: randomUUID(), type: 'event', name: 'x' }] };
-    for (const headers of [{ 'user-agent': HEADLESS }, { 'user-agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' }, {}]) {
+    const bots: Array<Record<string, string>> = [{ 'user-agent': HEADLESS }, { 'user-agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' }, {}];
+    for (const headers of bots) {
       const res = await collect(body, headers);
       expect([res.status, res.body]).toEqual([202, { status: 'accepted', events: 2 }]);
     }
