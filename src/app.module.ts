@@ -8,6 +8,7 @@ import { AnalyticsModule } from './analytics/analytics.module';
 import { CompatModule } from './compat/compat.module';
 import { SegmentModule } from './segment/segment.module';
 import { PosthogModule } from './posthog/posthog.module';
+import { TrackerModule } from './tracker/tracker.module';
 import { VisitorsModule } from './visitors/visitors.module';
 import { ErasureModule } from './erasure/erasure.module';
 import { AppConfig } from './config';
@@ -43,6 +44,7 @@ export class AppModule {
         CompatModule,
         SegmentModule,
         PosthogModule,
+        TrackerModule,
         VisitorsModule,
         ErasureModule,
         ...(options.http === false ? [] : [LoggerModule.forRoot(loggingParams(config)), HealthModule, ObservabilityModule]),

@@ -16,6 +16,7 @@ const TAGS: Array<[string, string]> = [
   ['compat: 001 ingestion and reporting', 'Drop-in routes of system 001. Errors: {"status": "fail", …} or {"status": "error", …}.'],
   ['compat: 002 summary', 'Drop-in routes of system 002. Errors: {"error": "…"}.'],
   ['compat: 004 events and stats', 'Drop-in routes of system 004 (FastAPI). Errors: {"detail": …}.'],
+  ['tracker', 'Our browser tracker: the script /t.js and POST /api/collect, where it sends page views, track() and identify() without an API key.'],
   ['compat: segment', "Segment's HTTP Tracking API (analytics-node and the other Segment libraries): the write key as Basic user name or writeKey. Errors: {\"success\": false, \"message\": …}."],
   ['compat: posthog', "PostHog's capture API (posthog-node, posthog-js): the key as api_key or token in the body. Errors: {\"type\", \"code\", \"detail\", \"attr\"}."],
 ];

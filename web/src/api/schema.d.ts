@@ -788,6 +788,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/t.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The browser tracker: <script defer src="…/t.js" data-site="shop"></script>
+         * @description Page views (single-page-app navigation included), track(name, props) and identify(id), sent to POST /api/collect with sendBeacon (fetch keepalive, then XMLHttpRequest, where it is missing or refuses). No cookies, no storage. Under 2 KB gzipped. Cached for 3600 s, then revalidated with its ETag. Public.
+         */
+        get: operations["TrackerScriptController_serve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/collect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Events of the browser tracker /t.js (page views, track, identify)
+         * @description What /t.js sends, as text/plain (sendBeacon) or application/json. No API key: `site` names the site, and the request stands for that site's public ingestion key (the oldest listing the page's Origin): 401 when the site has none, 403 from an origin none lists; open while no key exists. Answers 202 once every valid event is committed; each event id is stored once, so a retry is safe. Events without user_id get the anonymous id of the day (a salted hash of site, address and user agent; the address is not stored). A request from a bot or without a user agent gets the same answer and stores nothing. Invalid events are named in a 400 (the valid ones are stored). At most 100 events, 64 KiB. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
+         */
+        post: operations["CollectController_collect"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/users/{user_id}": {
         parameters: {
             query?: never;
@@ -1629,6 +1669,19 @@ export interface components {
              * @enum {integer}
              */
             status: 1;
+        };
+        CollectResponse: {
+            /**
+             * @example accepted
+             * @enum {string}
+             */
+            status: "accepted";
+            /**
+             * Format: int32
+             * @description How many events the request held.
+             * @example 1
+             */
+            events: number;
         };
         UserErasureResponse: {
             /**
@@ -9270,6 +9323,276 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+        };
+    };
+    TrackerScriptController_serve: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of a copy the client holds: 304 when it is current. */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The script (gzip-encoded when the client accepts it). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Changes with every build of the script. */
+                    ETag?: string;
+                    /** @description public, max-age=3600 */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                };
+            };
+            /** @description The copy named by If-None-Match is current. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description An unexpected error; it has been logged. Nothing internal is shown. */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+        };
+    };
+    CollectController_collect: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description The site (data-site of the script tag).
+                     * @example shop
+                     */
+                    site: string;
+                    /** @description The client's clock when it sent this request (refreshed on each retry): corrects every ts. */
+                    sent_at?: number | string;
+                    events: {
+                        /**
+                         * Format: uuid
+                         * @description Made by the client for this event and sent again unchanged on a retry: a retry is stored once.
+                         */
+                        id: string;
+                        /**
+                         * @description pageview → action page_view; event → its name; identify → action identify.
+                         * @enum {string}
+                         */
+                        type: "pageview" | "event" | "identify";
+                        /** @description The action of an event (required there, refused elsewhere). */
+                        name?: string;
+                        /** @description The page's URL (required on a pageview): its path (and fragment, which the tracker sends with data-hash) is stored as path; of its query only utm_* are kept. */
+                        url?: string;
+                        /** @description Where the visitor came from: kept (without query and fragment) as metadata.referrer when it is another host's. */
+                        referrer?: string;
+                        /** @description The metadata of an event or identify (16 KiB at most once stored). */
+                        props?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The user set by identify(); without it, the visitor's anonymous id of the day. */
+                        user_id?: string | number;
+                        /** @description When it happened, by the client's clock: milliseconds since the epoch or ISO 8601 with a zone. Corrected by sent_at. */
+                        ts?: number | string;
+                    }[];
+                };
+                "text/plain": {
+                    /**
+                     * @description The site (data-site of the script tag).
+                     * @example shop
+                     */
+                    site: string;
+                    /** @description The client's clock when it sent this request (refreshed on each retry): corrects every ts. */
+                    sent_at?: number | string;
+                    events: {
+                        /**
+                         * Format: uuid
+                         * @description Made by the client for this event and sent again unchanged on a retry: a retry is stored once.
+                         */
+                        id: string;
+                        /**
+                         * @description pageview → action page_view; event → its name; identify → action identify.
+                         * @enum {string}
+                         */
+                        type: "pageview" | "event" | "identify";
+                        /** @description The action of an event (required there, refused elsewhere). */
+                        name?: string;
+                        /** @description The page's URL (required on a pageview): its path (and fragment, which the tracker sends with data-hash) is stored as path; of its query only utm_* are kept. */
+                        url?: string;
+                        /** @description Where the visitor came from: kept (without query and fragment) as metadata.referrer when it is another host's. */
+                        referrer?: string;
+                        /** @description The metadata of an event or identify (16 KiB at most once stored). */
+                        props?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The user set by identify(); without it, the visitor's anonymous id of the day. */
+                        user_id?: string | number;
+                        /** @description When it happened, by the client's clock: milliseconds since the epoch or ISO 8601 with a zone. Corrected by sent_at. */
+                        ts?: number | string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Every event committed (or already stored); or a bot, whose events are not stored. */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CollectResponse"];
+                };
+            };
+            /** @description Invalid input: `errors` names every bad field. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description No valid API key (only once a key exists, or with REQUIRE_API_KEYS=true). */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description The scheme to authenticate with. */
+                    "WWW-Authenticate": "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description The body is larger than this route accepts. */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description The body is not application/json. */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description Rate limit of the key (or, while no key exists, of the client address) exceeded; see Retry-After. */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description An unexpected error; it has been logged. Nothing internal is shown. */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description The database is unavailable or the service is shedding load; see Retry-After. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
         };

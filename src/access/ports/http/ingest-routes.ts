@@ -4,6 +4,7 @@ import { ApiKeyAuthenticator } from '../../application/api-key-authenticator';
 import { ApiKey, ForeignOriginError, ForeignSiteError } from '../../domain/api-key';
 import { SEGMENT_INGEST_ROUTES } from '../../../segment/ports/http/segment-routes';
 import { POSTHOG_INGEST_ROUTES } from '../../../posthog/ports/http/posthog-routes';
+import { TRACKER_INGEST_ROUTES } from '../../../tracker/ports/http/tracker-routes';
 
 /**
  * Where a body names the site of an event: `value` is the object, `field` its property
@@ -34,6 +35,7 @@ export const INGEST_ROUTES: ReadonlyMap<string, (body: unknown) => SiteTarget[]>
   ['POST /api/ingestion/event', (body: unknown) => [{ value: body, path: 'site_id' }]],
   ...SEGMENT_INGEST_ROUTES,
   ...POSTHOG_INGEST_ROUTES,
+  ...TRACKER_INGEST_ROUTES,
 ]);
 
 /** The paths of INGEST_ROUTES (all POST): what a CORS preflight may ask about. */

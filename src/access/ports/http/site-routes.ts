@@ -1,3 +1,4 @@
+import { TRACKER_SITE_ROUTES } from '../../../tracker/ports/http/tracker-routes';
 /**
  * Routes whose SDKs send no API key but name their site in the body (Umami's `website`,
  * Plausible's `d`, our tracker's `site`). Without a key, such a request stands for the site's
@@ -13,4 +14,4 @@ export interface SiteRoute {
   siteOf(body: unknown): unknown;
 }
 
-export const SITE_ROUTES: ReadonlyMap<string, SiteRoute> = new Map<string, SiteRoute>([]);
+export const SITE_ROUTES: ReadonlyMap<string, SiteRoute> = new Map<string, SiteRoute>([...TRACKER_SITE_ROUTES]);
