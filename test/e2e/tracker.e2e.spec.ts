@@ -154,6 +154,10 @@ describe('POST /api/collect once keys exist: keyless requests stand for the site
     expect(keyless.body.detail).toMatch(/^site names the site "docs"/);
     const unnamed = await collect({ events: pageview('x').events }, { 'user-agent': CHROME, origin: SHOP });
     expect([unnamed.status, unnamed.body.errors]).toEqual([400, [{ path: 'site', message: expect.any(String) }]]);
+    // Each refusal is readable by the page that sent it (else the tracker sees a network error and retries).
+    for (const [res, origin] of [[foreign, 'https://evil.example'], [keyless, SHOP], [unnamed, SHOP]] as const) {
+      expect([res.status, res.headers['access-control-allow-origin'], res.headers.vary]).toEqual([res.status, origin, 'Origin']);
+    }
     expect(await stored()).toEqual([]);
   });
 });

@@ -83,6 +83,18 @@ export function allowKeyOrigin(origin: string | undefined, key: ApiKey, reply: F
   void reply.header('Access-Control-Allow-Origin', origin).header('Access-Control-Expose-Headers', EXPOSED_HEADERS);
 }
 
+/**
+ * A refusal of a keyless request on a site route (no public key for the site, a foreign origin,
+ * no site named) made readable by the page that sent it: without Access-Control-Allow-Origin
+ * a browser script sees a network error and a tracker retries what can never succeed. The
+ * answer carries only the reason; nothing is stored either way.
+ */
+export function exposeRefusal(origin: string | undefined, reply: FastifyReply): void {
+  if (origin === undefined) return;
+  addVaryOrigin(reply);
+  void reply.header('Access-Control-Allow-Origin', origin).header('Access-Control-Expose-Headers', EXPOSED_HEADERS);
+}
+
 function addVaryOrigin(reply: FastifyReply): void {
   const vary = reply.getHeader('vary');
   if (vary === undefined || vary === '') void reply.header('Vary', 'Origin');
