@@ -11,6 +11,7 @@ import { uuidv7 } from '../../src/shared/uuid';
 import { startOfLocalDay } from '../../src/shared/time-zone';
 import { CreateHourlyRollups1763700007000 } from '../../migrations/1763700007000-create-hourly-rollups';
 import { CreateQuarterHourUserIds1763700008000 } from '../../migrations/1763700008000-create-quarter-hour-user-ids';
+import { CreateSixHourUserSets1763700010000 } from '../../migrations/1763700010000-create-six-hour-user-sets';
 import { openTestDataSource } from '../support/database';
 import { truncateAll } from '../support/test-app';
 
@@ -219,7 +220,7 @@ describe('analytics in local time zones', () => {
     expect(await analytics.uniqueUsers(march)).toEqual([2, 1]);
   });
 
-  it('backfill the hourly rollups and quarter-hour user ids from existing events (migrations 1763700007000, 1763700008000) exactly as the writes maintain them', async () => {
+  it('backfill the hourly rollups, quarter-hour user ids and six-hour user sets from existing events (migrations 1763700007000, 1763700008000, 1763700010000) exactly as the writes maintain them', async () => {
     const anchor = ANCHORS[4];
     const all = fc.sample(eventArb, { numRuns: 300, seed: 15 }).map(toEvent(anchor));
     await store(all, 37);
@@ -228,24 +229,43 @@ describe('analytics in local time zones', () => {
                        (SELECT json_agg(t ORDER BY t::text) FROM analytics_hourly_paths t) AS p,
                        (SELECT json_agg(t ORDER BY t::text) FROM analytics_hourly_user_sets t) AS s,
                        (SELECT json_agg(t ORDER BY t::text) FROM analytics_hourly_users t) AS u,
-                       (SELECT json_agg(t ORDER BY t::text) FROM analytics_quarter_user_ids t) AS q`);
+                       (SELECT json_agg(t ORDER BY t::text) FROM analytics_quarter_user_ids t) AS q,
+                       (SELECT json_agg(t ORDER BY t::text) FROM analytics_six_hour_users t) AS b`);
     const written = await snapshot();
     expect(written.a).not.toBeNull();
     expect(written.u).not.toBeNull();
     expect(written.q).not.toBeNull();
+    expect(written.b).not.toBeNull();
+    // the writes keep each six-hour block the OR of its hours over all sites, blocks from 00:00 UTC
+    const [{ blocks, hours }] = await db.query(
+      `SELECT (SELECT count(*)::int FROM analytics_six_hour_users WHERE extract(hour FROM six_hour AT TIME ZONE 'UTC')::int % 6 = 0
+                 AND date_trunc('hour', six_hour) = six_hour) AS blocks,
+              (SELECT count(DISTINCT (date_bin('6 hours', hour, TIMESTAMPTZ '1970-01-01 00:00:00+00'), action, chunk))::int FROM analytics_hourly_users) AS hours`,
+    );
+    expect(blocks).toBe(hours);
+    const runner = db.createQueryRunner();
+    try {
+      await runner.startTransaction();
+      await new CreateSixHourUserSets1763700010000().down(runner);
+      await new CreateSixHourUserSets1763700010000().up(runner);
+      await runner.commitTransaction();
+    } finally {
+      await runner.release();
+    }
+    expect(await snapshot()).toEqual(written);
     // the writes keep each quarter's ids sorted and without duplicates
     const [{ unsorted }] = await db.query(
       `SELECT count(*)::int AS unsorted FROM analytics_quarter_user_ids WHERE uids <> ARRAY(SELECT DISTINCT x FROM unnest(uids) x ORDER BY x)`,
     );
     expect(unsorted).toBe(0);
-    const runner = db.createQueryRunner();
+    const again = db.createQueryRunner();
     try {
-      await runner.startTransaction();
-      for (const migration of [new CreateQuarterHourUserIds1763700008000(), new CreateHourlyRollups1763700007000()]) await migration.down(runner);
-      for (const migration of [new CreateHourlyRollups1763700007000(), new CreateQuarterHourUserIds1763700008000()]) await migration.up(runner);
-      await runner.commitTransaction();
+      await again.startTransaction();
+      for (const migration of [new CreateSixHourUserSets1763700010000(), new CreateQuarterHourUserIds1763700008000(), new CreateHourlyRollups1763700007000()]) await migration.down(again);
+      for (const migration of [new CreateHourlyRollups1763700007000(), new CreateQuarterHourUserIds1763700008000(), new CreateSixHourUserSets1763700010000()]) await migration.up(again);
+      await again.commitTransaction();
     } finally {
-      await runner.release();
+      await again.release();
     }
     expect(await snapshot()).toEqual(written);
   });
@@ -258,6 +278,7 @@ describe('analytics in local time zones', () => {
     const round = (p: ReturnType<typeof piecesOf>) => JSON.parse(JSON.stringify(p));
     expect(round(piecesOf(kolkata.from, kolkata.till, { quarters: true }))).toEqual({
       days: null,
+      blocks: [],
       hours: [['2025-07-31T19:00:00.000Z', '2025-08-01T18:00:00.000Z']],
       quarters: [['2025-07-31T18:30:00.000Z', '2025-07-31T19:00:00.000Z'], ['2025-08-01T18:00:00.000Z', '2025-08-01T18:30:00.000Z']],
       raw: [],
@@ -267,9 +288,34 @@ describe('analytics in local time zones', () => {
     const from = new Date('2025-08-01T10:07:00Z');
     const till = new Date('2025-08-01T10:52:00Z');
     expect(round(piecesOf(from, till, { quarters: true }))).toEqual({
-      days: null, hours: [],
+      days: null, blocks: [], hours: [],
       quarters: [['2025-08-01T10:15:00.000Z', '2025-08-01T10:45:00.000Z']],
       raw: [['2025-08-01T10:07:00.000Z', '2025-08-01T10:15:00.000Z'], ['2025-08-01T10:45:00.000Z', '2025-08-01T10:52:00.000Z']],
+    });
+    // with blocks (questions over all sites): the whole hours' whole six-hour UTC blocks
+    expect(round(piecesOf(kolkata.from, kolkata.till, { quarters: true, blocks: true }))).toEqual({
+      days: null,
+      blocks: [['2025-08-01T00:00:00.000Z', '2025-08-01T18:00:00.000Z']],
+      hours: [['2025-07-31T19:00:00.000Z', '2025-08-01T00:00:00.000Z']],
+      quarters: [['2025-07-31T18:30:00.000Z', '2025-07-31T19:00:00.000Z'], ['2025-08-01T18:00:00.000Z', '2025-08-01T18:30:00.000Z']],
+      raw: [],
+    });
+    const jakarta = periodsOf('day', new Date('2025-08-01T00:00:00Z'), new Date('2025-08-01T00:00:00Z'), undefined, 'Asia/Jakarta')[0];
+    expect(round(piecesOf(jakarta.from, jakarta.till, { quarters: true, blocks: true }))).toEqual({
+      days: null,
+      blocks: [['2025-07-31T18:00:00.000Z', '2025-08-01T12:00:00.000Z']],
+      hours: [['2025-07-31T17:00:00.000Z', '2025-07-31T18:00:00.000Z'], ['2025-08-01T12:00:00.000Z', '2025-08-01T17:00:00.000Z']],
+      quarters: [],
+      raw: [],
+    });
+    // two local days of Los Angeles (UTC−7): a whole UTC day, blocks and hours at both ends
+    const la = periodsOf('day', new Date('2025-08-01T00:00:00Z'), new Date('2025-08-02T00:00:00Z'), undefined, 'America/Los_Angeles');
+    expect(round(piecesOf(la[0].from, la[1].till, { quarters: true, blocks: true }))).toEqual({
+      days: { from: '2025-08-02T00:00:00.000Z', till: '2025-08-03T00:00:00.000Z' },
+      blocks: [['2025-08-01T12:00:00.000Z', '2025-08-02T00:00:00.000Z'], ['2025-08-03T00:00:00.000Z', '2025-08-03T06:00:00.000Z']],
+      hours: [['2025-08-01T07:00:00.000Z', '2025-08-01T12:00:00.000Z'], ['2025-08-03T06:00:00.000Z', '2025-08-03T07:00:00.000Z']],
+      quarters: [],
+      raw: [],
     });
     expect(round(piecesOf(monrovia, new Date(monrovia.getTime() + DAY), { quarters: true }))).toMatchObject({
       quarters: [['1971-06-01T00:45:00.000Z', '1971-06-01T01:00:00.000Z'], ['1971-06-02T00:00:00.000Z', '1971-06-02T00:30:00.000Z']],

@@ -17,7 +17,7 @@ const counts = (table: string, column: string, period: string, key: 'action' | '
  * per site, or (`perSite` false) over all sites — the batch's rows OR-ed across sites. Rows in
  * key order (action, site, period, chunk).
  */
-const userSets = (table: string, column: string, period: string, perSite = true) => {
+const userSets = (table: string, column: string, period: string, perSite = true, returning = '1') => {
   const site = perSite ? ['site_id'] : [];
   const cols = [column, ...site, 'action'];
   return `INSERT INTO ${table} AS s (${[...cols, 'chunk', 'bits'].join(', ')})
@@ -31,8 +31,23 @@ const userSets = (table: string, column: string, period: string, perSite = true)
        GROUP BY ${perSite ? '1, 2, 3, 4 ORDER BY 3, 2, 1, 4' : '1, 2, 3 ORDER BY 2, 1, 3'}
        ON CONFLICT (${['action', ...site, column, 'chunk'].join(', ')}) DO UPDATE SET bits = s.bits | EXCLUDED.bits
        WHERE (s.bits | EXCLUDED.bits) <> s.bits
-       RETURNING 1`;
+       RETURNING ${returning}`;
 };
+
+/**
+ * The six-hour user sets (1763700010000), over all sites: the hour rows over all sites this
+ * write changed (rollup_hourly_users returns them with their stored bits) OR-ed into their
+ * six-hour blocks. A block holds every user of its hours, so an hour row the write left as it
+ * was changes no block, and the batch's users need no DISTINCT or id join of their own.
+ * Rows in key order (action, block, chunk).
+ */
+const sixHourUsers = `INSERT INTO analytics_six_hour_users AS s (six_hour, action, chunk, bits)
+       SELECT date_bin('6 hours', h.hour, TIMESTAMPTZ '1970-01-01 00:00:00+00'), h.action, h.chunk, bit_or(h.bits)
+       FROM rollup_hourly_users h
+       GROUP BY 1, 2, 3 ORDER BY 2, 1, 3
+       ON CONFLICT (action, six_hour, chunk) DO UPDATE SET bits = s.bits | EXCLUDED.bits
+       WHERE (s.bits | EXCLUDED.bits) <> s.bits
+       RETURNING 1`;
 
 /** The UTC quarter hour an event falls in (as migration 1763700008000 computes it). */
 const quarterOf = (e: string) => `date_bin('15 minutes', ${e}occurred_at, TIMESTAMPTZ '1970-01-01 00:00:00+00')`;
@@ -72,7 +87,9 @@ const quarterUserIds = `INSERT INTO analytics_quarter_user_ids AS q (quarter, ac
  * deadlock), and a user-set row is only rewritten when a bit actually changes. Days are UTC
  * dates of occurred_at, hours UTC hours (migration 1763700007000: the hourly tier serves local
  * days of other time zones), quarter hours UTC quarter hours (1763700008000: the edges of local
- * days in zones whose offset is not whole hours); site_id NULL ("no site") stays distinct from ''.
+ * days in zones whose offset is not whole hours), six-hour blocks
+ * the UTC 00–06, 06–12, 12–18 and 18–24 (1763700010000: the middle of local days, from the hourly
+ * rows over all sites the write changed); site_id NULL ("no site") stays distinct from ''.
  */
 export const ANALYTICS_ROLLUP_PROJECTION: EventWriteProjection = {
   name: 'rollup_paths',
@@ -90,7 +107,8 @@ export const ANALYTICS_ROLLUP_PROJECTION: EventWriteProjection = {
     ],
     ['rollup_user_sets', userSets('analytics_user_sets', 'day', dayOf('e.'))],
     ['rollup_hourly_user_sets', userSets('analytics_hourly_user_sets', 'hour', hourOf('e.'))],
-    ['rollup_hourly_users', userSets('analytics_hourly_users', 'hour', hourOf('e.'), false)],
+    ['rollup_hourly_users', userSets('analytics_hourly_users', 'hour', hourOf('e.'), false, 's.hour, s.action, s.chunk, s.bits')],
+    ['rollup_six_hour_users', sixHourUsers],
     ['rollup_quarter_user_ids', quarterUserIds],
     ['rollup_actions', `${counts('analytics_daily_actions', 'day', dayOf(''), 'action', 'events')} RETURNING 1`],
     ['rollup_hourly_actions', `${counts('analytics_hourly_actions', 'hour', hourOf(''), 'action', 'events')} RETURNING 1`],
