@@ -35,19 +35,26 @@ const userSets = (table: string, column: string, period: string, perSite = true,
 };
 
 /**
- * The six-hour user sets (1763700010000), over all sites: the hour rows over all sites this
- * write changed (rollup_hourly_users returns them with their stored bits) OR-ed into their
- * six-hour blocks. A block holds every user of its hours, so an hour row the write left as it
- * was changes no block, and the batch's users need no DISTINCT or id join of their own.
- * Rows in key order (action, block, chunk).
+ * A coarser user-set tier made from a finer one's CTE (`source`): the finer rows this write
+ * changed — each returned with its stored bits — OR-ed into the coarser rows they fall in
+ * (`period`: the coarser period of `h.hour`). Exact because a coarser row holds every user of
+ * the finer rows inside it (a day every user of its hours, an hour over all sites every user of
+ * its sites' hours, a six-hour block every user of its hours): a finer row the write left as it
+ * was changes no coarser row. So only the finest tier (the hours per site) takes the batch's
+ * distinct users and their ids; the others take what it returns. Measured (bench:analytics,
+ * WRITE_VARIANTS, batches of 100 / 1,000, two runs): about 0–10% less time per event than
+ * each tier from the batch's own DISTINCT and id join. Rows in key order.
  */
-const sixHourUsers = `INSERT INTO analytics_six_hour_users AS s (six_hour, action, chunk, bits)
-       SELECT date_bin('6 hours', h.hour, TIMESTAMPTZ '1970-01-01 00:00:00+00'), h.action, h.chunk, bit_or(h.bits)
-       FROM rollup_hourly_users h
-       GROUP BY 1, 2, 3 ORDER BY 2, 1, 3
-       ON CONFLICT (action, six_hour, chunk) DO UPDATE SET bits = s.bits | EXCLUDED.bits
+const coarser = (table: string, column: string, period: string, source: string, perSite: boolean, returning = '1') => {
+  const site = perSite ? ['site_id'] : [];
+  return `INSERT INTO ${table} AS s (${[column, ...site, 'action', 'chunk', 'bits'].join(', ')})
+       SELECT ${period}, ${site.map((c) => `h.${c}, `).join('')}h.action, h.chunk, bit_or(h.bits)
+       FROM ${source} h
+       GROUP BY ${perSite ? '1, 2, 3, 4 ORDER BY 3, 2, 1, 4' : '1, 2, 3 ORDER BY 2, 1, 3'}
+       ON CONFLICT (${['action', ...site, column, 'chunk'].join(', ')}) DO UPDATE SET bits = s.bits | EXCLUDED.bits
        WHERE (s.bits | EXCLUDED.bits) <> s.bits
-       RETURNING 1`;
+       RETURNING ${returning}`;
+};
 
 /** The UTC quarter hour an event falls in (as migration 1763700008000 computes it). */
 const quarterOf = (e: string) => `date_bin('15 minutes', ${e}occurred_at, TIMESTAMPTZ '1970-01-01 00:00:00+00')`;
@@ -88,8 +95,10 @@ const quarterUserIds = `INSERT INTO analytics_quarter_user_ids AS q (quarter, ac
  * dates of occurred_at, hours UTC hours (migration 1763700007000: the hourly tier serves local
  * days of other time zones), quarter hours UTC quarter hours (1763700008000: the edges of local
  * days in zones whose offset is not whole hours), six-hour blocks
- * the UTC 00–06, 06–12, 12–18 and 18–24 (1763700010000: the middle of local days, from the hourly
- * rows over all sites the write changed); site_id NULL ("no site") stays distinct from ''.
+ * the UTC 00–06, 06–12, 12–18 and 18–24 (1763700010000: the middle of local days); site_id NULL
+ * ("no site") stays distinct from ''. The user sets per hour and site are made from the batch;
+ * the days', the hours' over all sites and the six-hour blocks' from the rows of the finer tier
+ * the write changed (see coarser).
  */
 export const ANALYTICS_ROLLUP_PROJECTION: EventWriteProjection = {
   name: 'rollup_paths',
@@ -105,10 +114,11 @@ export const ANALYTICS_ROLLUP_PROJECTION: EventWriteProjection = {
        ON CONFLICT (user_id) DO UPDATE SET user_id = EXCLUDED.user_id
        RETURNING u.user_id, u.uid`,
     ],
-    ['rollup_user_sets', userSets('analytics_user_sets', 'day', dayOf('e.'))],
-    ['rollup_hourly_user_sets', userSets('analytics_hourly_user_sets', 'hour', hourOf('e.'))],
-    ['rollup_hourly_users', userSets('analytics_hourly_users', 'hour', hourOf('e.'), false, 's.hour, s.action, s.chunk, s.bits')],
-    ['rollup_six_hour_users', sixHourUsers],
+    // the hours per site from the batch; every coarser user set from the rows of a finer one the write changed
+    ['rollup_hourly_user_sets', userSets('analytics_hourly_user_sets', 'hour', hourOf('e.'), true, 's.hour, s.site_id, s.action, s.chunk, s.bits')],
+    ['rollup_user_sets', coarser('analytics_user_sets', 'day', `(h.hour AT TIME ZONE 'UTC')::date`, 'rollup_hourly_user_sets', true)],
+    ['rollup_hourly_users', coarser('analytics_hourly_users', 'hour', 'h.hour', 'rollup_hourly_user_sets', false, 's.hour, s.action, s.chunk, s.bits')],
+    ['rollup_six_hour_users', coarser('analytics_six_hour_users', 'six_hour', `date_bin('6 hours', h.hour, TIMESTAMPTZ '1970-01-01 00:00:00+00')`, 'rollup_hourly_users', false)],
     ['rollup_quarter_user_ids', quarterUserIds],
     ['rollup_actions', `${counts('analytics_daily_actions', 'day', dayOf(''), 'action', 'events')} RETURNING 1`],
     ['rollup_hourly_actions', `${counts('analytics_hourly_actions', 'hour', hourOf(''), 'action', 'events')} RETURNING 1`],
