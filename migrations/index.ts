@@ -9,6 +9,7 @@ import { CreateHourlyRollups1763700007000 } from './1763700007000-create-hourly-
 import { CreateQuarterHourUserIds1763700008000 } from './1763700008000-create-quarter-hour-user-ids';
 import { IngestApiKeys1763700009000 } from './1763700009000-ingest-api-keys';
 import { CreateSixHourUserSets1763700010000 } from './1763700010000-create-six-hour-user-sets';
+import { CreateMonthlyUserSets1763700011000 } from './1763700011000-create-monthly-user-sets';
 
 /** Every migration, in order. Listed explicitly so compiled and ts-jest runs load the same set. */
 export const MIGRATIONS = [
@@ -16,4 +17,5 @@ export const MIGRATIONS = [
   CreateAnalyticsRollups1763700003000, AnalyticsTriggerDenseIds1763700004000,
   DistributableEvents1763700005000, CreateUserErasures1763700006000, CreateHourlyRollups1763700007000,
   CreateQuarterHourUserIds1763700008000, IngestApiKeys1763700009000, CreateSixHourUserSets1763700010000,
+  CreateMonthlyUserSets1763700011000,
 ];

@@ -12,6 +12,7 @@ import { startOfLocalDay } from '../../src/shared/time-zone';
 import { CreateHourlyRollups1763700007000 } from '../../migrations/1763700007000-create-hourly-rollups';
 import { CreateQuarterHourUserIds1763700008000 } from '../../migrations/1763700008000-create-quarter-hour-user-ids';
 import { CreateSixHourUserSets1763700010000 } from '../../migrations/1763700010000-create-six-hour-user-sets';
+import { CreateMonthlyUserSets1763700011000 } from '../../migrations/1763700011000-create-monthly-user-sets';
 import { openTestDataSource } from '../support/database';
 import { truncateAll } from '../support/test-app';
 
@@ -220,22 +221,26 @@ describe('analytics in local time zones', () => {
     expect(await analytics.uniqueUsers(march)).toEqual([2, 1]);
   });
 
-  it('backfill the hourly rollups, quarter-hour user ids and six-hour user sets from existing events (migrations 1763700007000, 1763700008000, 1763700010000) exactly as the writes maintain them', async () => {
-    const anchor = ANCHORS[4];
+  it('backfill the hourly rollups, quarter-hour user ids, six-hour and monthly user sets from existing events (migrations 1763700007000, 1763700008000, 1763700010000, 1763700011000) exactly as the writes maintain them', async () => {
+    const anchor = ANCHORS[5];
     const all = fc.sample(eventArb, { numRuns: 300, seed: 15 }).map(toEvent(anchor));
     await store(all, 37);
+    // one row: each rollup table's rows as JSON
     const snapshot = async () =>
-      db.query(`SELECT (SELECT json_agg(t ORDER BY t::text) FROM analytics_hourly_actions t) AS a,
+      (await db.query(`SELECT (SELECT json_agg(t ORDER BY t::text) FROM analytics_hourly_actions t) AS a,
                        (SELECT json_agg(t ORDER BY t::text) FROM analytics_hourly_paths t) AS p,
                        (SELECT json_agg(t ORDER BY t::text) FROM analytics_hourly_user_sets t) AS s,
                        (SELECT json_agg(t ORDER BY t::text) FROM analytics_hourly_users t) AS u,
                        (SELECT json_agg(t ORDER BY t::text) FROM analytics_quarter_user_ids t) AS q,
-                       (SELECT json_agg(t ORDER BY t::text) FROM analytics_six_hour_users t) AS b`);
+                       (SELECT json_agg(t ORDER BY t::text) FROM analytics_six_hour_users t) AS b,
+                       (SELECT json_agg(t ORDER BY t::text) FROM analytics_monthly_users t) AS m`))[0];
     const written = await snapshot();
     expect(written.a).not.toBeNull();
     expect(written.u).not.toBeNull();
     expect(written.q).not.toBeNull();
     expect(written.b).not.toBeNull();
+    // the events span two months (2025-10-27 + 12 days): month rows for both
+    expect(new Set(written.m.map((r: { month: string }) => r.month)).size).toBe(2);
     // the writes keep each six-hour block the OR of its hours over all sites, blocks from 00:00 UTC
     const [{ blocks, hours }] = await db.query(
       `SELECT (SELECT count(*)::int FROM analytics_six_hour_users WHERE extract(hour FROM six_hour AT TIME ZONE 'UTC')::int % 6 = 0
@@ -246,8 +251,8 @@ describe('analytics in local time zones', () => {
     const runner = db.createQueryRunner();
     try {
       await runner.startTransaction();
-      await new CreateSixHourUserSets1763700010000().down(runner);
-      await new CreateSixHourUserSets1763700010000().up(runner);
+      for (const migration of [new CreateMonthlyUserSets1763700011000(), new CreateSixHourUserSets1763700010000()]) await migration.down(runner);
+      for (const migration of [new CreateSixHourUserSets1763700010000(), new CreateMonthlyUserSets1763700011000()]) await migration.up(runner);
       await runner.commitTransaction();
     } finally {
       await runner.release();
@@ -261,8 +266,9 @@ describe('analytics in local time zones', () => {
     const again = db.createQueryRunner();
     try {
       await again.startTransaction();
-      for (const migration of [new CreateSixHourUserSets1763700010000(), new CreateQuarterHourUserIds1763700008000(), new CreateHourlyRollups1763700007000()]) await migration.down(again);
-      for (const migration of [new CreateHourlyRollups1763700007000(), new CreateQuarterHourUserIds1763700008000(), new CreateSixHourUserSets1763700010000()]) await migration.up(again);
+      const later = [new CreateHourlyRollups1763700007000(), new CreateQuarterHourUserIds1763700008000(), new CreateSixHourUserSets1763700010000(), new CreateMonthlyUserSets1763700011000()];
+      for (const migration of [...later].reverse()) await migration.down(again);
+      for (const migration of later) await migration.up(again);
       await again.commitTransaction();
     } finally {
       await again.release();
