@@ -399,25 +399,34 @@ async function writeCost(db: DataSource): Promise<Array<{ batch: number; iterati
   return results;
 }
 
-/** The rollup CTEs added for time zones (issue 15): the hourly tier, the quarter-hour user ids and the six-hour user sets. */
-const TZ_CTES = ['rollup_hourly_user_sets', 'rollup_hourly_users', 'rollup_hourly_actions', 'rollup_hourly_paths', 'rollup_quarter_user_ids', 'rollup_six_hour_users'];
+/**
+ * The rollup CTEs added for issue 15: the hourly tier, the quarter-hour user ids, the six-hour
+ * user sets (time zones) and the monthly user sets ("seen before": new users).
+ */
+const TZ_CTES = [
+  'rollup_hourly_user_sets', 'rollup_hourly_users', 'rollup_hourly_actions', 'rollup_hourly_paths', 'rollup_quarter_user_ids', 'rollup_six_hour_users',
+  'rollup_monthly_users',
+];
 /**
  * A CTE that reads another's RETURNING goes with it: the six-hour sets are made from the hourly
- * rows over all sites, those (and the daily sets) from the hourly rows per site — so without the
- * hourly sets per site the variant keeps no user sets but the quarter-hour ids.
+ * rows over all sites, the months from the days, those and the hours over all sites from the
+ * hourly rows per site — so without the hourly sets per site no user set but the quarter-hour
+ * ids would be kept (no such variant: `before tz` is the write without them).
  */
 const DEPENDENTS: Record<string, string[]> = {
   rollup_hourly_users: ['rollup_six_hour_users'],
-  rollup_hourly_user_sets: ['rollup_user_sets', 'rollup_hourly_users', 'rollup_six_hour_users'],
+  rollup_user_sets: ['rollup_monthly_users'],
+  rollup_hourly_user_sets: ['rollup_user_sets', 'rollup_monthly_users', 'rollup_hourly_users', 'rollup_six_hour_users'],
 };
 const without = (names: string[]): EventWriteProjection => ({
   ...ANALYTICS_ROLLUP_PROJECTION,
   before: ANALYTICS_ROLLUP_PROJECTION.before!.filter(([name]) => !names.flatMap((n) => [n, ...(DEPENDENTS[n] ?? [])]).includes(name)),
 });
 /**
- * The write variants: the statement with every rollup CTE, without the time-zone tiers (the
- * write before time zones: the budget is 30% over it), without each of their CTEs alone (what each
- * costs), and without any rollup. WRITE_VARIANTS=all,none,… picks some by name.
+ * The write variants: the statement with every rollup CTE, the write before time zones (the
+ * budget is 30% over it), another build's (WRITE_COMPARE), without each issue-15 CTE alone (what
+ * each costs, with the CTEs made from it), and without any rollup. WRITE_VARIANTS=all,none,…
+ * picks some by name.
  */
 /**
  * The rollups' write as it was before time zones (65fe73d without its hourly CTEs): the daily
@@ -451,7 +460,6 @@ const ALL_WRITE_VARIANTS: Array<{ name: string; projection: EventWriteProjection
   { name: 'before tz', projection: BEFORE_TZ },
   // WRITE_COMPARE=other/dist/src/analytics/adapters/persistence/rollups.projection.js: that build's rollups too
   ...(process.env.WRITE_COMPARE ? [{ name: 'compare', projection: require(resolve(process.env.WRITE_COMPARE)).ANALYTICS_ROLLUP_PROJECTION }] : []),
-  // (not the hourly sets per site: every other user set is made from them; `before tz` is the write without them)
   ...TZ_CTES.filter((cte) => cte !== 'rollup_hourly_user_sets').map((cte) => ({ name: `no ${[cte, ...(DEPENDENTS[cte] ?? [])].map((c) => c.replace('rollup_', '')).join('+')}`, projection: without([cte]) })),
   { name: 'none', projection: null },
 ];
