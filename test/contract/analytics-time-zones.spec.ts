@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { DataSource } from 'typeorm';
 import { ANALYTICS_ROLLUP_PROJECTION } from '../../src/analytics/adapters/persistence/rollups.projection';
-import { piecesOf, TypeOrmAnalyticsReadModel } from '../../src/analytics/adapters/persistence/typeorm-analytics.read-model';
+import { counterHours, piecesOf, TypeOrmAnalyticsReadModel } from '../../src/analytics/adapters/persistence/typeorm-analytics.read-model';
 import { Interval, periodsOf } from '../../src/analytics/application/periods';
 import { EventWriteProjections } from '../../src/tracking/application/event-write-projections';
 import { EventOrmEntity } from '../../src/tracking/adapters/persistence/event.orm-entity';
@@ -276,6 +276,24 @@ describe('analytics in local time zones', () => {
     expect(await snapshot()).toEqual(written);
   });
 
+  it('count as seen before a date every user of the earlier months and of the date\'s month before it (monthly user sets, 1763700011000)', async () => {
+    const at = (iso: string, userId: string, siteId: string | null = 's1') => toEvent(0)({ userId, action: 'click', offset: Date.parse(iso), siteId, path: null });
+    await store([
+      // seen on the first and the last day of the month before `from`'s month, and on the first of `from`'s month
+      at('2025-09-01T00:00:00Z', 'sept-first'), at('2025-09-30T23:59:59.999Z', 'sept-last', null), at('2025-10-01T00:00:00Z', 'oct-first', 's2'),
+      at('2025-10-04T23:59:59.999Z', 'oct-fourth'), at('2025-10-05T00:00:00Z', 'oct-fifth'),
+      ...['sept-first', 'sept-last', 'oct-first', 'oct-fourth', 'oct-fifth', 'new'].map((u) => at('2025-10-10T12:00:00Z', u)),
+    ], 4);
+    const overview = await analytics.overview({ from: new Date('2025-10-05T00:00:00Z'), till: new Date('2025-10-11T00:00:00Z'), top: 10 });
+    expect({ users: overview.uniqueUsers, newUsers: overview.newUsers }).toEqual({ users: 6, newUsers: 2 });
+    // from Kolkata's 2025-10-05 (2025-10-04T18:30Z): oct-fourth's first event is inside the range, so it is new too
+    const kolkata = await analytics.overview({ from: startOfLocalDay('Asia/Kolkata', new Date('2025-10-05T00:00:00Z')), till: new Date('2025-10-11T00:00:00Z'), top: 10 });
+    expect({ users: kolkata.uniqueUsers, newUsers: kolkata.newUsers }).toEqual({ users: 6, newUsers: 3 });
+    // new-user cohorts from 2025-10-05: only oct-fifth and new are new
+    const weeks = periodsOf('day', new Date('2025-10-05T00:00:00Z'), new Date('2025-10-10T00:00:00Z'));
+    expect((await analytics.retention(weeks, { mode: 'new' })).map((row) => row[0])).toEqual([1, 0, 0, 0, 0, 1]);
+  });
+
   it('read a bound that is not on a quarter hour from the raw events: Monrovia at −00:44:30 (before 1972), an instant', async () => {
     // Not on a quarter hour: Monrovia's local midnight of 1971-06-01 (00:44:30Z), and any instant.
     const monrovia = startOfLocalDay('Africa/Monrovia', new Date('1971-06-01T00:00:00Z'));
@@ -322,6 +340,17 @@ describe('analytics in local time zones', () => {
       hours: [['2025-08-01T07:00:00.000Z', '2025-08-01T12:00:00.000Z'], ['2025-08-03T06:00:00.000Z', '2025-08-03T07:00:00.000Z']],
       quarters: [],
       raw: [],
+    });
+    // the overview's counters: more than 12 whole hours of a UTC day read as the day minus its other hours
+    expect(round(counterHours(piecesOf(kolkata.from, kolkata.till).hours))).toEqual({
+      days: ['2025-08-01'],
+      plus: [['2025-07-31T19:00:00.000Z', '2025-08-01T00:00:00.000Z']],
+      minus: [['2025-08-01T18:00:00.000Z', '2025-08-02T00:00:00.000Z']],
+    });
+    expect(round(counterHours(piecesOf(la[0].from, la[1].till).hours))).toEqual({
+      days: ['2025-08-01'],
+      plus: [['2025-08-03T00:00:00.000Z', '2025-08-03T07:00:00.000Z']],
+      minus: [['2025-08-01T00:00:00.000Z', '2025-08-01T07:00:00.000Z']],
     });
     expect(round(piecesOf(monrovia, new Date(monrovia.getTime() + DAY), { quarters: true }))).toMatchObject({
       quarters: [['1971-06-01T00:45:00.000Z', '1971-06-01T01:00:00.000Z'], ['1971-06-02T00:00:00.000Z', '1971-06-02T00:30:00.000Z']],
