@@ -1,19 +1,16 @@
 import fc from 'fast-check';
 import { DataSource } from 'typeorm';
-import { ANALYTICS_ROLLUP_PROJECTION } from '../../src/analytics/adapters/persistence/rollups.projection';
 import { TypeOrmAnalyticsReadModel } from '../../src/analytics/adapters/persistence/typeorm-analytics.read-model';
 import { RetentionMode } from '../../src/analytics/application/analytics.read-model';
 import { GetRetentionHandler, GetRetentionQuery } from '../../src/analytics/application/get-retention';
 import { GetActiveUsersHandler, GetActiveUsersQuery, StickinessRatio } from '../../src/analytics/application/get-active-users';
 import { Interval } from '../../src/analytics/application/periods';
 import { ValidationFailedError } from '../../src/shared/errors';
-import { EventWriteProjections } from '../../src/tracking/application/event-write-projections';
-import { EventOrmEntity } from '../../src/tracking/adapters/persistence/event.orm-entity';
 import { TypeOrmEventRepository } from '../../src/tracking/adapters/persistence/typeorm-event.repository';
 import { TrackedEvent } from '../../src/tracking/domain/tracked-event';
 import { uuidv7 } from '../../src/shared/uuid';
 import { startOfLocalDay } from '../../src/shared/time-zone';
-import { openTestDataSource } from '../support/database';
+import { openRollupStore, storeInBatches } from '../support/rollup-store';
 import { truncateAll } from '../support/test-app';
 
 /**
@@ -31,11 +28,7 @@ let analytics: TypeOrmAnalyticsReadModel;
 let retention: GetRetentionHandler;
 let activeUsers: GetActiveUsersHandler;
 beforeAll(async () => {
-  db = await openTestDataSource([EventOrmEntity]);
-  const projections = new EventWriteProjections();
-  projections.register(ANALYTICS_ROLLUP_PROJECTION);
-  events = new TypeOrmEventRepository(db.getRepository(EventOrmEntity), projections);
-  analytics = new TypeOrmAnalyticsReadModel(db);
+  ({ db, events, analytics } = await openRollupStore());
   retention = new GetRetentionHandler(analytics);
   activeUsers = new GetActiveUsersHandler(analytics);
 });
@@ -161,9 +154,7 @@ async function check(all: TrackedEvent[], ask: Ask) {
   expect({ ask, cohorts: got.cohorts }).toEqual({ ask, cohorts: referenceRetention(all, ask) });
 }
 
-async function store(all: TrackedEvent[], size: number) {
-  for (let i = 0; i < all.length; i += size) await events.insertNew(all.slice(i, i + size));
-}
+const store = (all: TrackedEvent[], size: number) => storeInBatches(events, all, size);
 
 describe('retention cohorts', () => {
   beforeEach(async () => {

@@ -1,15 +1,12 @@
 import fc from 'fast-check';
 import { DataSource } from 'typeorm';
-import { ANALYTICS_ROLLUP_PROJECTION } from '../../src/analytics/adapters/persistence/rollups.projection';
-import { EventWriteProjections } from '../../src/tracking/application/event-write-projections';
 import { TypeOrmAnalyticsReadModel } from '../../src/analytics/adapters/persistence/typeorm-analytics.read-model';
 import { Overview } from '../../src/analytics/application/analytics.read-model';
 import { Period, periodsOf } from '../../src/analytics/application/periods';
 import { uuidv7 } from '../../src/shared/uuid';
-import { EventOrmEntity } from '../../src/tracking/adapters/persistence/event.orm-entity';
 import { TypeOrmEventRepository } from '../../src/tracking/adapters/persistence/typeorm-event.repository';
 import { TrackedEvent } from '../../src/tracking/domain/tracked-event';
-import { openTestDataSource } from '../support/database';
+import { openRollupStore } from '../support/rollup-store';
 import { dropAllTables } from '../support/tables';
 import { MIGRATIONS } from '../../migrations';
 import { dataSourceOptions } from '../../src/shared/database/data-source-options';
@@ -28,11 +25,7 @@ let db: DataSource;
 let events: TypeOrmEventRepository;
 let analytics: TypeOrmAnalyticsReadModel;
 beforeAll(async () => {
-  db = await openTestDataSource([EventOrmEntity]);
-  const projections = new EventWriteProjections();
-  projections.register(ANALYTICS_ROLLUP_PROJECTION);
-  events = new TypeOrmEventRepository(db.getRepository(EventOrmEntity), projections);
-  analytics = new TypeOrmAnalyticsReadModel(db);
+  ({ db, events, analytics } = await openRollupStore());
 });
 afterAll(async () => {
   await db.destroy();

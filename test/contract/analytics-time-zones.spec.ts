@@ -1,10 +1,7 @@
 import fc from 'fast-check';
 import { DataSource } from 'typeorm';
-import { ANALYTICS_ROLLUP_PROJECTION } from '../../src/analytics/adapters/persistence/rollups.projection';
 import { counterHours, piecesOf, TypeOrmAnalyticsReadModel } from '../../src/analytics/adapters/persistence/typeorm-analytics.read-model';
 import { Interval, periodsOf } from '../../src/analytics/application/periods';
-import { EventWriteProjections } from '../../src/tracking/application/event-write-projections';
-import { EventOrmEntity } from '../../src/tracking/adapters/persistence/event.orm-entity';
 import { TypeOrmEventRepository } from '../../src/tracking/adapters/persistence/typeorm-event.repository';
 import { TrackedEvent } from '../../src/tracking/domain/tracked-event';
 import { uuidv7 } from '../../src/shared/uuid';
@@ -13,7 +10,7 @@ import { CreateHourlyRollups1763700007000 } from '../../migrations/1763700007000
 import { CreateQuarterHourUserIds1763700008000 } from '../../migrations/1763700008000-create-quarter-hour-user-ids';
 import { CreateSixHourUserSets1763700010000 } from '../../migrations/1763700010000-create-six-hour-user-sets';
 import { CreateMonthlyUserSets1763700011000 } from '../../migrations/1763700011000-create-monthly-user-sets';
-import { openTestDataSource } from '../support/database';
+import { openRollupStore, storeInBatches } from '../support/rollup-store';
 import { truncateAll } from '../support/test-app';
 
 /**
@@ -27,11 +24,7 @@ let db: DataSource;
 let events: TypeOrmEventRepository;
 let analytics: TypeOrmAnalyticsReadModel;
 beforeAll(async () => {
-  db = await openTestDataSource([EventOrmEntity]);
-  const projections = new EventWriteProjections();
-  projections.register(ANALYTICS_ROLLUP_PROJECTION);
-  events = new TypeOrmEventRepository(db.getRepository(EventOrmEntity), projections);
-  analytics = new TypeOrmAnalyticsReadModel(db);
+  ({ db, events, analytics } = await openRollupStore());
 });
 afterAll(async () => {
   await db.destroy();
@@ -175,9 +168,7 @@ async function expectOverview(
   });
 }
 
-async function store(all: TrackedEvent[], size: number) {
-  for (let i = 0; i < all.length; i += size) await events.insertNew(all.slice(i, i + size));
-}
+const store = (all: TrackedEvent[], size: number) => storeInBatches(events, all, size);
 
 describe('analytics in local time zones', () => {
   beforeEach(async () => {
