@@ -7,6 +7,8 @@ import { AccessModule } from './access/access.module';
 import { AnalyticsModule } from './analytics/analytics.module';
 import { CompatModule } from './compat/compat.module';
 import { SegmentModule } from './segment/segment.module';
+import { UmamiModule } from './umami/umami.module';
+import { PlausibleModule } from './plausible/plausible.module';
 import { VisitorsModule } from './visitors/visitors.module';
 import { ErasureModule } from './erasure/erasure.module';
 import { AppConfig } from './config';
@@ -41,6 +43,8 @@ export class AppModule {
         AnalyticsModule,
         CompatModule,
         SegmentModule,
+        UmamiModule,
+        PlausibleModule,
         VisitorsModule,
         ErasureModule,
         ...(options.http === false ? [] : [LoggerModule.forRoot(loggingParams(config)), HealthModule, ObservabilityModule]),

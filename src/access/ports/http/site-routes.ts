@@ -1,3 +1,6 @@
+import { UMAMI_SITE_ROUTES } from '../../../umami/ports/http/umami-routes';
+import { PLAUSIBLE_SITE_ROUTES } from '../../../plausible/ports/http/plausible-routes';
+
 /**
  * Routes whose SDKs send no API key but name their site in the body (Umami's `website`,
  * Plausible's `d`, our tracker's `site`). Without a key, such a request stands for the site's
@@ -13,4 +16,7 @@ export interface SiteRoute {
   siteOf(body: unknown): unknown;
 }
 
-export const SITE_ROUTES: ReadonlyMap<string, SiteRoute> = new Map<string, SiteRoute>([]);
+export const SITE_ROUTES: ReadonlyMap<string, SiteRoute> = new Map<string, SiteRoute>([
+  ...UMAMI_SITE_ROUTES,
+  ...PLAUSIBLE_SITE_ROUTES,
+]);
