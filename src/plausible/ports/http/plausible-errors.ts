@@ -8,7 +8,7 @@ import { ErrorShape } from '../../../shared/http/error-shape';
 export const plausibleErrors: ErrorShape = (problem) => {
   const errors: Record<string, string[]> = {};
   if (problem.errors) {
-    for (const { path, message } of problem.errors) (errors[path || 'request'] ??= []).push(message);
+    for (const { path, message } of problem.errors) (errors[!path || path === 'body' ? 'request' : path] ??= []).push(message);
   } else errors.request = [problem.detail];
   return { body: { errors } };
 };
