@@ -18,6 +18,8 @@ const TAGS: Array<[string, string]> = [
   ['compat: 002 summary', 'Drop-in routes of system 002. Errors: {"error": "…"}.'],
   ['compat: 004 events and stats', 'Drop-in routes of system 004 (FastAPI). Errors: {"detail": …}.'],
   ['compat: segment', "Segment's HTTP Tracking API (analytics-node and the other Segment libraries): the write key as Basic user name or writeKey. Errors: {\"success\": false, \"message\": …}."],
+  ['compat: umami', "Umami's collection API (its tracker script and @umami/node): no key, the site in payload.website. Errors: {\"error\": {\"message\", \"code\", \"status\"}}."],
+  ['compat: plausible', "Plausible's events endpoint (its script's data-api): no key, the site in d. Errors: {\"errors\": {\"<field>\": [\"…\"]}}."],
 ];
 
 /** Names of the request schemas whose unknown fields are rejected (400), filled by @RejectsUnknownFields(). */

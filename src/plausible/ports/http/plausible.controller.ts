@@ -21,6 +21,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   413: 'The body is over 64 KiB.',
   415: 'The body is neither text/plain nor application/json.',
   429: 'Rate limit exceeded; see Retry-After.',
+  500: 'An unexpected error.',
   503: 'The database is unavailable; see Retry-After.',
 };
 
@@ -55,7 +56,7 @@ const EVENT_SCHEMA = {
       oneOf: [{ type: 'object' as const, additionalProperties: true }, { type: 'string' as const, maxLength: 65_536 }],
       description: 'Custom properties (also `m`, `props`, `meta`): an object, or a string holding a JSON object. Metadata (16 KiB at most).',
     },
-    h: { type: 'integer' as const, format: 'int32', enum: [0, 1], description: '1: hash-based routing, the fragment is part of the path.' },
+    h: { type: 'integer' as const, format: 'int32', minimum: 0, maximum: 1, description: '1: hash-based routing, the fragment is part of the path.' },
     $: { type: 'object' as const, additionalProperties: true, description: 'Revenue {amount, currency}: metadata.revenue.' },
   },
 };
