@@ -80,7 +80,7 @@ describeBrowser("Plausible's tracker in Chromium", () => {
     const context = await chromium.browser.newContext(userAgent ? { userAgent } : {});
     const page = await context.newPage();
     await page.goto(`${origin}${path}`, { referer: 'https://news.example/article' });
-    await page.waitForFunction(() => (window as unknown as { tracked?: boolean }).tracked === true);
+    await page.waitForFunction('window.tracked === true');
     return { context, page };
   }
 
@@ -90,10 +90,10 @@ describeBrowser("Plausible's tracker in Chromium", () => {
     try {
       await eventually(async () => expect((await rows()).map((r) => r.action)).toEqual(['page_view']));
       // The page reads the answer (202): the key's origin gets CORS.
-      const answer = await page.evaluate(() => (window as unknown as { signup: () => Promise<unknown> }).signup());
+      const answer = await page.evaluate('window.signup()');
       expect(answer).toEqual({ status: 202 });
       // SPA navigation: the tracker hooks history.pushState (its engagement event for the page left is not stored).
-      await page.evaluate(() => history.pushState({}, '', '/checkout'));
+      await page.evaluate("history.pushState({}, '', '/checkout')");
       await eventually(async () => expect((await rows()).map((r) => r.action)).toEqual(['page_view', 'Signup', 'page_view']));
     } finally {
       await context.close();
@@ -130,7 +130,7 @@ describeBrowser("Plausible's tracker in Chromium", () => {
         }
         return route.continue();
       });
-      const signup = () => page.evaluate(() => (window as unknown as { signup: () => Promise<unknown> }).signup());
+      const signup = () => page.evaluate('window.signup()');
       expect(await signup()).toEqual({ status: 503 });
       expect(await signup()).toEqual({ status: 202 });
       await new Promise((r) => setTimeout(r, 500));
@@ -145,8 +145,8 @@ describeBrowser("Plausible's tracker in Chromium", () => {
     const counted = await botCount();
     const { context, page } = await open(site.origin, '/pricing');
     try {
-      expect(await page.evaluate(() => navigator.userAgent)).toContain('HeadlessChrome');
-      const answer = await page.evaluate(() => (window as unknown as { signup: () => Promise<unknown> }).signup());
+      expect(await page.evaluate('navigator.userAgent')).toContain('HeadlessChrome');
+      const answer = await page.evaluate('window.signup()');
       expect(answer).toEqual({ status: 202 });
       await eventually(async () => expect((await botCount()) - counted).toBeGreaterThanOrEqual(2));
     } finally {
@@ -158,7 +158,7 @@ describeBrowser("Plausible's tracker in Chromium", () => {
   it('records nothing from a page of another origin (the site key does not list it)', async () => {
     const { context, page } = await open(foreign.origin, '/', CHROME);
     try {
-      const answer = await page.evaluate(() => (window as unknown as { signup: () => Promise<unknown> }).signup());
+      const answer = await page.evaluate('window.signup()');
       // The 403 carries no CORS header: the browser gives the page an error, not the answer.
       expect(answer).toMatchObject({ error: expect.anything() });
     } finally {
