@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from '../src/app.module';
 import { loadConfig } from '../src/config';
+import { INGEST_ROUTES } from '../src/access/ports/http/ingest-routes';
 import { buildOpenApiDocument } from '../src/shared/http/openapi';
 
 /**
@@ -19,7 +20,7 @@ async function main(): Promise<void> {
     logger: false,
     abortOnError: false,
   });
-  const json = JSON.stringify(buildOpenApiDocument(app), null, 2) + '\n';
+  const json = JSON.stringify(buildOpenApiDocument(app, { ingestRoutes: INGEST_ROUTES.keys() }), null, 2) + '\n';
   const target = process.argv[2];
   if (target) writeFileSync(target, json);
   // A pipe is written asynchronously: wait for it before main() exits the process.

@@ -7,6 +7,8 @@ import { AccessModule } from './access/access.module';
 import { AnalyticsModule } from './analytics/analytics.module';
 import { CompatModule } from './compat/compat.module';
 import { SegmentModule } from './segment/segment.module';
+import { PosthogModule } from './posthog/posthog.module';
+import { TrackerModule } from './tracker/tracker.module';
 import { UmamiModule } from './umami/umami.module';
 import { PlausibleModule } from './plausible/plausible.module';
 import { VisitorsModule } from './visitors/visitors.module';
@@ -43,6 +45,8 @@ export class AppModule {
         AnalyticsModule,
         CompatModule,
         SegmentModule,
+        PosthogModule,
+        TrackerModule,
         UmamiModule,
         PlausibleModule,
         VisitorsModule,

@@ -17,6 +17,7 @@ import { answerClientError, MissingHostError } from './shared/http/client-errors
 import { dashboardDir, serveDashboard } from './dashboard/serve-dashboard';
 import { ApiKeyAuthenticator } from './access/application/api-key-authenticator';
 import { answerIngestPreflights, ingestAwareCors, INGEST_ROUTES } from './access/ports/http/ingest-routes';
+import { usePosthogBodies } from './posthog/ports/http/posthog-bodies';
 
 /** How long a client may take to send a whole request (the README promises 30 s). */
 export const REQUEST_TIMEOUT_MS = 30_000;
@@ -91,6 +92,8 @@ export async function createHttpApp(config: AppConfig, options: { requestTimeout
     }
     done();
   });
+  // PostHog's gzip bodies (also unlabelled, as posthog-js sends them), decoded with a bound; before the generic decoder.
+  usePosthogBodies(fastify);
   // The routes that record events also read text/plain bodies as JSON (sendBeacon, analytics.js).
   useStrictJsonBodies(fastify, { textPlainRoutes: new Set(INGEST_ROUTES.keys()) });
   applyRouteBodyLimits(fastify);
@@ -168,7 +171,7 @@ async function setupDashboard(app: NestFastifyApplication, config: AppConfig): P
 }
 
 function setupSwagger(app: NestFastifyApplication, config: AppConfig): void {
-  SwaggerModule.setup('docs', app, buildOpenApiDocument(app, { openWriteRoutes: config.openWriteRoutes }), { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+  SwaggerModule.setup('docs', app, buildOpenApiDocument(app, { openWriteRoutes: config.openWriteRoutes, ingestRoutes: INGEST_ROUTES.keys() }), { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
 }
 
 /**

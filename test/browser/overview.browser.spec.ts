@@ -49,6 +49,8 @@ function seedEvents(now: number): SeedEvent[] {
 type Overview = {
   total_events: number;
   unique_users: number;
+  new_users: number;
+  returning_users: number;
   page_views: number;
   events_by_action: Record<string, number>;
   top_paths: Array<{ path: string; views: number }>;
@@ -136,6 +138,18 @@ describeBrowser('Overview page in Chromium', () => {
           change: formatChange(pick(current), pick(before)).text,
         });
       }
+      // Of the unique users: new (first event ever in the range) and returning, as the API splits them.
+      const users = page.getByRole('region', { name: 'Unique users', exact: true });
+      expect({
+        new: await users.locator('data.new-users').getAttribute('value'),
+        returning: await users.locator('data.returning-users').getAttribute('value'),
+        text: (await users.locator('.split').textContent())?.replace(/\s+/g, ' ').trim(),
+      }).toEqual({
+        new: String(current.new_users),
+        returning: String(current.returning_users),
+        text: `${formatCompact(current.new_users)} new · ${formatCompact(current.returning_users)} returning`,
+      });
+      expect(current.new_users + current.returning_users).toBe(current.unique_users);
       expect(await rows(page, '#main section:has(#card-active-users) details tbody tr')).toEqual(
         dau.data.map((d, i) => [d.period_start, formatExact(d.unique_users), formatExact(wau.data[i].unique_users), formatExact(mau.data[i].unique_users)]),
       );

@@ -226,6 +226,16 @@ describe('Content-Encoding', () => {
     const res = await sendBytes('gzip', bomb);
     expect(res.status).toBe(413);
   });
+
+  it('answers a 1 GiB gzip bomb sent over a real connection with 413, and keeps serving', async () => {
+    // Sixteen gzip members of 64 MiB of zeros: ~1 MB on the wire. The limit applies to the decoded
+    // size, and the decoding stops there (src/shared/http/body-parsing.spec.ts counts what is read).
+    const bomb = Buffer.concat(Array(16).fill(gzipSync(Buffer.alloc(64 * 1024 * 1024))));
+    const res = await t.http().post('/api/events/batch').set('Content-Type', 'application/json').set('Content-Encoding', 'gzip').serialize((bytes) => bytes).send(bomb);
+    expect(res.status).toBe(413);
+    expect(await countEvents()).toBe(0);
+    expect((await post('/api/event', event('after'))).status).toBe(201);
+  });
 });
 
 describe('the same event_id with different content', () => {

@@ -135,6 +135,7 @@ describe('POST /v1/* by hand', () => {
     const missing = await t.http().post('/v1/track').send({ ...track, messageId: 'm-3' });
     expect(missing.status).toBe(401);
     expect(missing.body).toEqual({ success: false, message: expect.any(String) });
+    expect(missing.headers['www-authenticate']).toBe('Basic realm="Segment write key", Bearer');
     const unknown = await t.http().post('/v1/track').set('Authorization', basic('tsk_wrong')).send({ ...track, messageId: 'm-4' });
     expect(unknown.status).toBe(401);
     expect(unknown.body.success).toBe(false);

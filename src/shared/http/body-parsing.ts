@@ -1,5 +1,6 @@
+import { PayloadTooLargeException } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
-import { PassThrough, Transform } from 'node:stream';
+import { Readable, Transform, TransformCallback } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { DomainError } from '../errors';
 import { parseStrictJson } from './strict-json';
@@ -68,13 +69,56 @@ export function useStrictJsonBodies(fastify: FastifyInstance, options: { textPla
     if (encoding === '' || encoding === 'identity') return done(null, payload);
     const decoder = DECODERS[encoding];
     if (!decoder) return done(new UnsupportedContentEncodingError(header), payload);
-    // zlib's own errors name internals; the client gets a clear 400 instead. Fastify counts
-    // receivedEncodedLength against Content-Length, and the decoded bytes against the limit.
-    const decoded = new PassThrough() as PassThrough & { receivedEncodedLength: number };
-    decoded.receivedEncodedLength = 0;
-    const inflate = decoder();
-    inflate.on('error', () => decoded.destroy(new MalformedContentEncodingError(encoding)));
-    payload.on('data', (chunk: Buffer) => (decoded.receivedEncodedLength += chunk.length));
-    done(null, payload.pipe(inflate).pipe(decoded));
+    done(null, decodeBounded(payload, encoding, request.routeOptions.bodyLimit ?? Number.POSITIVE_INFINITY));
   });
+}
+
+/**
+ * The decoded body of a compressed request, at most `limit` bytes: past it the decoding stops
+ * at once with a 413 (the compressed input left unread), so a gzip bomb costs a few
+ * milliseconds, not the CPU of inflating all of it. zlib's own errors name internals; the
+ * client gets a clear 400 instead. `receivedEncodedLength` is what Fastify checks against
+ * Content-Length.
+ */
+export function decodeBounded(payload: Readable, encoding: string, limit: number): Readable & { receivedEncodedLength: number } {
+  const inflate = DECODERS[encoding]();
+  // Counted in the pipe (a 'data' listener would keep the input flowing after the stop).
+  const counted = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      decoded.receivedEncodedLength += chunk.length;
+      callback(null, chunk);
+    },
+  });
+  const decoded = new BoundedOutput(limit, () => {
+    payload.unpipe(counted);
+    counted.unpipe(inflate);
+    inflate.destroy();
+  });
+  inflate.on('error', () => {
+    if (!decoded.destroyed) decoded.destroy(new MalformedContentEncodingError(encoding)); // not after the 413
+  });
+  payload.pipe(counted).pipe(inflate).pipe(decoded);
+  return decoded;
+}
+
+class BoundedOutput extends Transform {
+  receivedEncodedLength = 0;
+  private produced = 0;
+
+  constructor(
+    private readonly limit: number,
+    private readonly stopInput: () => void,
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.produced += chunk.length;
+    if (this.produced > this.limit) {
+      this.destroy(new PayloadTooLargeException(`The decoded body is larger than this route accepts (${this.limit} bytes).`));
+      this.stopInput();
+      return callback();
+    }
+    callback(null, chunk);
+  }
 }

@@ -12,7 +12,7 @@ export interface ProblemDetails {
 }
 
 /** How a route family words its errors when it must not answer problem details. */
-export type ErrorShape = (problem: ProblemDetails, request: { method: string }) => { status?: number; body: unknown };
+export type ErrorShape = (problem: ProblemDetails, request: { method: string }) => { status?: number; body: unknown; headers?: Record<string, string> };
 
 const ERROR_SHAPE = 'errorShape';
 

@@ -1,7 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { PUBLIC_OPERATION_EXTENSION } from './route-access';
-import { INGEST_ROUTES } from '../../access/ports/http/ingest-routes';
 
 /** Marks the operations a public ingestion key (scope `ingest`) may call. */
 export const INGEST_KEY_EXTENSION = 'x-ingest-key';
@@ -17,7 +16,9 @@ const TAGS: Array<[string, string]> = [
   ['compat: 001 ingestion and reporting', 'Drop-in routes of system 001. Errors: {"status": "fail", …} or {"status": "error", …}.'],
   ['compat: 002 summary', 'Drop-in routes of system 002. Errors: {"error": "…"}.'],
   ['compat: 004 events and stats', 'Drop-in routes of system 004 (FastAPI). Errors: {"detail": …}.'],
+  ['tracker', 'Our browser tracker: the script /t.js and POST /api/collect, where it sends page views, track() and identify() without an API key.'],
   ['compat: segment', "Segment's HTTP Tracking API (analytics-node and the other Segment libraries): the write key as Basic user name or writeKey. Errors: {\"success\": false, \"message\": …}."],
+  ['compat: posthog', "PostHog's capture API (posthog-node, posthog-js): the key as api_key or token in the body. Errors: {\"type\", \"code\", \"detail\", \"attr\"}."],
   ['compat: umami', "Umami's collection API (its tracker script and @umami/node): no key, the site in payload.website. Errors: {\"error\": {\"message\", \"code\", \"status\"}}."],
   ['compat: plausible', "Plausible's events endpoint (its script's data-api): no key, the site in d. Errors: {\"errors\": {\"<field>\": [\"…\"]}}."],
 ];
@@ -44,7 +45,10 @@ const RATE_LIMIT_HEADERS = {
  * for the served /docs-json and for `npm run openapi` (which lints it), so the linted
  * document is the served one.
  */
-export function buildOpenApiDocument(app: INestApplication, options: { openWriteRoutes?: readonly string[] } = {}): OpenAPIObject {
+export function buildOpenApiDocument(
+  app: INestApplication,
+  options: { openWriteRoutes?: readonly string[]; ingestRoutes: Iterable<string> },
+): OpenAPIObject {
   const builder = new DocumentBuilder()
     .setTitle('Tracking Service')
     .setDescription(
@@ -70,7 +74,7 @@ export function buildOpenApiDocument(app: INestApplication, options: { openWrite
   const document = SwaggerModule.createDocument(app, builder.build());
   markPublicOperations(document);
   markOpenWriteRoutes(document, options.openWriteRoutes ?? []);
-  markIngestRoutes(document);
+  markIngestRoutes(document, options.ingestRoutes);
   for (const name of CLOSED_SCHEMAS) {
     const schema = document.components?.schemas?.[name];
     if (schema && !('$ref' in schema)) schema.additionalProperties = false;
@@ -96,11 +100,12 @@ function markOpenWriteRoutes(document: OpenAPIObject, routes: readonly string[])
 }
 
 /**
- * The routes that record events also take a public ingestion key (scope `ingest`), bound to its
- * site and origins; every other route refuses one with 403.
+ * The routes that record events (`METHOD /path`, the access module's INGEST_ROUTES, passed in
+ * so that this shared module depends on no feature) also take a public ingestion key (scope
+ * `ingest`), bound to its site and origins; every other route refuses one with 403.
  */
-function markIngestRoutes(document: OpenAPIObject): void {
-  for (const route of INGEST_ROUTES.keys()) {
+function markIngestRoutes(document: OpenAPIObject, ingestRoutes: Iterable<string>): void {
+  for (const route of ingestRoutes) {
     const [method, path] = route.split(' ');
     const operation = (document.paths[path] as Record<string, Record<string, unknown>> | undefined)?.[method.toLowerCase()];
     if (!operation) continue;

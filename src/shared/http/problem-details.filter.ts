@@ -48,6 +48,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const shape = errorShapeOf(request);
     if (shape && request) {
       const shaped = shape(problem, request);
+      for (const [name, value] of Object.entries(shaped.headers ?? {})) reply.header(name, value);
       void reply.status(shaped.status ?? problem.status).header('Content-Type', 'application/json').send(shaped.body);
       return;
     }

@@ -628,6 +628,206 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/batch/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * PostHog capture: /batch/ (what posthog-node sends)
+         * @description PostHog's capture API: a batch `{api_key, batch, sent_at}`, an array of events, or one event — on each of /batch/, /capture/, /e/ and /i/v0/e/. The key: `api_key` (or `token`) in the body, as the SDKs send it; Bearer or X-API-Key, when sent, win over it. The body: JSON or text/plain JSON, gzip when Content-Encoding: gzip, ?compression=gzip-js or its magic bytes say so, or posthog-js' sendBeacon form (application/x-www-form-urlencoded, data=<base64 of the JSON>); at most 5 MiB once decompressed and 1000 events. Answers 200 `{"status": 1}` once the events are committed; the same uuid again is stored once. Some events invalid: the others are stored and the answer is 400 naming them. No bot filtering here. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
+         */
+        post: operations["PosthogController_batch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * PostHog capture: /batch (what posthog-node sends), without the trailing slash
+         * @description PostHog's capture API: a batch `{api_key, batch, sent_at}`, an array of events, or one event — on each of /batch/, /capture/, /e/ and /i/v0/e/. The key: `api_key` (or `token`) in the body, as the SDKs send it; Bearer or X-API-Key, when sent, win over it. The body: JSON or text/plain JSON, gzip when Content-Encoding: gzip, ?compression=gzip-js or its magic bytes say so, or posthog-js' sendBeacon form (application/x-www-form-urlencoded, data=<base64 of the JSON>); at most 5 MiB once decompressed and 1000 events. Answers 200 `{"status": 1}` once the events are committed; the same uuid again is stored once. Some events invalid: the others are stored and the answer is 400 naming them. No bot filtering here. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
+         */
+        post: operations["PosthogController_batchNoSlash"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/capture/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * PostHog capture: /capture/ (PostHog's single-event endpoint)
+         * @description PostHog's capture API: a batch `{api_key, batch, sent_at}`, an array of events, or one event — on each of /batch/, /capture/, /e/ and /i/v0/e/. The key: `api_key` (or `token`) in the body, as the SDKs send it; Bearer or X-API-Key, when sent, win over it. The body: JSON or text/plain JSON, gzip when Content-Encoding: gzip, ?compression=gzip-js or its magic bytes say so, or posthog-js' sendBeacon form (application/x-www-form-urlencoded, data=<base64 of the JSON>); at most 5 MiB once decompressed and 1000 events. Answers 200 `{"status": 1}` once the events are committed; the same uuid again is stored once. Some events invalid: the others are stored and the answer is 400 naming them. No bot filtering here. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
+         */
+        post: operations["PosthogController_capture"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/capture": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * PostHog capture: /capture (PostHog's single-event endpoint), without the trailing slash
+         * @description PostHog's capture API: a batch `{api_key, batch, sent_at}`, an array of events, or one event — on each of /batch/, /capture/, /e/ and /i/v0/e/. The key: `api_key` (or `token`) in the body, as the SDKs send it; Bearer or X-API-Key, when sent, win over it. The body: JSON or text/plain JSON, gzip when Content-Encoding: gzip, ?compression=gzip-js or its magic bytes say so, or posthog-js' sendBeacon form (application/x-www-form-urlencoded, data=<base64 of the JSON>); at most 5 MiB once decompressed and 1000 events. Answers 200 `{"status": 1}` once the events are committed; the same uuid again is stored once. Some events invalid: the others are stored and the answer is 400 naming them. No bot filtering here. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
+         */
+        post: operations["PosthogController_captureNoSlash"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/e/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * PostHog capture: /e/ (what posthog-js sends)
+         * @description PostHog's capture API: a batch `{api_key, batch, sent_at}`, an array of events, or one event — on each of /batch/, /capture/, /e/ and /i/v0/e/. The key: `api_key` (or `token`) in the body, as the SDKs send it; Bearer or X-API-Key, when sent, win over it. The body: JSON or text/plain JSON, gzip when Content-Encoding: gzip, ?compression=gzip-js or its magic bytes say so, or posthog-js' sendBeacon form (application/x-www-form-urlencoded, data=<base64 of the JSON>); at most 5 MiB once decompressed and 1000 events. Answers 200 `{"status": 1}` once the events are committed; the same uuid again is stored once. Some events invalid: the others are stored and the answer is 400 naming them. No bot filtering here. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
+         */
+        post: operations["PosthogController_e"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/e": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * PostHog capture: /e (what posthog-js sends), without the trailing slash
+         * @description PostHog's capture API: a batch `{api_key, batch, sent_at}`, an array of events, or one event — on each of /batch/, /capture/, /e/ and /i/v0/e/. The key: `api_key` (or `token`) in the body, as the SDKs send it; Bearer or X-API-Key, when sent, win over it. The body: JSON or text/plain JSON, gzip when Content-Encoding: gzip, ?compression=gzip-js or its magic bytes say so, or posthog-js' sendBeacon form (application/x-www-form-urlencoded, data=<base64 of the JSON>); at most 5 MiB once decompressed and 1000 events. Answers 200 `{"status": 1}` once the events are committed; the same uuid again is stored once. Some events invalid: the others are stored and the answer is 400 naming them. No bot filtering here. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
+         */
+        post: operations["PosthogController_eNoSlash"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/i/v0/e/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * PostHog capture: /i/v0/e/ (posthog-js' newer ingestion path)
+         * @description PostHog's capture API: a batch `{api_key, batch, sent_at}`, an array of events, or one event — on each of /batch/, /capture/, /e/ and /i/v0/e/. The key: `api_key` (or `token`) in the body, as the SDKs send it; Bearer or X-API-Key, when sent, win over it. The body: JSON or text/plain JSON, gzip when Content-Encoding: gzip, ?compression=gzip-js or its magic bytes say so, or posthog-js' sendBeacon form (application/x-www-form-urlencoded, data=<base64 of the JSON>); at most 5 MiB once decompressed and 1000 events. Answers 200 `{"status": 1}` once the events are committed; the same uuid again is stored once. Some events invalid: the others are stored and the answer is 400 naming them. No bot filtering here. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
+         */
+        post: operations["PosthogController_ingest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/i/v0/e": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * PostHog capture: /i/v0/e (posthog-js' newer ingestion path), without the trailing slash
+         * @description PostHog's capture API: a batch `{api_key, batch, sent_at}`, an array of events, or one event — on each of /batch/, /capture/, /e/ and /i/v0/e/. The key: `api_key` (or `token`) in the body, as the SDKs send it; Bearer or X-API-Key, when sent, win over it. The body: JSON or text/plain JSON, gzip when Content-Encoding: gzip, ?compression=gzip-js or its magic bytes say so, or posthog-js' sendBeacon form (application/x-www-form-urlencoded, data=<base64 of the JSON>); at most 5 MiB once decompressed and 1000 events. Answers 200 `{"status": 1}` once the events are committed; the same uuid again is stored once. Some events invalid: the others are stored and the answer is 400 naming them. No bot filtering here. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
+         */
+        post: operations["PosthogController_ingestNoSlash"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/t.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The browser tracker: <script defer src="…/t.js" data-site="shop"></script>
+         * @description Page views (single-page-app navigation included), track(name, props) and identify(id), sent to POST /api/collect with sendBeacon (fetch keepalive, then XMLHttpRequest, where it is missing or refuses). No cookies, no storage. Under 2 KB gzipped. Cached for 3600 s, then revalidated with its ETag. Public.
+         */
+        get: operations["TrackerScriptController_serve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/collect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Events of the browser tracker /t.js (page views, track, identify)
+         * @description What /t.js sends, as text/plain (sendBeacon) or application/json. No API key: `site` names the site, and the request stands for that site's public ingestion key (the oldest listing the page's Origin): 401 when the site has none, 403 from an origin none lists; open while no key exists. Answers 202 once every valid event is committed; each event id is stored once, so a retry is safe. Events without user_id get the anonymous id of the day (a salted hash of site, address and user agent; the address is not stored). A request from a bot or without a user agent gets the same answer and stores nothing. Invalid events are named in a 400 (the valid ones are stored). At most 100 events, 64 KiB. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
+         */
+        post: operations["CollectController_collect"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/send": {
         parameters: {
             query?: never;
@@ -1474,6 +1674,54 @@ export interface components {
              * @enum {boolean}
              */
             success: true;
+        };
+        PosthogFieldError: {
+            /**
+             * @description The PostHog field, with the event it belongs to in a batch.
+             * @example batch[1].distinct_id
+             */
+            path: string;
+            /** @example is required (the user: a string of 1 to 128 printable ASCII characters) */
+            message: string;
+        };
+        PosthogErrorResponse: {
+            /**
+             * @description validation_error, authentication_error, throttled or server_error.
+             * @example validation_error
+             */
+            type: string;
+            /** @example invalid_payload */
+            code: string;
+            /** @example batch[1].distinct_id: is required (the user: a string of 1 to 128 printable ASCII characters) */
+            detail: string;
+            /**
+             * @description The first invalid field, else null.
+             * @example batch[1].distinct_id
+             */
+            attr: string | null;
+            /** @description Each invalid field (400 for invalid events only). */
+            errors?: components["schemas"]["PosthogFieldError"][];
+        };
+        PosthogSuccessResponse: {
+            /**
+             * Format: int32
+             * @example 1
+             * @enum {integer}
+             */
+            status: 1;
+        };
+        CollectResponse: {
+            /**
+             * @example accepted
+             * @enum {string}
+             */
+            status: "accepted";
+            /**
+             * Format: int32
+             * @description How many events the request held.
+             * @example 1
+             */
+            events: number;
         };
         UmamiFieldError: {
             /**
@@ -6240,6 +6488,3196 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SegmentErrorResponse"];
+                };
+            };
+        };
+    };
+    PosthogController_batch: {
+        parameters: {
+            query?: {
+                /** @description gzip-js/gzip: the body is gzip (what posthog-js once sent); base64: a form data=<base64> (its sendBeacon). */
+                compression?: "gzip-js" | "gzip" | "base64";
+                /** @description The SDK's version (posthog-js); ignored. */
+                ver?: string;
+                /** @description A cache buster (posthog-js); ignored. */
+                _?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": ({
+                    /** @description The API key (also `token`). */
+                    api_key?: string;
+                    batch: ({
+                        /** @example order completed */
+                        event?: string;
+                        /** @example user-42 */
+                        distinct_id?: string;
+                        /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                        uuid?: string;
+                        /** Format: date-time */
+                        timestamp?: string;
+                        /** Format: date-time */
+                        sent_at?: string;
+                        /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                        offset?: number;
+                        properties?: {
+                            /** @description Our site; an ingest key's site when made with one. */
+                            site_id?: string;
+                            /** @description Its path is stored as the path. */
+                            $current_url?: string;
+                            $pathname?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description Person properties; kept on an identify. */
+                        $set?: {
+                            [key: string]: unknown;
+                        };
+                        $set_once?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The API key (a single event). */
+                        api_key?: string;
+                    } & {
+                        [key: string]: unknown;
+                    })[];
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Ignored. */
+                    historical_migration?: boolean;
+                } & {
+                    [key: string]: unknown;
+                }) | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                })[] | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                });
+                "text/plain": ({
+                    /** @description The API key (also `token`). */
+                    api_key?: string;
+                    batch: ({
+                        /** @example order completed */
+                        event?: string;
+                        /** @example user-42 */
+                        distinct_id?: string;
+                        /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                        uuid?: string;
+                        /** Format: date-time */
+                        timestamp?: string;
+                        /** Format: date-time */
+                        sent_at?: string;
+                        /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                        offset?: number;
+                        properties?: {
+                            /** @description Our site; an ingest key's site when made with one. */
+                            site_id?: string;
+                            /** @description Its path is stored as the path. */
+                            $current_url?: string;
+                            $pathname?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description Person properties; kept on an identify. */
+                        $set?: {
+                            [key: string]: unknown;
+                        };
+                        $set_once?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The API key (a single event). */
+                        api_key?: string;
+                    } & {
+                        [key: string]: unknown;
+                    })[];
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Ignored. */
+                    historical_migration?: boolean;
+                } & {
+                    [key: string]: unknown;
+                }) | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                })[] | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                });
+            };
+        };
+        responses: {
+            /** @description Stored (or already stored). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogSuccessResponse"];
+                };
+            };
+            /** @description Broken JSON or gzip, or invalid events (`errors` names each field; the valid events of the request are stored). posthog-node does not retry it. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description No key (`api_key`/`token` in the body, or Bearer/X-API-Key), or an unknown one, once API keys exist. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description The key may not record events, or (an ingest key) names another site in `properties.site_id`, or is used from a foreign origin. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Over 5 MiB once decompressed (a gzip bomb is stopped there), or over 1000 events: posthog-node halves its batch and sends again. */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Neither JSON, text/plain JSON (gzip or not) nor a base64 form, or compression=lz64. */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After (the SDK retries). */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description An unexpected error (the SDK retries). */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description The database is unavailable (the SDK retries); see Retry-After. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+        };
+    };
+    PosthogController_batchNoSlash: {
+        parameters: {
+            query?: {
+                /** @description gzip-js/gzip: the body is gzip (what posthog-js once sent); base64: a form data=<base64> (its sendBeacon). */
+                compression?: "gzip-js" | "gzip" | "base64";
+                /** @description The SDK's version (posthog-js); ignored. */
+                ver?: string;
+                /** @description A cache buster (posthog-js); ignored. */
+                _?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": ({
+                    /** @description The API key (also `token`). */
+                    api_key?: string;
+                    batch: ({
+                        /** @example order completed */
+                        event?: string;
+                        /** @example user-42 */
+                        distinct_id?: string;
+                        /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                        uuid?: string;
+                        /** Format: date-time */
+                        timestamp?: string;
+                        /** Format: date-time */
+                        sent_at?: string;
+                        /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                        offset?: number;
+                        properties?: {
+                            /** @description Our site; an ingest key's site when made with one. */
+                            site_id?: string;
+                            /** @description Its path is stored as the path. */
+                            $current_url?: string;
+                            $pathname?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description Person properties; kept on an identify. */
+                        $set?: {
+                            [key: string]: unknown;
+                        };
+                        $set_once?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The API key (a single event). */
+                        api_key?: string;
+                    } & {
+                        [key: string]: unknown;
+                    })[];
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Ignored. */
+                    historical_migration?: boolean;
+                } & {
+                    [key: string]: unknown;
+                }) | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                })[] | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                });
+                "text/plain": ({
+                    /** @description The API key (also `token`). */
+                    api_key?: string;
+                    batch: ({
+                        /** @example order completed */
+                        event?: string;
+                        /** @example user-42 */
+                        distinct_id?: string;
+                        /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                        uuid?: string;
+                        /** Format: date-time */
+                        timestamp?: string;
+                        /** Format: date-time */
+                        sent_at?: string;
+                        /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                        offset?: number;
+                        properties?: {
+                            /** @description Our site; an ingest key's site when made with one. */
+                            site_id?: string;
+                            /** @description Its path is stored as the path. */
+                            $current_url?: string;
+                            $pathname?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description Person properties; kept on an identify. */
+                        $set?: {
+                            [key: string]: unknown;
+                        };
+                        $set_once?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The API key (a single event). */
+                        api_key?: string;
+                    } & {
+                        [key: string]: unknown;
+                    })[];
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Ignored. */
+                    historical_migration?: boolean;
+                } & {
+                    [key: string]: unknown;
+                }) | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                })[] | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                });
+            };
+        };
+        responses: {
+            /** @description Stored (or already stored). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogSuccessResponse"];
+                };
+            };
+            /** @description Broken JSON or gzip, or invalid events (`errors` names each field; the valid events of the request are stored). posthog-node does not retry it. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description No key (`api_key`/`token` in the body, or Bearer/X-API-Key), or an unknown one, once API keys exist. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description The key may not record events, or (an ingest key) names another site in `properties.site_id`, or is used from a foreign origin. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Over 5 MiB once decompressed (a gzip bomb is stopped there), or over 1000 events: posthog-node halves its batch and sends again. */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Neither JSON, text/plain JSON (gzip or not) nor a base64 form, or compression=lz64. */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After (the SDK retries). */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description An unexpected error (the SDK retries). */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description The database is unavailable (the SDK retries); see Retry-After. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+        };
+    };
+    PosthogController_capture: {
+        parameters: {
+            query?: {
+                /** @description gzip-js/gzip: the body is gzip (what posthog-js once sent); base64: a form data=<base64> (its sendBeacon). */
+                compression?: "gzip-js" | "gzip" | "base64";
+                /** @description The SDK's version (posthog-js); ignored. */
+                ver?: string;
+                /** @description A cache buster (posthog-js); ignored. */
+                _?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": ({
+                    /** @description The API key (also `token`). */
+                    api_key?: string;
+                    batch: ({
+                        /** @example order completed */
+                        event?: string;
+                        /** @example user-42 */
+                        distinct_id?: string;
+                        /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                        uuid?: string;
+                        /** Format: date-time */
+                        timestamp?: string;
+                        /** Format: date-time */
+                        sent_at?: string;
+                        /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                        offset?: number;
+                        properties?: {
+                            /** @description Our site; an ingest key's site when made with one. */
+                            site_id?: string;
+                            /** @description Its path is stored as the path. */
+                            $current_url?: string;
+                            $pathname?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description Person properties; kept on an identify. */
+                        $set?: {
+                            [key: string]: unknown;
+                        };
+                        $set_once?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The API key (a single event). */
+                        api_key?: string;
+                    } & {
+                        [key: string]: unknown;
+                    })[];
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Ignored. */
+                    historical_migration?: boolean;
+                } & {
+                    [key: string]: unknown;
+                }) | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                })[] | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                });
+                "text/plain": ({
+                    /** @description The API key (also `token`). */
+                    api_key?: string;
+                    batch: ({
+                        /** @example order completed */
+                        event?: string;
+                        /** @example user-42 */
+                        distinct_id?: string;
+                        /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                        uuid?: string;
+                        /** Format: date-time */
+                        timestamp?: string;
+                        /** Format: date-time */
+                        sent_at?: string;
+                        /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                        offset?: number;
+                        properties?: {
+                            /** @description Our site; an ingest key's site when made with one. */
+                            site_id?: string;
+                            /** @description Its path is stored as the path. */
+                            $current_url?: string;
+                            $pathname?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description Person properties; kept on an identify. */
+                        $set?: {
+                            [key: string]: unknown;
+                        };
+                        $set_once?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The API key (a single event). */
+                        api_key?: string;
+                    } & {
+                        [key: string]: unknown;
+                    })[];
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Ignored. */
+                    historical_migration?: boolean;
+                } & {
+                    [key: string]: unknown;
+                }) | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                })[] | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                });
+            };
+        };
+        responses: {
+            /** @description Stored (or already stored). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogSuccessResponse"];
+                };
+            };
+            /** @description Broken JSON or gzip, or invalid events (`errors` names each field; the valid events of the request are stored). posthog-node does not retry it. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description No key (`api_key`/`token` in the body, or Bearer/X-API-Key), or an unknown one, once API keys exist. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description The key may not record events, or (an ingest key) names another site in `properties.site_id`, or is used from a foreign origin. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Over 5 MiB once decompressed (a gzip bomb is stopped there), or over 1000 events: posthog-node halves its batch and sends again. */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Neither JSON, text/plain JSON (gzip or not) nor a base64 form, or compression=lz64. */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After (the SDK retries). */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description An unexpected error (the SDK retries). */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description The database is unavailable (the SDK retries); see Retry-After. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+        };
+    };
+    PosthogController_captureNoSlash: {
+        parameters: {
+            query?: {
+                /** @description gzip-js/gzip: the body is gzip (what posthog-js once sent); base64: a form data=<base64> (its sendBeacon). */
+                compression?: "gzip-js" | "gzip" | "base64";
+                /** @description The SDK's version (posthog-js); ignored. */
+                ver?: string;
+                /** @description A cache buster (posthog-js); ignored. */
+                _?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": ({
+                    /** @description The API key (also `token`). */
+                    api_key?: string;
+                    batch: ({
+                        /** @example order completed */
+                        event?: string;
+                        /** @example user-42 */
+                        distinct_id?: string;
+                        /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                        uuid?: string;
+                        /** Format: date-time */
+                        timestamp?: string;
+                        /** Format: date-time */
+                        sent_at?: string;
+                        /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                        offset?: number;
+                        properties?: {
+                            /** @description Our site; an ingest key's site when made with one. */
+                            site_id?: string;
+                            /** @description Its path is stored as the path. */
+                            $current_url?: string;
+                            $pathname?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description Person properties; kept on an identify. */
+                        $set?: {
+                            [key: string]: unknown;
+                        };
+                        $set_once?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The API key (a single event). */
+                        api_key?: string;
+                    } & {
+                        [key: string]: unknown;
+                    })[];
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Ignored. */
+                    historical_migration?: boolean;
+                } & {
+                    [key: string]: unknown;
+                }) | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                })[] | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                });
+                "text/plain": ({
+                    /** @description The API key (also `token`). */
+                    api_key?: string;
+                    batch: ({
+                        /** @example order completed */
+                        event?: string;
+                        /** @example user-42 */
+                        distinct_id?: string;
+                        /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                        uuid?: string;
+                        /** Format: date-time */
+                        timestamp?: string;
+                        /** Format: date-time */
+                        sent_at?: string;
+                        /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                        offset?: number;
+                        properties?: {
+                            /** @description Our site; an ingest key's site when made with one. */
+                            site_id?: string;
+                            /** @description Its path is stored as the path. */
+                            $current_url?: string;
+                            $pathname?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description Person properties; kept on an identify. */
+                        $set?: {
+                            [key: string]: unknown;
+                        };
+                        $set_once?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The API key (a single event). */
+                        api_key?: string;
+                    } & {
+                        [key: string]: unknown;
+                    })[];
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Ignored. */
+                    historical_migration?: boolean;
+                } & {
+                    [key: string]: unknown;
+                }) | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                })[] | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                });
+            };
+        };
+        responses: {
+            /** @description Stored (or already stored). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogSuccessResponse"];
+                };
+            };
+            /** @description Broken JSON or gzip, or invalid events (`errors` names each field; the valid events of the request are stored). posthog-node does not retry it. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description No key (`api_key`/`token` in the body, or Bearer/X-API-Key), or an unknown one, once API keys exist. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description The key may not record events, or (an ingest key) names another site in `properties.site_id`, or is used from a foreign origin. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Over 5 MiB once decompressed (a gzip bomb is stopped there), or over 1000 events: posthog-node halves its batch and sends again. */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Neither JSON, text/plain JSON (gzip or not) nor a base64 form, or compression=lz64. */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After (the SDK retries). */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description An unexpected error (the SDK retries). */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description The database is unavailable (the SDK retries); see Retry-After. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+        };
+    };
+    PosthogController_e: {
+        parameters: {
+            query?: {
+                /** @description gzip-js/gzip: the body is gzip (what posthog-js once sent); base64: a form data=<base64> (its sendBeacon). */
+                compression?: "gzip-js" | "gzip" | "base64";
+                /** @description The SDK's version (posthog-js); ignored. */
+                ver?: string;
+                /** @description A cache buster (posthog-js); ignored. */
+                _?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": ({
+                    /** @description The API key (also `token`). */
+                    api_key?: string;
+                    batch: ({
+                        /** @example order completed */
+                        event?: string;
+                        /** @example user-42 */
+                        distinct_id?: string;
+                        /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                        uuid?: string;
+                        /** Format: date-time */
+                        timestamp?: string;
+                        /** Format: date-time */
+                        sent_at?: string;
+                        /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                        offset?: number;
+                        properties?: {
+                            /** @description Our site; an ingest key's site when made with one. */
+                            site_id?: string;
+                            /** @description Its path is stored as the path. */
+                            $current_url?: string;
+                            $pathname?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description Person properties; kept on an identify. */
+                        $set?: {
+                            [key: string]: unknown;
+                        };
+                        $set_once?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The API key (a single event). */
+                        api_key?: string;
+                    } & {
+                        [key: string]: unknown;
+                    })[];
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Ignored. */
+                    historical_migration?: boolean;
+                } & {
+                    [key: string]: unknown;
+                }) | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                })[] | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                });
+                "text/plain": ({
+                    /** @description The API key (also `token`). */
+                    api_key?: string;
+                    batch: ({
+                        /** @example order completed */
+                        event?: string;
+                        /** @example user-42 */
+                        distinct_id?: string;
+                        /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                        uuid?: string;
+                        /** Format: date-time */
+                        timestamp?: string;
+                        /** Format: date-time */
+                        sent_at?: string;
+                        /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                        offset?: number;
+                        properties?: {
+                            /** @description Our site; an ingest key's site when made with one. */
+                            site_id?: string;
+                            /** @description Its path is stored as the path. */
+                            $current_url?: string;
+                            $pathname?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description Person properties; kept on an identify. */
+                        $set?: {
+                            [key: string]: unknown;
+                        };
+                        $set_once?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The API key (a single event). */
+                        api_key?: string;
+                    } & {
+                        [key: string]: unknown;
+                    })[];
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Ignored. */
+                    historical_migration?: boolean;
+                } & {
+                    [key: string]: unknown;
+                }) | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                })[] | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                });
+            };
+        };
+        responses: {
+            /** @description Stored (or already stored). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogSuccessResponse"];
+                };
+            };
+            /** @description Broken JSON or gzip, or invalid events (`errors` names each field; the valid events of the request are stored). posthog-node does not retry it. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description No key (`api_key`/`token` in the body, or Bearer/X-API-Key), or an unknown one, once API keys exist. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description The key may not record events, or (an ingest key) names another site in `properties.site_id`, or is used from a foreign origin. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Over 5 MiB once decompressed (a gzip bomb is stopped there), or over 1000 events: posthog-node halves its batch and sends again. */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Neither JSON, text/plain JSON (gzip or not) nor a base64 form, or compression=lz64. */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After (the SDK retries). */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description An unexpected error (the SDK retries). */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description The database is unavailable (the SDK retries); see Retry-After. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+        };
+    };
+    PosthogController_eNoSlash: {
+        parameters: {
+            query?: {
+                /** @description gzip-js/gzip: the body is gzip (what posthog-js once sent); base64: a form data=<base64> (its sendBeacon). */
+                compression?: "gzip-js" | "gzip" | "base64";
+                /** @description The SDK's version (posthog-js); ignored. */
+                ver?: string;
+                /** @description A cache buster (posthog-js); ignored. */
+                _?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": ({
+                    /** @description The API key (also `token`). */
+                    api_key?: string;
+                    batch: ({
+                        /** @example order completed */
+                        event?: string;
+                        /** @example user-42 */
+                        distinct_id?: string;
+                        /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                        uuid?: string;
+                        /** Format: date-time */
+                        timestamp?: string;
+                        /** Format: date-time */
+                        sent_at?: string;
+                        /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                        offset?: number;
+                        properties?: {
+                            /** @description Our site; an ingest key's site when made with one. */
+                            site_id?: string;
+                            /** @description Its path is stored as the path. */
+                            $current_url?: string;
+                            $pathname?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description Person properties; kept on an identify. */
+                        $set?: {
+                            [key: string]: unknown;
+                        };
+                        $set_once?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The API key (a single event). */
+                        api_key?: string;
+                    } & {
+                        [key: string]: unknown;
+                    })[];
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Ignored. */
+                    historical_migration?: boolean;
+                } & {
+                    [key: string]: unknown;
+                }) | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                })[] | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                });
+                "text/plain": ({
+                    /** @description The API key (also `token`). */
+                    api_key?: string;
+                    batch: ({
+                        /** @example order completed */
+                        event?: string;
+                        /** @example user-42 */
+                        distinct_id?: string;
+                        /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                        uuid?: string;
+                        /** Format: date-time */
+                        timestamp?: string;
+                        /** Format: date-time */
+                        sent_at?: string;
+                        /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                        offset?: number;
+                        properties?: {
+                            /** @description Our site; an ingest key's site when made with one. */
+                            site_id?: string;
+                            /** @description Its path is stored as the path. */
+                            $current_url?: string;
+                            $pathname?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description Person properties; kept on an identify. */
+                        $set?: {
+                            [key: string]: unknown;
+                        };
+                        $set_once?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The API key (a single event). */
+                        api_key?: string;
+                    } & {
+                        [key: string]: unknown;
+                    })[];
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Ignored. */
+                    historical_migration?: boolean;
+                } & {
+                    [key: string]: unknown;
+                }) | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                })[] | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                });
+            };
+        };
+        responses: {
+            /** @description Stored (or already stored). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogSuccessResponse"];
+                };
+            };
+            /** @description Broken JSON or gzip, or invalid events (`errors` names each field; the valid events of the request are stored). posthog-node does not retry it. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description No key (`api_key`/`token` in the body, or Bearer/X-API-Key), or an unknown one, once API keys exist. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description The key may not record events, or (an ingest key) names another site in `properties.site_id`, or is used from a foreign origin. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Over 5 MiB once decompressed (a gzip bomb is stopped there), or over 1000 events: posthog-node halves its batch and sends again. */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Neither JSON, text/plain JSON (gzip or not) nor a base64 form, or compression=lz64. */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After (the SDK retries). */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description An unexpected error (the SDK retries). */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description The database is unavailable (the SDK retries); see Retry-After. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+        };
+    };
+    PosthogController_ingest: {
+        parameters: {
+            query?: {
+                /** @description gzip-js/gzip: the body is gzip (what posthog-js once sent); base64: a form data=<base64> (its sendBeacon). */
+                compression?: "gzip-js" | "gzip" | "base64";
+                /** @description The SDK's version (posthog-js); ignored. */
+                ver?: string;
+                /** @description A cache buster (posthog-js); ignored. */
+                _?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": ({
+                    /** @description The API key (also `token`). */
+                    api_key?: string;
+                    batch: ({
+                        /** @example order completed */
+                        event?: string;
+                        /** @example user-42 */
+                        distinct_id?: string;
+                        /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                        uuid?: string;
+                        /** Format: date-time */
+                        timestamp?: string;
+                        /** Format: date-time */
+                        sent_at?: string;
+                        /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                        offset?: number;
+                        properties?: {
+                            /** @description Our site; an ingest key's site when made with one. */
+                            site_id?: string;
+                            /** @description Its path is stored as the path. */
+                            $current_url?: string;
+                            $pathname?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description Person properties; kept on an identify. */
+                        $set?: {
+                            [key: string]: unknown;
+                        };
+                        $set_once?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The API key (a single event). */
+                        api_key?: string;
+                    } & {
+                        [key: string]: unknown;
+                    })[];
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Ignored. */
+                    historical_migration?: boolean;
+                } & {
+                    [key: string]: unknown;
+                }) | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                })[] | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                });
+                "text/plain": ({
+                    /** @description The API key (also `token`). */
+                    api_key?: string;
+                    batch: ({
+                        /** @example order completed */
+                        event?: string;
+                        /** @example user-42 */
+                        distinct_id?: string;
+                        /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                        uuid?: string;
+                        /** Format: date-time */
+                        timestamp?: string;
+                        /** Format: date-time */
+                        sent_at?: string;
+                        /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                        offset?: number;
+                        properties?: {
+                            /** @description Our site; an ingest key's site when made with one. */
+                            site_id?: string;
+                            /** @description Its path is stored as the path. */
+                            $current_url?: string;
+                            $pathname?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description Person properties; kept on an identify. */
+                        $set?: {
+                            [key: string]: unknown;
+                        };
+                        $set_once?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The API key (a single event). */
+                        api_key?: string;
+                    } & {
+                        [key: string]: unknown;
+                    })[];
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Ignored. */
+                    historical_migration?: boolean;
+                } & {
+                    [key: string]: unknown;
+                }) | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                })[] | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                });
+            };
+        };
+        responses: {
+            /** @description Stored (or already stored). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogSuccessResponse"];
+                };
+            };
+            /** @description Broken JSON or gzip, or invalid events (`errors` names each field; the valid events of the request are stored). posthog-node does not retry it. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description No key (`api_key`/`token` in the body, or Bearer/X-API-Key), or an unknown one, once API keys exist. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description The key may not record events, or (an ingest key) names another site in `properties.site_id`, or is used from a foreign origin. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Over 5 MiB once decompressed (a gzip bomb is stopped there), or over 1000 events: posthog-node halves its batch and sends again. */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Neither JSON, text/plain JSON (gzip or not) nor a base64 form, or compression=lz64. */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After (the SDK retries). */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description An unexpected error (the SDK retries). */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description The database is unavailable (the SDK retries); see Retry-After. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+        };
+    };
+    PosthogController_ingestNoSlash: {
+        parameters: {
+            query?: {
+                /** @description gzip-js/gzip: the body is gzip (what posthog-js once sent); base64: a form data=<base64> (its sendBeacon). */
+                compression?: "gzip-js" | "gzip" | "base64";
+                /** @description The SDK's version (posthog-js); ignored. */
+                ver?: string;
+                /** @description A cache buster (posthog-js); ignored. */
+                _?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": ({
+                    /** @description The API key (also `token`). */
+                    api_key?: string;
+                    batch: ({
+                        /** @example order completed */
+                        event?: string;
+                        /** @example user-42 */
+                        distinct_id?: string;
+                        /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                        uuid?: string;
+                        /** Format: date-time */
+                        timestamp?: string;
+                        /** Format: date-time */
+                        sent_at?: string;
+                        /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                        offset?: number;
+                        properties?: {
+                            /** @description Our site; an ingest key's site when made with one. */
+                            site_id?: string;
+                            /** @description Its path is stored as the path. */
+                            $current_url?: string;
+                            $pathname?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description Person properties; kept on an identify. */
+                        $set?: {
+                            [key: string]: unknown;
+                        };
+                        $set_once?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The API key (a single event). */
+                        api_key?: string;
+                    } & {
+                        [key: string]: unknown;
+                    })[];
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Ignored. */
+                    historical_migration?: boolean;
+                } & {
+                    [key: string]: unknown;
+                }) | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                })[] | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                });
+                "text/plain": ({
+                    /** @description The API key (also `token`). */
+                    api_key?: string;
+                    batch: ({
+                        /** @example order completed */
+                        event?: string;
+                        /** @example user-42 */
+                        distinct_id?: string;
+                        /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                        uuid?: string;
+                        /** Format: date-time */
+                        timestamp?: string;
+                        /** Format: date-time */
+                        sent_at?: string;
+                        /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                        offset?: number;
+                        properties?: {
+                            /** @description Our site; an ingest key's site when made with one. */
+                            site_id?: string;
+                            /** @description Its path is stored as the path. */
+                            $current_url?: string;
+                            $pathname?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description Person properties; kept on an identify. */
+                        $set?: {
+                            [key: string]: unknown;
+                        };
+                        $set_once?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The API key (a single event). */
+                        api_key?: string;
+                    } & {
+                        [key: string]: unknown;
+                    })[];
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Ignored. */
+                    historical_migration?: boolean;
+                } & {
+                    [key: string]: unknown;
+                }) | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                })[] | ({
+                    /** @example order completed */
+                    event?: string;
+                    /** @example user-42 */
+                    distinct_id?: string;
+                    /** @example 0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10 */
+                    uuid?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** Format: date-time */
+                    sent_at?: string;
+                    /** @description Milliseconds between the event and its sending (used without timestamp + sent_at). */
+                    offset?: number;
+                    properties?: {
+                        /** @description Our site; an ingest key's site when made with one. */
+                        site_id?: string;
+                        /** @description Its path is stored as the path. */
+                        $current_url?: string;
+                        $pathname?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description Person properties; kept on an identify. */
+                    $set?: {
+                        [key: string]: unknown;
+                    };
+                    $set_once?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (a single event). */
+                    api_key?: string;
+                } & {
+                    [key: string]: unknown;
+                });
+            };
+        };
+        responses: {
+            /** @description Stored (or already stored). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogSuccessResponse"];
+                };
+            };
+            /** @description Broken JSON or gzip, or invalid events (`errors` names each field; the valid events of the request are stored). posthog-node does not retry it. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description No key (`api_key`/`token` in the body, or Bearer/X-API-Key), or an unknown one, once API keys exist. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description The key may not record events, or (an ingest key) names another site in `properties.site_id`, or is used from a foreign origin. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Over 5 MiB once decompressed (a gzip bomb is stopped there), or over 1000 events: posthog-node halves its batch and sends again. */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Neither JSON, text/plain JSON (gzip or not) nor a base64 form, or compression=lz64. */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After (the SDK retries). */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description An unexpected error (the SDK retries). */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+            /** @description The database is unavailable (the SDK retries); see Retry-After. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosthogErrorResponse"];
+                };
+            };
+        };
+    };
+    TrackerScriptController_serve: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of a copy the client holds: 304 when it is current. */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The script (gzip-encoded when the client accepts it). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Changes with every build of the script. */
+                    ETag?: string;
+                    /** @description public, max-age=3600 */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                };
+            };
+            /** @description The copy named by If-None-Match is current. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description An unexpected error; it has been logged. Nothing internal is shown. */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+        };
+    };
+    CollectController_collect: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description The site (data-site of the script tag).
+                     * @example shop
+                     */
+                    site: string;
+                    /** @description The client's clock when it sent this request (refreshed on each retry): corrects every ts. */
+                    sent_at?: number | string;
+                    events: {
+                        /**
+                         * Format: uuid
+                         * @description Made by the client for this event and sent again unchanged on a retry: a retry is stored once.
+                         */
+                        id: string;
+                        /**
+                         * @description pageview → action page_view; event → its name; identify → action identify.
+                         * @enum {string}
+                         */
+                        type: "pageview" | "event" | "identify";
+                        /** @description The action of an event (required there, refused elsewhere). */
+                        name?: string;
+                        /** @description The page's URL (required on a pageview): its path (and fragment, which the tracker sends with data-hash) is stored as path; of its query only utm_* are kept. */
+                        url?: string;
+                        /** @description Where the visitor came from: kept (without query and fragment) as metadata.referrer when it is another host's. */
+                        referrer?: string;
+                        /** @description The metadata of an event or identify (16 KiB at most once stored). */
+                        props?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The user set by identify(); without it, the visitor's anonymous id of the day. */
+                        user_id?: string | number;
+                        /** @description When it happened, by the client's clock: milliseconds since the epoch or ISO 8601 with a zone. Corrected by sent_at. */
+                        ts?: number | string;
+                    }[];
+                };
+                "text/plain": {
+                    /**
+                     * @description The site (data-site of the script tag).
+                     * @example shop
+                     */
+                    site: string;
+                    /** @description The client's clock when it sent this request (refreshed on each retry): corrects every ts. */
+                    sent_at?: number | string;
+                    events: {
+                        /**
+                         * Format: uuid
+                         * @description Made by the client for this event and sent again unchanged on a retry: a retry is stored once.
+                         */
+                        id: string;
+                        /**
+                         * @description pageview → action page_view; event → its name; identify → action identify.
+                         * @enum {string}
+                         */
+                        type: "pageview" | "event" | "identify";
+                        /** @description The action of an event (required there, refused elsewhere). */
+                        name?: string;
+                        /** @description The page's URL (required on a pageview): its path (and fragment, which the tracker sends with data-hash) is stored as path; of its query only utm_* are kept. */
+                        url?: string;
+                        /** @description Where the visitor came from: kept (without query and fragment) as metadata.referrer when it is another host's. */
+                        referrer?: string;
+                        /** @description The metadata of an event or identify (16 KiB at most once stored). */
+                        props?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The user set by identify(); without it, the visitor's anonymous id of the day. */
+                        user_id?: string | number;
+                        /** @description When it happened, by the client's clock: milliseconds since the epoch or ISO 8601 with a zone. Corrected by sent_at. */
+                        ts?: number | string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Every event committed (or already stored); or a bot, whose events are not stored. */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CollectResponse"];
+                };
+            };
+            /** @description Invalid input: `errors` names every bad field. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description No valid API key (only once a key exists, or with REQUIRE_API_KEYS=true). */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description The scheme to authenticate with. */
+                    "WWW-Authenticate": "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description The body is larger than this route accepts. */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description The body is not application/json. */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description Rate limit of the key (or, while no key exists, of the client address) exceeded; see Retry-After. */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description An unexpected error; it has been logged. Nothing internal is shown. */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description The database is unavailable or the service is shedding load; see Retry-After. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
         };

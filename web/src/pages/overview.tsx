@@ -1,4 +1,5 @@
 import { useMemo } from 'preact/hooks';
+import type { ComponentChildren } from 'preact';
 import { api, call, type Schemas } from '../api/client';
 import { Card } from '../components/card';
 import { TimeChart } from '../components/time-chart';
@@ -49,6 +50,15 @@ function Figure(props: { value: number; class?: string }) {
   );
 }
 
+/** Of the range's users, those first seen in it (new) and those seen before it (returning). */
+function NewAndReturning(answer: OverviewAnswer) {
+  return (
+    <p class="split" title="New: first event ever in this range. Returning: seen before it.">
+      <Figure value={answer.new_users} class="new-users" /> new · <Figure value={answer.returning_users} class="returning-users" /> returning
+    </p>
+  );
+}
+
 const ARROWS = { up: '▲', down: '▼', flat: '', new: '' } as const;
 
 function ChangeLine(props: { current: number; previous: number }) {
@@ -66,6 +76,7 @@ function TotalCard(props: {
   title: string;
   state: AsyncState<{ current: OverviewAnswer; previous: OverviewAnswer }> & { reload: () => void };
   pick: (answer: OverviewAnswer) => number;
+  detail?: (answer: OverviewAnswer) => ComponentChildren;
 }) {
   return (
     <Card title={props.title} state={props.state} minHeight={140}>
@@ -75,6 +86,7 @@ function TotalCard(props: {
             <Figure value={props.pick(current)} />
           </p>
           <ChangeLine current={props.pick(current)} previous={props.pick(previous)} />
+          {props.detail?.(current)}
         </>
       )}
     </Card>
@@ -166,7 +178,7 @@ export function Overview() {
 
       <div class="grid">
         <TotalCard title="Events" state={totals} pick={(a) => a.total_events} />
-        <TotalCard title="Unique users" state={totals} pick={(a) => a.unique_users} />
+        <TotalCard title="Unique users" state={totals} pick={(a) => a.unique_users} detail={NewAndReturning} />
         <TotalCard title="Page views" state={totals} pick={(a) => a.page_views} />
 
         <Card title="Active users" class="wide" state={active} minHeight={380} isEmpty={(s) => s.times.length === 0}>

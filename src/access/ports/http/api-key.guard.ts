@@ -8,8 +8,9 @@ import { ApiKeyAuthenticator } from '../../application/api-key-authenticator';
 import { ApiKey, IngestKeyRouteError, isSiteId, RateLimitedError, Scope } from '../../domain/api-key';
 import { ValidationFailedError } from '../../../shared/errors';
 import { SITE_ROUTES, SiteRoute } from './site-routes';
-import { allowKeyOrigin, bindToKeySite, INGEST_ROUTES } from './ingest-routes';
+import { allowKeyOrigin, bindToKeySite, exposeRefusal, INGEST_ROUTES } from './ingest-routes';
 import { SEGMENT_ROUTES, segmentSecretOf } from '../../../segment/ports/http/segment-routes';
+import { POSTHOG_ROUTES, posthogSecretOf } from '../../../posthog/ports/http/posthog-routes';
 
 /** Rate limits count requests (a batch is one) in windows of one second. */
 const RATE_WINDOW_MS = 1000;
@@ -50,7 +51,11 @@ export class ApiKeyGuard implements CanActivate {
       this.reflector.getAllAndOverride<Exclude<Scope, 'ingest'> | typeof ANY_SCOPE>(ROUTE_SCOPE, targets) ??
       (request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'write');
     const route = `${request.method} ${request.routeOptions.url}`;
-    const secret = SEGMENT_ROUTES.has(route) ? segmentSecretOf(request, secretOf(request)) : secretOf(request);
+    const secret = SEGMENT_ROUTES.has(route)
+      ? segmentSecretOf(request, secretOf(request))
+      : POSTHOG_ROUTES.has(route)
+        ? posthogSecretOf(request, secretOf(request))
+        : secretOf(request);
     if (secret === undefined && this.openRoutes.size > 0 && this.openRoutes.has(route)) {
       request.apiKey = null;
       await this.limitRate(request, reply, 'write');
@@ -64,7 +69,7 @@ export class ApiKeyGuard implements CanActivate {
     }
     const siteRoute = secret === undefined ? SITE_ROUTES.get(route) : undefined;
     const key = siteRoute
-      ? await this.authorizeSite(request, siteRoute)
+      ? await this.authorizeSite(request, reply, siteRoute)
       : await this.authenticator.authorize(secret, required, request.ip, INGEST_ROUTES.has(route));
     request.apiKey = key;
     if (key?.scope === 'ingest') {
@@ -78,15 +83,24 @@ export class ApiKeyGuard implements CanActivate {
     return true;
   }
 
-  /** A keyless request on a SITE_ROUTES route stands for its site's public ingestion key. */
-  private async authorizeSite(request: RequestWithKey, siteRoute: SiteRoute): Promise<ApiKey | null> {
-    const site = siteRoute.siteOf(request.body);
-    if ((await this.authenticator.mode()) === 'open') return null;
-    if (typeof site !== 'string' || !isSiteId(site)) {
-      throw new ValidationFailedError([{ path: siteRoute.field, message: `${siteRoute.field} must name the site (1 to 128 characters)` }]);
-    }
+  /**
+   * A keyless request on a SITE_ROUTES route stands for its site's public ingestion key. Its
+   * refusals are readable by the page that sent it (exposeRefusal), so that a script does not
+   * retry them as network errors.
+   */
+  private async authorizeSite(request: RequestWithKey, reply: FastifyReply, siteRoute: SiteRoute): Promise<ApiKey | null> {
     const origin = typeof request.headers.origin === 'string' ? request.headers.origin : undefined;
-    return this.authenticator.authorizeSite(site, origin, siteRoute.field);
+    try {
+      const site = siteRoute.siteOf(request.body);
+      if ((await this.authenticator.mode()) === 'open') return null;
+      if (typeof site !== 'string' || !isSiteId(site)) {
+        throw new ValidationFailedError([{ path: siteRoute.field, message: `${siteRoute.field} must name the site (1 to 128 characters)` }]);
+      }
+      return await this.authenticator.authorizeSite(site, origin, siteRoute.field);
+    } catch (error) {
+      exposeRefusal(origin, reply);
+      throw error;
+    }
   }
 
   private async limitRate(request: RequestWithKey, reply: FastifyReply, scope: Exclude<Scope, 'ingest'>): Promise<void> {

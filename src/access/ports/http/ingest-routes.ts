@@ -3,6 +3,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiKeyAuthenticator } from '../../application/api-key-authenticator';
 import { ApiKey, ForeignOriginError, ForeignSiteError } from '../../domain/api-key';
 import { SEGMENT_INGEST_ROUTES } from '../../../segment/ports/http/segment-routes';
+import { POSTHOG_INGEST_ROUTES } from '../../../posthog/ports/http/posthog-routes';
+import { TRACKER_INGEST_ROUTES } from '../../../tracker/ports/http/tracker-routes';
 import { UMAMI_INGEST_ROUTES } from '../../../umami/ports/http/umami-routes';
 import { PLAUSIBLE_INGEST_ROUTES } from '../../../plausible/ports/http/plausible-routes';
 
@@ -34,6 +36,8 @@ export const INGEST_ROUTES: ReadonlyMap<string, (body: unknown) => SiteTarget[]>
   ['POST /event', (body: unknown) => [{ value: body, path: 'site_id' }]],
   ['POST /api/ingestion/event', (body: unknown) => [{ value: body, path: 'site_id' }]],
   ...SEGMENT_INGEST_ROUTES,
+  ...POSTHOG_INGEST_ROUTES,
+  ...TRACKER_INGEST_ROUTES,
   ...UMAMI_INGEST_ROUTES,
   ...PLAUSIBLE_INGEST_ROUTES,
 ]);
@@ -80,6 +84,18 @@ export function bindToKeySite(route: string, body: unknown, key: ApiKey): void {
 export function allowKeyOrigin(origin: string | undefined, key: ApiKey, reply: FastifyReply): void {
   if (origin === undefined) return;
   if (!key.origins.includes(origin)) throw new ForeignOriginError(origin);
+  addVaryOrigin(reply);
+  void reply.header('Access-Control-Allow-Origin', origin).header('Access-Control-Expose-Headers', EXPOSED_HEADERS);
+}
+
+/**
+ * A refusal of a keyless request on a site route (no public key for the site, a foreign origin,
+ * no site named) made readable by the page that sent it: without Access-Control-Allow-Origin
+ * a browser script sees a network error and a tracker retries what can never succeed. The
+ * answer carries only the reason; nothing is stored either way.
+ */
+export function exposeRefusal(origin: string | undefined, reply: FastifyReply): void {
+  if (origin === undefined) return;
   addVaryOrigin(reply);
   void reply.header('Access-Control-Allow-Origin', origin).header('Access-Control-Expose-Headers', EXPOSED_HEADERS);
 }
