@@ -22,6 +22,16 @@ describe('mapPlausibleEvent', () => {
     });
   });
 
+  it('keeps the referrer only from another site, without its query (as our tracker does)', () => {
+    const referrerOf = (r: string) => {
+      const mapped = mapPlausibleEvent({ n: 'pageview', u: 'https://shop.example/b', d: 'shop', r });
+      return mapped.ok && mapped.kind === 'event' ? mapped.draft.metadata?.referrer : 'refused';
+    };
+    expect(referrerOf('https://www.google.com/search?q=secret')).toBe('https://www.google.com/search');
+    expect(referrerOf('https://shop.example/a?page=2')).toBeUndefined();
+    expect(referrerOf('not a url')).toBeUndefined();
+  });
+
   it('recognises engagement events, which are not stored', () => {
     expect(mapPlausibleEvent({ n: 'engagement', u: 'https://shop.example/', d: 'shop', sd: 40, e: 5000, v: 36 })).toEqual({ ok: true, kind: 'engagement', site: 'shop' });
   });

@@ -1,6 +1,6 @@
 import { FieldError } from '../../shared/errors';
 import { findUnstorableText } from '../../shared/http/validate';
-import { pageUrlOf } from '../../shared/page-url';
+import { externalReferrerOf, pageUrlOf } from '../../shared/page-url';
 import { EventDraft } from '../../tracking/domain/tracked-event';
 
 /**
@@ -54,7 +54,8 @@ export function normalizePlausibleSite(body: unknown): unknown {
  *
  * Kept: the site (`d`), the action (`pageview` → `page_view`, any other name as it is), the
  * path (`u`'s path; with `h` = 1 its fragment too, as Plausible does), and as metadata the
- * props (`p`/`m`, an object or a JSON string of one), `referrer` (`r`), the utm_* parameters of
+ * props (`p`/`m`, an object or a JSON string of one), `referrer` (`r`: from another site only,
+ * without its query, as our tracker keeps it), the utm_* parameters of
  * the URL and `revenue` (`$`); the props' own keys win. Dropped: the rest of the query string,
  * `i` (interactive), `v` (script version), the engagement events. The time is the receipt:
  * Plausible's protocol sends none.
@@ -82,15 +83,17 @@ export function mapPlausibleEvent(body: unknown): PlausibleMapping {
   const url = body[urlField];
   let path: string | undefined;
   let utm: Record<string, string> = {};
+  let pageHost: string | null = null;
   if (!present(url)) fail(urlField, 'is required: the page URL');
   else if (typeof url !== 'string' || url.length > 8192) fail(urlField, 'must be a string of at most 8192 characters');
   else {
-    const page = pageUrlOf(url, 'http://localhost', keepHash);
+    const page = pageUrlOf(url, null, keepHash);
     if (!page) fail(urlField, 'must be a URL (data: URLs are refused)');
     else if (page.path.length > 2048) fail(urlField, `has a path of ${page.path.length} characters; at most 2048 are kept`);
     else {
       path = page.path;
       utm = page.utm;
+      pageHost = page.host;
     }
   }
 
@@ -124,8 +127,9 @@ export function mapPlausibleEvent(body: unknown): PlausibleMapping {
   errors.push(...findUnstorableText(props, propsField));
   if (isObject(revenue)) errors.push(...findUnstorableText(revenue, revenueField));
 
+  const external = typeof referrer === 'string' && referrer !== '' ? externalReferrerOf(referrer, pageHost) : null;
   const metadata: Obj = {
-    ...(typeof referrer === 'string' && referrer !== '' ? { referrer } : {}),
+    ...(external ? { referrer: external } : {}),
     ...utm,
     ...(isObject(revenue) ? { revenue } : {}),
     ...props,

@@ -28,6 +28,18 @@ describe('mapUmamiSend', () => {
     expect(mapUmamiSend({ type: 'event', payload: { website: 'shop', timestamp: '1760000000', id: '' } })).toMatchObject({ ok: true, distinctId: undefined, draft: { timestamp: new Date(1_760_000_000_000) } });
   });
 
+  it('keeps the referrer only from another site, without its query (as our tracker does)', () => {
+    const referrerOf = (payload: Record<string, unknown>) => {
+      const mapped = mapUmamiSend({ type: 'event', payload: { website: 'shop', ...payload } });
+      return mapped.ok && mapped.kind === 'event' ? mapped.draft.metadata?.referrer : 'refused';
+    };
+    expect(referrerOf({ url: 'https://shop.example/b', referrer: 'https://search.example/q?text=secret#x' })).toBe('https://search.example/q');
+    expect(referrerOf({ url: 'https://shop.example/b', referrer: 'https://shop.example/a?x=1' })).toBeUndefined();
+    expect(referrerOf({ hostname: 'shop.example', url: '/b', referrer: 'https://shop.example/a' })).toBeUndefined();
+    expect(referrerOf({ url: '/b', referrer: 'https://shop.example/a' })).toBe('https://shop.example/a'); // no host known: kept
+    expect(referrerOf({ url: '/b', referrer: 'android-app://com.example' })).toBeUndefined();
+  });
+
   it('maps identify to action identify with data, and keeps a forwarded ip and user agent apart', () => {
     expect(mapUmamiSend({ type: 'identify', payload: { website: 'shop', id: 'u1', data: { plan: 'pro' }, ip: '203.0.113.9', userAgent: 'Mozilla/5.0 X' } })).toMatchObject({
       ok: true,

@@ -1,6 +1,6 @@
 import { FieldError } from '../../shared/errors';
 import { findUnstorableText } from '../../shared/http/validate';
-import { pageUrlOf } from '../../shared/page-url';
+import { externalReferrerOf, pageUrlOf } from '../../shared/page-url';
 import { EventDraft } from '../../tracking/domain/tracked-event';
 
 /**
@@ -45,8 +45,9 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
  * Kept: the site (`payload.website`), the action (`page_view` without `name`, else `name`;
  * `identify` for an identify), the path (`url`'s path and fragment, as Umami keeps them; the
  * query string is dropped but for its utm_* parameters), the time (`payload.timestamp`, Unix
- * seconds, else the receipt), the user (`payload.id`), and as metadata `data`, `referrer` and
- * the utm_* parameters (`data`'s own keys win). Dropped: hostname, title, screen, language,
+ * seconds, else the receipt), the user (`payload.id`), and as metadata `data`, `referrer` (from
+ * another site only, without its query, as our tracker keeps it) and the utm_* parameters
+ * (`data`'s own keys win). Dropped: hostname, title, screen, language,
  * tag, browser/os/device.
  */
 export function mapUmamiSend(body: unknown): UmamiMapping {
@@ -96,14 +97,17 @@ export function mapUmamiSend(body: unknown): UmamiMapping {
 
   let path: string | null = null;
   let utm: Record<string, string> = {};
+  const baseHost = hostname && !/[/?#@\s]/.test(hostname) ? hostname : null;
+  let pageHost = baseHost;
   if (url !== undefined && url !== '') {
-    const page = pageUrlOf(url, `https://${hostname && !/[/?#@\s]/.test(hostname) ? hostname : 'localhost'}`, true);
+    const page = pageUrlOf(url, baseHost, true);
     if (!page) fail('payload.url', 'must be a URL or a path');
     else if (page.path.length > 2048) fail('payload.url', `has a path of ${page.path.length} characters; at most 2048 are kept`);
     else {
       // Umami's own rule: a tracker that sent the string "undefined" has no page.
       path = page.path === '/undefined' ? null : page.path;
       utm = page.utm;
+      pageHost = page.host;
     }
   }
 
@@ -125,7 +129,8 @@ export function mapUmamiSend(body: unknown): UmamiMapping {
     if (present(payload[field])) errors.push(...findUnstorableText(payload[field], `payload.${field}`));
   }
 
-  const metadata: Obj = { ...(referrer ? { referrer } : {}), ...utm, ...data };
+  const external = referrer ? externalReferrerOf(referrer, pageHost) : null;
+  const metadata: Obj = { ...(external ? { referrer: external } : {}), ...utm, ...data };
   const bytes = Buffer.byteLength(JSON.stringify(metadata), 'utf8');
   if (bytes > METADATA_MAX_BYTES) fail('payload.data', `is ${bytes} bytes once stored; at most 16 KiB (${METADATA_MAX_BYTES} bytes) is kept per event`);
 

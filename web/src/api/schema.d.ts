@@ -9723,7 +9723,7 @@ export interface operations {
                          * @example user-42
                          */
                         id?: string;
-                        /** @description Kept in metadata when not empty. */
+                        /** @description Kept in metadata when it is another site, without its query string. */
                         referrer?: string;
                         /** @example shop.example */
                         hostname?: string;
@@ -9780,7 +9780,7 @@ export interface operations {
                          * @example user-42
                          */
                         id?: string;
-                        /** @description Kept in metadata when not empty. */
+                        /** @description Kept in metadata when it is another site, without its query string. */
                         referrer?: string;
                         /** @example shop.example */
                         hostname?: string;
@@ -9959,7 +9959,7 @@ export interface operations {
                      * @example shop
                      */
                     d?: string;
-                    /** @description The referrer: metadata.referrer when not empty. */
+                    /** @description The referrer: metadata.referrer when it is another site, without its query string. */
                     r?: string | null;
                     /** @description Custom properties (also `m`, `props`, `meta`): an object, or a string holding a JSON object. Metadata (16 KiB at most). */
                     p?: {
@@ -9993,7 +9993,7 @@ export interface operations {
                      * @example shop
                      */
                     d?: string;
-                    /** @description The referrer: metadata.referrer when not empty. */
+                    /** @description The referrer: metadata.referrer when it is another site, without its query string. */
                     r?: string | null;
                     /** @description Custom properties (also `m`, `props`, `meta`): an object, or a string holding a JSON object. Metadata (16 KiB at most). */
                     p?: {

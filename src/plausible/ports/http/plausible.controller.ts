@@ -51,7 +51,7 @@ const EVENT_SCHEMA = {
     n: { type: 'string' as const, minLength: 1, maxLength: 100, description: '`pageview` → action `page_view`; any other name is the action.', example: 'pageview' },
     u: { type: 'string' as const, maxLength: 8192, description: 'The page URL: its path is stored (with the fragment when h = 1); utm_* parameters go to metadata.', example: 'https://shop.example/pricing?utm_source=newsletter' },
     d: { type: 'string' as const, minLength: 1, maxLength: 128, description: "Our site id (data-domain). A comma-separated list names its first site; the others are dropped. An ingest key fills it in.", example: 'shop' },
-    r: { type: 'string' as const, nullable: true, maxLength: 2048, description: 'The referrer: metadata.referrer when not empty.' },
+    r: { type: 'string' as const, nullable: true, maxLength: 2048, description: 'The referrer: metadata.referrer when it is another site, without its query string.' },
     p: {
       oneOf: [{ type: 'object' as const, additionalProperties: true }, { type: 'string' as const, maxLength: 65_536 }],
       description: 'Custom properties (also `m`, `props`, `meta`): an object, or a string holding a JSON object. Metadata (16 KiB at most).',

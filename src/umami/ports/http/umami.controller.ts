@@ -56,7 +56,7 @@ const SEND_SCHEMA = {
         name: { type: 'string' as const, maxLength: 100, description: 'A custom event\'s name (the action); absent or empty: a page view (`page_view`).', example: 'signup' },
         data: { type: 'object' as const, additionalProperties: true, description: 'The event\'s data: metadata (with referrer and utm_*; 16 KiB at most).' },
         id: { type: 'string' as const, maxLength: 128, description: 'Umami\'s distinct id: the user. Absent: the anonymous visitor id (daily salted hash of site, address, user agent).', example: 'user-42' },
-        referrer: { type: 'string' as const, maxLength: 2048, description: 'Kept in metadata when not empty.' },
+        referrer: { type: 'string' as const, maxLength: 2048, description: 'Kept in metadata when it is another site, without its query string.' },
         hostname: { type: 'string' as const, maxLength: 253, example: 'shop.example' },
         timestamp: { type: 'integer' as const, format: 'int64', minimum: 0, maximum: 253_402_300_799, description: 'Unix seconds; default: when the server received the request. At most 10 minutes ahead.' },
         ip: { type: 'string' as const, maxLength: 64, description: 'A server forwarding a visitor: the visitor\'s address, for the anonymous id (never stored).' },
