@@ -399,16 +399,34 @@ async function writeCost(db: DataSource): Promise<Array<{ batch: number; iterati
   return results;
 }
 
-/** The rollup CTEs added for time zones (issue 15): the hourly tier and the quarter-hour user ids. */
-const TZ_CTES = ['rollup_hourly_user_sets', 'rollup_hourly_users', 'rollup_hourly_actions', 'rollup_hourly_paths', 'rollup_quarter_user_ids'];
+/**
+ * The rollup CTEs added for issue 15: the hourly tier, the quarter-hour user ids, the six-hour
+ * user sets (time zones) and the monthly user sets ("seen before": new users).
+ */
+const TZ_CTES = [
+  'rollup_hourly_user_sets', 'rollup_hourly_users', 'rollup_hourly_actions', 'rollup_hourly_paths', 'rollup_quarter_user_ids', 'rollup_six_hour_users',
+  'rollup_monthly_users',
+];
+/**
+ * A CTE that reads another's RETURNING goes with it: the six-hour sets are made from the hourly
+ * rows over all sites, the months from the days, those and the hours over all sites from the
+ * hourly rows per site — so without the hourly sets per site no user set but the quarter-hour
+ * ids would be kept (no such variant: `before tz` is the write without them).
+ */
+const DEPENDENTS: Record<string, string[]> = {
+  rollup_hourly_users: ['rollup_six_hour_users'],
+  rollup_user_sets: ['rollup_monthly_users'],
+  rollup_hourly_user_sets: ['rollup_user_sets', 'rollup_monthly_users', 'rollup_hourly_users', 'rollup_six_hour_users'],
+};
 const without = (names: string[]): EventWriteProjection => ({
   ...ANALYTICS_ROLLUP_PROJECTION,
-  before: ANALYTICS_ROLLUP_PROJECTION.before!.filter(([name]) => !names.includes(name)),
+  before: ANALYTICS_ROLLUP_PROJECTION.before!.filter(([name]) => !names.flatMap((n) => [n, ...(DEPENDENTS[n] ?? [])]).includes(name)),
 });
 /**
- * The write variants: the statement with every rollup CTE, without the time-zone tiers (the
- * write before time zones: the budget is 30% over it), without each of their CTEs alone (what each
- * costs), and without any rollup. WRITE_VARIANTS=all,none,… picks some by name.
+ * The write variants: the statement with every rollup CTE, the write before time zones (the
+ * budget is 30% over it), another build's (WRITE_COMPARE), without each issue-15 CTE alone (what
+ * each costs, with the CTEs made from it), and without any rollup. WRITE_VARIANTS=all,none,…
+ * picks some by name.
  */
 /**
  * The rollups' write as it was before time zones (65fe73d without its hourly CTEs): the daily
@@ -442,8 +460,7 @@ const ALL_WRITE_VARIANTS: Array<{ name: string; projection: EventWriteProjection
   { name: 'before tz', projection: BEFORE_TZ },
   // WRITE_COMPARE=other/dist/src/analytics/adapters/persistence/rollups.projection.js: that build's rollups too
   ...(process.env.WRITE_COMPARE ? [{ name: 'compare', projection: require(resolve(process.env.WRITE_COMPARE)).ANALYTICS_ROLLUP_PROJECTION }] : []),
-  { name: 'no tz tiers', projection: without(TZ_CTES) },
-  ...TZ_CTES.map((cte) => ({ name: `no ${cte.replace('rollup_', '')}`, projection: without([cte]) })),
+  ...TZ_CTES.filter((cte) => cte !== 'rollup_hourly_user_sets').map((cte) => ({ name: `no ${[cte, ...(DEPENDENTS[cte] ?? [])].map((c) => c.replace('rollup_', '')).join('+')}`, projection: without([cte]) })),
   { name: 'none', projection: null },
 ];
 const WRITE_VARIANTS = process.env.WRITE_VARIANTS
@@ -558,14 +575,14 @@ async function main() {
       console.log('events/s from the median time per batch; the statement with the service\'s write projections, with and without rollup CTEs;');
       console.log('ingestion through the service, the target: PRELOAD=1 npm run bench:ingest):\n');
       const names = WRITE_VARIANTS.map((v) => v.name);
-      console.log(`| batch (rounds) | ${names.map((n) => `events/s, ${n}`).join(' | ')} | ${names.filter((n) => n !== 'none').map((n) => `cost of ${n} vs none`).join(' | ')} | all vs no tz tiers | all vs before tz |`);
+      console.log(`| batch (rounds) | ${names.map((n) => `events/s, ${n}`).join(' | ')} | ${names.filter((n) => n !== 'none').map((n) => `cost of ${n} vs none`).join(' | ')} | all vs compare | all vs before tz |`);
       console.log(`|---:|${names.map(() => '---:|').join('')}${names.filter((n) => n !== 'none').map(() => '---:|').join('')}---:|---:|`);
       for (const r of await writeCost(dataSource)) {
         const none = r.rates.get('none');
         const cost = (a: number | undefined, b: number | undefined) => (a && b ? `${(100 * (b / a - 1)).toFixed(0)}%` : '—');
         console.log(
           `| ${r.batch} (${r.iterations}) | ${names.map((n) => Math.round(r.rates.get(n)!).toLocaleString()).join(' | ')} | ` +
-            `${names.filter((n) => n !== 'none').map((n) => cost(r.rates.get(n), none)).join(' | ')} | ${cost(r.rates.get('all'), r.rates.get('no tz tiers'))} | ${cost(r.rates.get('all'), r.rates.get('before tz'))} |`,
+            `${names.filter((n) => n !== 'none').map((n) => cost(r.rates.get(n), none)).join(' | ')} | ${cost(r.rates.get('all'), r.rates.get('compare'))} | ${cost(r.rates.get('all'), r.rates.get('before tz'))} |`,
         );
       }
       console.log('(cost: how much more time per event the variant takes than the other — events/s of the other / events/s of it − 1)');

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { DataSource } from 'typeorm';
 import { ANALYTICS_ROLLUP_PROJECTION } from '../../src/analytics/adapters/persistence/rollups.projection';
-import { piecesOf, TypeOrmAnalyticsReadModel } from '../../src/analytics/adapters/persistence/typeorm-analytics.read-model';
+import { counterHours, piecesOf, TypeOrmAnalyticsReadModel } from '../../src/analytics/adapters/persistence/typeorm-analytics.read-model';
 import { Interval, periodsOf } from '../../src/analytics/application/periods';
 import { EventWriteProjections } from '../../src/tracking/application/event-write-projections';
 import { EventOrmEntity } from '../../src/tracking/adapters/persistence/event.orm-entity';
@@ -11,6 +11,8 @@ import { uuidv7 } from '../../src/shared/uuid';
 import { startOfLocalDay } from '../../src/shared/time-zone';
 import { CreateHourlyRollups1763700007000 } from '../../migrations/1763700007000-create-hourly-rollups';
 import { CreateQuarterHourUserIds1763700008000 } from '../../migrations/1763700008000-create-quarter-hour-user-ids';
+import { CreateSixHourUserSets1763700010000 } from '../../migrations/1763700010000-create-six-hour-user-sets';
+import { CreateMonthlyUserSets1763700011000 } from '../../migrations/1763700011000-create-monthly-user-sets';
 import { openTestDataSource } from '../support/database';
 import { truncateAll } from '../support/test-app';
 
@@ -219,35 +221,77 @@ describe('analytics in local time zones', () => {
     expect(await analytics.uniqueUsers(march)).toEqual([2, 1]);
   });
 
-  it('backfill the hourly rollups and quarter-hour user ids from existing events (migrations 1763700007000, 1763700008000) exactly as the writes maintain them', async () => {
-    const anchor = ANCHORS[4];
+  it('backfill the hourly rollups, quarter-hour user ids, six-hour and monthly user sets from existing events (migrations 1763700007000, 1763700008000, 1763700010000, 1763700011000) exactly as the writes maintain them', async () => {
+    const anchor = ANCHORS[5];
     const all = fc.sample(eventArb, { numRuns: 300, seed: 15 }).map(toEvent(anchor));
     await store(all, 37);
+    // one row: each rollup table's rows as JSON
     const snapshot = async () =>
-      db.query(`SELECT (SELECT json_agg(t ORDER BY t::text) FROM analytics_hourly_actions t) AS a,
+      (await db.query(`SELECT (SELECT json_agg(t ORDER BY t::text) FROM analytics_hourly_actions t) AS a,
                        (SELECT json_agg(t ORDER BY t::text) FROM analytics_hourly_paths t) AS p,
                        (SELECT json_agg(t ORDER BY t::text) FROM analytics_hourly_user_sets t) AS s,
                        (SELECT json_agg(t ORDER BY t::text) FROM analytics_hourly_users t) AS u,
-                       (SELECT json_agg(t ORDER BY t::text) FROM analytics_quarter_user_ids t) AS q`);
+                       (SELECT json_agg(t ORDER BY t::text) FROM analytics_quarter_user_ids t) AS q,
+                       (SELECT json_agg(t ORDER BY t::text) FROM analytics_six_hour_users t) AS b,
+                       (SELECT json_agg(t ORDER BY t::text) FROM analytics_monthly_users t) AS m`))[0];
     const written = await snapshot();
     expect(written.a).not.toBeNull();
     expect(written.u).not.toBeNull();
     expect(written.q).not.toBeNull();
-    // the writes keep each quarter's ids sorted and without duplicates
-    const [{ unsorted }] = await db.query(
-      `SELECT count(*)::int AS unsorted FROM analytics_quarter_user_ids WHERE uids <> ARRAY(SELECT DISTINCT x FROM unnest(uids) x ORDER BY x)`,
+    expect(written.b).not.toBeNull();
+    // the events span two months (2025-10-27 + 12 days): month rows for both
+    expect(new Set(written.m.map((r: { month: string }) => r.month)).size).toBe(2);
+    // the writes keep each six-hour block the OR of its hours over all sites, blocks from 00:00 UTC
+    const [{ blocks, hours }] = await db.query(
+      `SELECT (SELECT count(*)::int FROM analytics_six_hour_users WHERE extract(hour FROM six_hour AT TIME ZONE 'UTC')::int % 6 = 0
+                 AND date_trunc('hour', six_hour) = six_hour) AS blocks,
+              (SELECT count(DISTINCT (date_bin('6 hours', hour, TIMESTAMPTZ '1970-01-01 00:00:00+00'), action, chunk))::int FROM analytics_hourly_users) AS hours`,
     );
-    expect(unsorted).toBe(0);
+    expect(blocks).toBe(hours);
     const runner = db.createQueryRunner();
     try {
       await runner.startTransaction();
-      for (const migration of [new CreateQuarterHourUserIds1763700008000(), new CreateHourlyRollups1763700007000()]) await migration.down(runner);
-      for (const migration of [new CreateHourlyRollups1763700007000(), new CreateQuarterHourUserIds1763700008000()]) await migration.up(runner);
+      for (const migration of [new CreateMonthlyUserSets1763700011000(), new CreateSixHourUserSets1763700010000()]) await migration.down(runner);
+      for (const migration of [new CreateSixHourUserSets1763700010000(), new CreateMonthlyUserSets1763700011000()]) await migration.up(runner);
       await runner.commitTransaction();
     } finally {
       await runner.release();
     }
     expect(await snapshot()).toEqual(written);
+    // the writes keep each quarter's ids sorted and without duplicates
+    const [{ unsorted }] = await db.query(
+      `SELECT count(*)::int AS unsorted FROM analytics_quarter_user_ids WHERE uids <> ARRAY(SELECT DISTINCT x FROM unnest(uids) x ORDER BY x)`,
+    );
+    expect(unsorted).toBe(0);
+    const again = db.createQueryRunner();
+    try {
+      await again.startTransaction();
+      const later = [new CreateHourlyRollups1763700007000(), new CreateQuarterHourUserIds1763700008000(), new CreateSixHourUserSets1763700010000(), new CreateMonthlyUserSets1763700011000()];
+      for (const migration of [...later].reverse()) await migration.down(again);
+      for (const migration of later) await migration.up(again);
+      await again.commitTransaction();
+    } finally {
+      await again.release();
+    }
+    expect(await snapshot()).toEqual(written);
+  });
+
+  it('count as seen before a date every user of the earlier months and of the date\'s month before it (monthly user sets, 1763700011000)', async () => {
+    const at = (iso: string, userId: string, siteId: string | null = 's1') => toEvent(0)({ userId, action: 'click', offset: Date.parse(iso), siteId, path: null });
+    await store([
+      // seen on the first and the last day of the month before `from`'s month, and on the first of `from`'s month
+      at('2025-09-01T00:00:00Z', 'sept-first'), at('2025-09-30T23:59:59.999Z', 'sept-last', null), at('2025-10-01T00:00:00Z', 'oct-first', 's2'),
+      at('2025-10-04T23:59:59.999Z', 'oct-fourth'), at('2025-10-05T00:00:00Z', 'oct-fifth'),
+      ...['sept-first', 'sept-last', 'oct-first', 'oct-fourth', 'oct-fifth', 'new'].map((u) => at('2025-10-10T12:00:00Z', u)),
+    ], 4);
+    const overview = await analytics.overview({ from: new Date('2025-10-05T00:00:00Z'), till: new Date('2025-10-11T00:00:00Z'), top: 10 });
+    expect({ users: overview.uniqueUsers, newUsers: overview.newUsers }).toEqual({ users: 6, newUsers: 2 });
+    // from Kolkata's 2025-10-05 (2025-10-04T18:30Z): oct-fourth's first event is inside the range, so it is new too
+    const kolkata = await analytics.overview({ from: startOfLocalDay('Asia/Kolkata', new Date('2025-10-05T00:00:00Z')), till: new Date('2025-10-11T00:00:00Z'), top: 10 });
+    expect({ users: kolkata.uniqueUsers, newUsers: kolkata.newUsers }).toEqual({ users: 6, newUsers: 3 });
+    // new-user cohorts from 2025-10-05: only oct-fifth and new are new
+    const weeks = periodsOf('day', new Date('2025-10-05T00:00:00Z'), new Date('2025-10-10T00:00:00Z'));
+    expect((await analytics.retention(weeks, { mode: 'new' })).map((row) => row[0])).toEqual([1, 0, 0, 0, 0, 1]);
   });
 
   it('read a bound that is not on a quarter hour from the raw events: Monrovia at −00:44:30 (before 1972), an instant', async () => {
@@ -255,9 +299,10 @@ describe('analytics in local time zones', () => {
     const monrovia = startOfLocalDay('Africa/Monrovia', new Date('1971-06-01T00:00:00Z'));
     expect(monrovia.toISOString()).toBe('1971-06-01T00:44:30.000Z');
     const kolkata = periodsOf('day', new Date('2025-08-01T00:00:00Z'), new Date('2025-08-01T00:00:00Z'), undefined, 'Asia/Kolkata')[0];
-    const round = (p: ReturnType<typeof piecesOf>) => JSON.parse(JSON.stringify(p));
+    const round = (p: object) => JSON.parse(JSON.stringify(p));
     expect(round(piecesOf(kolkata.from, kolkata.till, { quarters: true }))).toEqual({
       days: null,
+      blocks: [],
       hours: [['2025-07-31T19:00:00.000Z', '2025-08-01T18:00:00.000Z']],
       quarters: [['2025-07-31T18:30:00.000Z', '2025-07-31T19:00:00.000Z'], ['2025-08-01T18:00:00.000Z', '2025-08-01T18:30:00.000Z']],
       raw: [],
@@ -267,9 +312,45 @@ describe('analytics in local time zones', () => {
     const from = new Date('2025-08-01T10:07:00Z');
     const till = new Date('2025-08-01T10:52:00Z');
     expect(round(piecesOf(from, till, { quarters: true }))).toEqual({
-      days: null, hours: [],
+      days: null, blocks: [], hours: [],
       quarters: [['2025-08-01T10:15:00.000Z', '2025-08-01T10:45:00.000Z']],
       raw: [['2025-08-01T10:07:00.000Z', '2025-08-01T10:15:00.000Z'], ['2025-08-01T10:45:00.000Z', '2025-08-01T10:52:00.000Z']],
+    });
+    // with blocks (questions over all sites): the whole hours' whole six-hour UTC blocks
+    expect(round(piecesOf(kolkata.from, kolkata.till, { quarters: true, blocks: true }))).toEqual({
+      days: null,
+      blocks: [['2025-08-01T00:00:00.000Z', '2025-08-01T18:00:00.000Z']],
+      hours: [['2025-07-31T19:00:00.000Z', '2025-08-01T00:00:00.000Z']],
+      quarters: [['2025-07-31T18:30:00.000Z', '2025-07-31T19:00:00.000Z'], ['2025-08-01T18:00:00.000Z', '2025-08-01T18:30:00.000Z']],
+      raw: [],
+    });
+    const jakarta = periodsOf('day', new Date('2025-08-01T00:00:00Z'), new Date('2025-08-01T00:00:00Z'), undefined, 'Asia/Jakarta')[0];
+    expect(round(piecesOf(jakarta.from, jakarta.till, { quarters: true, blocks: true }))).toEqual({
+      days: null,
+      blocks: [['2025-07-31T18:00:00.000Z', '2025-08-01T12:00:00.000Z']],
+      hours: [['2025-07-31T17:00:00.000Z', '2025-07-31T18:00:00.000Z'], ['2025-08-01T12:00:00.000Z', '2025-08-01T17:00:00.000Z']],
+      quarters: [],
+      raw: [],
+    });
+    // two local days of Los Angeles (UTC−7): a whole UTC day, blocks and hours at both ends
+    const la = periodsOf('day', new Date('2025-08-01T00:00:00Z'), new Date('2025-08-02T00:00:00Z'), undefined, 'America/Los_Angeles');
+    expect(round(piecesOf(la[0].from, la[1].till, { quarters: true, blocks: true }))).toEqual({
+      days: { from: '2025-08-02T00:00:00.000Z', till: '2025-08-03T00:00:00.000Z' },
+      blocks: [['2025-08-01T12:00:00.000Z', '2025-08-02T00:00:00.000Z'], ['2025-08-03T00:00:00.000Z', '2025-08-03T06:00:00.000Z']],
+      hours: [['2025-08-01T07:00:00.000Z', '2025-08-01T12:00:00.000Z'], ['2025-08-03T06:00:00.000Z', '2025-08-03T07:00:00.000Z']],
+      quarters: [],
+      raw: [],
+    });
+    // the overview's counters: more than 12 whole hours of a UTC day read as the day minus its other hours
+    expect(round(counterHours(piecesOf(kolkata.from, kolkata.till).hours))).toEqual({
+      days: ['2025-08-01'],
+      plus: [['2025-07-31T19:00:00.000Z', '2025-08-01T00:00:00.000Z']],
+      minus: [['2025-08-01T18:00:00.000Z', '2025-08-02T00:00:00.000Z']],
+    });
+    expect(round(counterHours(piecesOf(la[0].from, la[1].till).hours))).toEqual({
+      days: ['2025-08-01'],
+      plus: [['2025-08-03T00:00:00.000Z', '2025-08-03T07:00:00.000Z']],
+      minus: [['2025-08-01T00:00:00.000Z', '2025-08-01T07:00:00.000Z']],
     });
     expect(round(piecesOf(monrovia, new Date(monrovia.getTime() + DAY), { quarters: true }))).toMatchObject({
       quarters: [['1971-06-01T00:45:00.000Z', '1971-06-01T01:00:00.000Z'], ['1971-06-02T00:00:00.000Z', '1971-06-02T00:30:00.000Z']],

@@ -3,6 +3,7 @@ import { isoDay } from '../../../shared/time';
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 const QUARTER_MS = 900_000;
+const SIX_HOURS_MS = 6 * HOUR_MS;
 const floorTo = (unit: number, t: Date) => new Date(Math.floor(t.getTime() / unit) * unit);
 const ceilTo = (unit: number, t: Date) => new Date(Math.ceil(t.getTime() / unit) * unit);
 
@@ -14,19 +15,32 @@ const ceilTo = (unit: number, t: Date) => new Date(Math.ceil(t.getTime() / unit)
  * `quarters` (questions over all sites), that remainder's whole UTC quarter hours come from
  * the quarter-hour user ids (1763700008000) and only what is left of it — where a bound is not on a quarter hour, which
  * since 1979 no local midnight of any zone is — from the raw events; without, all of it from the raw
- * events (the overview, whose counters have no quarter-hour tier). The pieces do not overlap
- * and together are exactly the range.
+ * events (the overview, whose counters have no quarter-hour tier). With `blocks` (questions over
+ * all sites), the whole hours' whole UTC six-hour blocks come from the six-hour user sets
+ * (1763700010000) and only the hours around them from the hourly tier: a local day is then at
+ * most 6 hours and 3 blocks instead of 24 hours. The pieces do not overlap and together are
+ * exactly the range.
  */
 export interface Pieces {
   /** Whole days [from, till), or null: none. */
   days: { from: Date | null; till: Date | null } | null;
+  /** Whole UTC six-hour blocks (00, 06, 12, 18 UTC), only with `blocks`. */
+  blocks: Array<[Date, Date]>;
   hours: Array<[Date, Date]>;
   quarters: Array<[Date, Date]>;
   raw: Array<[Date, Date]>;
 }
 
-export function piecesOf(from: Date | null, till: Date | null, options: { quarters?: boolean } = {}): Pieces {
-  const pieces: Pieces = { days: null, hours: [], quarters: [], raw: [] };
+export function piecesOf(from: Date | null, till: Date | null, options: { quarters?: boolean; blocks?: boolean } = {}): Pieces {
+  const pieces: Pieces = { days: null, blocks: [], hours: [], quarters: [], raw: [] };
+  /** Whole hours [lo, hi): with `blocks`, its whole six-hour blocks, the hours around them. */
+  const hours = (lo: Date, hi: Date) => {
+    const [bLo, bHi] = [ceilTo(SIX_HOURS_MS, lo), floorTo(SIX_HOURS_MS, hi)];
+    if (!options.blocks || bLo >= bHi) return void pieces.hours.push([lo, hi]);
+    if (lo < bLo) pieces.hours.push([lo, bLo]);
+    pieces.blocks.push([bLo, bHi]);
+    if (bHi < hi) pieces.hours.push([bHi, hi]);
+  };
   if (from && till && from >= till) return pieces;
   /** Under an hour [lo, hi): its whole quarter hours (with `quarters`), the rest raw. */
   const edge = (lo: Date, hi: Date) => {
@@ -48,12 +62,12 @@ export function piecesOf(from: Date | null, till: Date | null, options: { quarte
   const dayFrom = hourFrom && ceilTo(DAY_MS, hourFrom);
   const dayTill = hourTill && floorTo(DAY_MS, hourTill);
   if (dayFrom && dayTill && dayFrom >= dayTill) {
-    pieces.hours.push([hourFrom!, hourTill!]);
+    hours(hourFrom!, hourTill!);
     return pieces;
   }
   pieces.days = { from: dayFrom, till: dayTill };
-  if (hourFrom && hourFrom < dayFrom!) pieces.hours.push([hourFrom, dayFrom!]);
-  if (hourTill && dayTill! < hourTill) pieces.hours.push([dayTill!, hourTill]);
+  if (hourFrom && hourFrom < dayFrom!) hours(hourFrom, dayFrom!);
+  if (hourTill && dayTill! < hourTill) hours(dayTill!, hourTill);
   return pieces;
 }
 
@@ -69,7 +83,7 @@ export interface UserSetRange {
  * here and nowhere else. Gives the text of CTEs (to follow a `WITH`, or a comma) for a row per
  * range `i` and 4096-user chunk with a user active in the range: `${name}_whole` (i, chunk,
  * bits), the OR of the range's whole days (each day's sites OR-ed first; the days before a
- * date in one aggregate) and whole hours; `${name}_edges` (i, chunk, ps), the positions in the
+ * date in one aggregate), whole six-hour blocks (over all sites) and whole hours; `${name}_edges` (i, chunk, ps), the positions in the
  * chunk of the users of its sub-hour edges (the quarter-hour ids over all sites, the raw
  * events of what is left, mapped to their dense ids; repeats possible); and `${name}` (i,
  * chunk, bits), both as bitmaps — for answers that need sets (retention, new users), while a
@@ -93,17 +107,21 @@ export function periodUserSets(
   /** Days from the first ever: "seen before" (retention's new users, the overview's). */
   const history: Array<[number, string]> = [];
   const hours: Array<[number, Date, Date]> = [];
+  const blocks: Array<[number, Date, Date]> = [];
   const quarters: Array<[number, Date, Date]> = [];
   const raw: Array<[number, Date, Date]> = [];
   for (const r of ranges) {
-    // the quarter-hour ids are kept over all sites only: with a site, the edges stay raw
-    const pieces = piecesOf(r.from, r.till, { quarters: filter.siteId === undefined });
+    // the quarter-hour ids and six-hour sets are kept over all sites only: with a site, the
+    // edges stay raw and the hours are that site's hourly rows
+    const allSites = filter.siteId === undefined;
+    const pieces = piecesOf(r.from, r.till, { quarters: allSites, blocks: allSites });
     if (pieces.days) {
       const till = pieces.days.till ? isoDay(pieces.days.till) : 'infinity';
       if (pieces.days.from) days.push([r.i, isoDay(pieces.days.from), till]);
       else history.push([r.i, till]);
     }
     for (const [lo, hi] of pieces.hours) hours.push([r.i, lo, hi]);
+    for (const [lo, hi] of pieces.blocks) blocks.push([r.i, lo, hi]);
     for (const [lo, hi] of pieces.quarters) quarters.push([r.i, lo, hi]);
     for (const [lo, hi] of pieces.raw) raw.push([r.i, lo, hi]);
   }
@@ -145,15 +163,28 @@ export function periodUserSets(
   if (history.length > 0) {
     // Every day before a date, per chunk in one aggregate: no per-day OR of the sites first
     // (the days are not shared with another range), about a third less work on long histories.
+    // Over all sites, the whole months before the date's month come from the monthly sets
+    // (1763700011000) and only that month's days before the date from the daily ones: at most
+    // ~30 days' rows, and a row per chunk for each month before (not a row per day, site and
+    // chunk since the first day). With a site, that site's every day.
     // A materialized CTE of coordinator tables only, as the days' (no LATERAL: on Citus, next to
     // the distributed events of the edges, that made a statement hundreds of times slower).
+    const hs = `unnest(${param(history.map((d) => d[0]), 'int[]')}, ${param(history.map((d) => d[1]), 'date[]')}) AS hs(i, hi)`;
+    const rows =
+      filter.siteId === undefined
+        ? `SELECT hs.i, m.chunk, m.bits FROM ${hs}
+           JOIN analytics_monthly_users m ON m.month < date_trunc('month', hs.hi::timestamp)::date
+           WHERE m.action = ${actionParam()}
+           UNION ALL
+           SELECT hs.i, s.chunk, s.bits FROM ${hs}
+           JOIN analytics_user_sets s ON s.day < hs.hi AND s.day >= date_trunc('month', hs.hi::timestamp)::date
+           WHERE s.action = ${actionParam()}`
+        : `SELECT hs.i, s.chunk, s.bits FROM ${hs}
+           JOIN analytics_user_sets s ON s.day < hs.hi
+           WHERE s.action = ${actionParam()} AND s.site_id = ${siteParam()}`;
     ctes.push(
       `${name}_history AS MATERIALIZED (
-         SELECT hs.i, s.chunk, bit_or(s.bits) AS bits
-         FROM unnest(${param(history.map((d) => d[0]), 'int[]')}, ${param(history.map((d) => d[1]), 'date[]')}) AS hs(i, hi)
-         JOIN analytics_user_sets s ON s.day < hs.hi
-         WHERE s.action = ${actionParam()} AND (${siteParam()} IS NULL OR s.site_id = ${siteParam()})
-         GROUP BY hs.i, s.chunk)`,
+         SELECT i, chunk, bit_or(bits) AS bits FROM (${rows}) h GROUP BY i, chunk)`,
     );
     pieces.push(`SELECT i, chunk, bits FROM ${name}_history`);
   }
@@ -165,6 +196,14 @@ export function periodUserSets(
     pieces.push(
       `SELECT hp.i, h.chunk, h.bits FROM ${name}_hp hp CROSS JOIN LATERAL (
          SELECT h.chunk, h.bits FROM ${hourly} h WHERE h.action = ${actionParam()} AND h.hour >= hp.lo AND h.hour < hp.hi${ofSite} OFFSET 0) h`,
+    );
+  }
+  if (blocks.length > 0) {
+    const [i, lo, hi] = [param(blocks.map((b) => b[0]), 'int[]'), param(blocks.map((b) => b[1].toISOString()), 'timestamptz[]'), param(blocks.map((b) => b[2].toISOString()), 'timestamptz[]')];
+    // as the hours: an index scan per range of blocks
+    pieces.push(
+      `SELECT bp.i, b.chunk, b.bits FROM unnest(${i}, ${lo}, ${hi}) AS bp(i, lo, hi) CROSS JOIN LATERAL (
+         SELECT b.chunk, b.bits FROM analytics_six_hour_users b WHERE b.action = ${actionParam()} AND b.six_hour >= bp.lo AND b.six_hour < bp.hi OFFSET 0) b`,
     );
   }
   // Edges: the users of the quarter hours (their dense ids, kept by 1763700008000) and of the

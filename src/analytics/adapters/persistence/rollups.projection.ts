@@ -17,7 +17,7 @@ const counts = (table: string, column: string, period: string, key: 'action' | '
  * per site, or (`perSite` false) over all sites — the batch's rows OR-ed across sites. Rows in
  * key order (action, site, period, chunk).
  */
-const userSets = (table: string, column: string, period: string, perSite = true) => {
+const userSets = (table: string, column: string, period: string, perSite = true, returning = '1') => {
   const site = perSite ? ['site_id'] : [];
   const cols = [column, ...site, 'action'];
   return `INSERT INTO ${table} AS s (${[...cols, 'chunk', 'bits'].join(', ')})
@@ -31,7 +31,29 @@ const userSets = (table: string, column: string, period: string, perSite = true)
        GROUP BY ${perSite ? '1, 2, 3, 4 ORDER BY 3, 2, 1, 4' : '1, 2, 3 ORDER BY 2, 1, 3'}
        ON CONFLICT (${['action', ...site, column, 'chunk'].join(', ')}) DO UPDATE SET bits = s.bits | EXCLUDED.bits
        WHERE (s.bits | EXCLUDED.bits) <> s.bits
-       RETURNING 1`;
+       RETURNING ${returning}`;
+};
+
+/**
+ * A coarser user-set tier made from a finer one's CTE (`source`): the finer rows this write
+ * changed — each returned with its stored bits — OR-ed into the coarser rows they fall in
+ * (`period`: the coarser period of `h.hour`). Exact because a coarser row holds every user of
+ * the finer rows inside it (a day every user of its hours, an hour over all sites every user of
+ * its sites' hours, a six-hour block every user of its hours, a month every user of its days): a finer row the write left as it
+ * was changes no coarser row. So only the finest tier (the hours per site) takes the batch's
+ * distinct users and their ids; the others take what it returns. Measured (bench:analytics,
+ * WRITE_VARIANTS, batches of 100 / 1,000, two runs): about 0–10% less time per event than
+ * each tier from the batch's own DISTINCT and id join. Rows in key order.
+ */
+const coarser = (table: string, column: string, period: string, source: string, perSite: boolean, returning = '1') => {
+  const site = perSite ? ['site_id'] : [];
+  return `INSERT INTO ${table} AS s (${[column, ...site, 'action', 'chunk', 'bits'].join(', ')})
+       SELECT ${period}, ${site.map((c) => `h.${c}, `).join('')}h.action, h.chunk, bit_or(h.bits)
+       FROM ${source} h
+       GROUP BY ${perSite ? '1, 2, 3, 4 ORDER BY 3, 2, 1, 4' : '1, 2, 3 ORDER BY 2, 1, 3'}
+       ON CONFLICT (${['action', ...site, column, 'chunk'].join(', ')}) DO UPDATE SET bits = s.bits | EXCLUDED.bits
+       WHERE (s.bits | EXCLUDED.bits) <> s.bits
+       RETURNING ${returning}`;
 };
 
 /** The UTC quarter hour an event falls in (as migration 1763700008000 computes it). */
@@ -72,7 +94,11 @@ const quarterUserIds = `INSERT INTO analytics_quarter_user_ids AS q (quarter, ac
  * deadlock), and a user-set row is only rewritten when a bit actually changes. Days are UTC
  * dates of occurred_at, hours UTC hours (migration 1763700007000: the hourly tier serves local
  * days of other time zones), quarter hours UTC quarter hours (1763700008000: the edges of local
- * days in zones whose offset is not whole hours); site_id NULL ("no site") stays distinct from ''.
+ * days in zones whose offset is not whole hours), six-hour blocks
+ * the UTC 00–06, 06–12, 12–18 and 18–24 (1763700010000: the middle of local days); site_id NULL
+ * ("no site") stays distinct from ''. The user sets per hour and site are made from the batch;
+ * the days', the hours' over all sites, the six-hour blocks' and the months' (1763700011000: "seen
+ * before" a date, over all sites) from the rows of the finer tier the write changed (see coarser).
  */
 export const ANALYTICS_ROLLUP_PROJECTION: EventWriteProjection = {
   name: 'rollup_paths',
@@ -88,9 +114,12 @@ export const ANALYTICS_ROLLUP_PROJECTION: EventWriteProjection = {
        ON CONFLICT (user_id) DO UPDATE SET user_id = EXCLUDED.user_id
        RETURNING u.user_id, u.uid`,
     ],
-    ['rollup_user_sets', userSets('analytics_user_sets', 'day', dayOf('e.'))],
-    ['rollup_hourly_user_sets', userSets('analytics_hourly_user_sets', 'hour', hourOf('e.'))],
-    ['rollup_hourly_users', userSets('analytics_hourly_users', 'hour', hourOf('e.'), false)],
+    // the hours per site from the batch; every coarser user set from the rows of a finer one the write changed
+    ['rollup_hourly_user_sets', userSets('analytics_hourly_user_sets', 'hour', hourOf('e.'), true, 's.hour, s.site_id, s.action, s.chunk, s.bits')],
+    ['rollup_user_sets', coarser('analytics_user_sets', 'day', `(h.hour AT TIME ZONE 'UTC')::date`, 'rollup_hourly_user_sets', true, 's.day, s.action, s.chunk, s.bits')],
+    ['rollup_monthly_users', coarser('analytics_monthly_users', 'month', `date_trunc('month', h.day::timestamp)::date`, 'rollup_user_sets', false)],
+    ['rollup_hourly_users', coarser('analytics_hourly_users', 'hour', 'h.hour', 'rollup_hourly_user_sets', false, 's.hour, s.action, s.chunk, s.bits')],
+    ['rollup_six_hour_users', coarser('analytics_six_hour_users', 'six_hour', `date_bin('6 hours', h.hour, TIMESTAMPTZ '1970-01-01 00:00:00+00')`, 'rollup_hourly_users', false)],
     ['rollup_quarter_user_ids', quarterUserIds],
     ['rollup_actions', `${counts('analytics_daily_actions', 'day', dayOf(''), 'action', 'events')} RETURNING 1`],
     ['rollup_hourly_actions', `${counts('analytics_hourly_actions', 'hour', hourOf(''), 'action', 'events')} RETURNING 1`],

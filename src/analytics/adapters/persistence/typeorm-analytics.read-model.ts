@@ -12,6 +12,37 @@ const floorTo = (unit: number, t: Date) => new Date(Math.floor(t.getTime() / uni
 const dayOf = isoDay;
 
 export { piecesOf } from './period-user-sets.sql';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The counters' reading of whole hours (the overview's events per action and page views per
+ * path): counts add up, so a run of more than 12 whole hours inside one UTC day is read as that
+ * day's daily row minus the day's other hours, fewer rows than the hours themselves (a local day
+ * of India: 5 hours, 1 day and 6 hours subtracted, instead of 23 hours). Exact where a day's
+ * daily counters are the sum of its hourly ones — every day written or backfilled since the
+ * hourly tier (1763700007000); a day whose events a retention had dropped before that
+ * migration has daily counters but no hourly ones. Hours are split at UTC midnights first.
+ */
+export function counterHours(hours: Array<[Date, Date]>): { days: string[]; plus: Array<[Date, Date]>; minus: Array<[Date, Date]> } {
+  const out = { days: [] as string[], plus: [] as Array<[Date, Date]>, minus: [] as Array<[Date, Date]> };
+  for (const [lo, hi] of hours) {
+    for (let a = lo; a < hi; ) {
+      const day = new Date(Math.floor(a.getTime() / DAY_MS) * DAY_MS);
+      const next = new Date(day.getTime() + DAY_MS);
+      const b = hi < next ? hi : next;
+      if (b.getTime() - a.getTime() > DAY_MS / 2) {
+        out.days.push(isoDay(day));
+        if (day < a) out.minus.push([day, a]);
+        if (b < next) out.minus.push([b, next]);
+      } else {
+        out.plus.push([a, b]);
+      }
+      a = b;
+    }
+  }
+  return out;
+}
 export type { Pieces } from './period-user-sets.sql';
 
 /**
@@ -105,6 +136,14 @@ export class TypeOrmAnalyticsReadModel extends AnalyticsReadModel {
     const [h1, h2] = [pieces.hours[0] ?? [null, null], pieces.hours[1] ?? [null, null]];
     const inWhole = `$1 AND ($2::date IS NULL OR day >= $2) AND ($3::date IS NULL OR day < $3) AND ($6::text IS NULL OR site_id = $6)`;
     const inHours = `((hour >= $9 AND hour < $10) OR (hour >= $11 AND hour < $12)) AND ($6::text IS NULL OR site_id = $6)`;
+    // The counters read the same whole hours as days minus hours where that is fewer rows
+    // (counterHours); the user sets, which cannot subtract, read the hours themselves.
+    const counter = counterHours(pieces.hours);
+    const inCounterDays = `day = ANY($13::date[]) AND ($6::text IS NULL OR site_id = $6)`;
+    const hourRanges = (table: string, lo: number) =>
+      `unnest($${lo}::timestamptz[], $${lo + 1}::timestamptz[]) AS r(lo, hi)
+           JOIN ${table} h ON h.hour >= r.lo AND h.hour < r.hi WHERE $6::text IS NULL OR h.site_id = $6`;
+    const [plusHours, minusHours] = [(table: string) => hourRanges(table, 14), (table: string) => hourRanges(table, 16)];
     // Unique users: with no whole day or hour, the edge events' distinct users. Otherwise the
     // whole days' and hours' bitmaps, plus the edge users whose bit is not set in them. An
     // edge is under an hour at each end of the range (two at most), so its users are few
@@ -146,7 +185,7 @@ export class TypeOrmAnalyticsReadModel extends AnalyticsReadModel {
     // New users: the range's users (range 1) not seen before it (range 0: everything before
     // `from`, by the same bitmaps). Without `from` nobody was seen before: every user is new.
     const sets = from
-      ? periodUserSets([{ i: 0, from: null, till: from }, { i: 1, from, till: till ?? null }], { siteId, action: '' }, 13)
+      ? periodUserSets([{ i: 0, from: null, till: from }, { i: 1, from, till: till ?? null }], { siteId, action: '' }, 18)
       : null;
     const newUsers = sets
       ? `(SELECT coalesce(sum(bit_count(CASE WHEN b.bits IS NULL THEN a.bits ELSE a.bits & ~b.bits END)), 0)
@@ -164,16 +203,20 @@ export class TypeOrmAnalyticsReadModel extends AnalyticsReadModel {
        site_actions AS MATERIALIZED (
          SELECT site_id, action, sum(n) AS n FROM (
            SELECT site_id, action, events AS n FROM analytics_daily_actions WHERE ${inWhole}
-           UNION ALL SELECT site_id, action, events FROM analytics_hourly_actions WHERE ${inHours}
+           UNION ALL SELECT site_id, action, events FROM analytics_daily_actions WHERE ${inCounterDays}
+           UNION ALL SELECT h.site_id, h.action, h.events FROM ${plusHours('analytics_hourly_actions')}
+           UNION ALL SELECT h.site_id, h.action, -h.events FROM ${minusHours('analytics_hourly_actions')}
            UNION ALL SELECT site_id, action, count(*) FROM edges GROUP BY site_id, action) a
-         GROUP BY site_id, action),
+         GROUP BY site_id, action HAVING sum(n) > 0),
        actions AS (SELECT action, sum(n) AS n FROM site_actions GROUP BY action),
        paths AS (
          SELECT path, sum(n) AS views FROM (
            SELECT path, views AS n FROM analytics_daily_paths WHERE ${inWhole}
-           UNION ALL SELECT path, views FROM analytics_hourly_paths WHERE ${inHours}
+           UNION ALL SELECT path, views FROM analytics_daily_paths WHERE ${inCounterDays}
+           UNION ALL SELECT h.path, h.views FROM ${plusHours('analytics_hourly_paths')}
+           UNION ALL SELECT h.path, -h.views FROM ${minusHours('analytics_hourly_paths')}
            UNION ALL SELECT path, count(*) FROM edges WHERE action = 'page_view' AND path IS NOT NULL GROUP BY path) x
-         GROUP BY path ORDER BY views DESC, path COLLATE "C" LIMIT $7),
+         GROUP BY path HAVING sum(n) > 0 ORDER BY views DESC, path COLLATE "C" LIMIT $7),
        whole_site_users AS MATERIALIZED (
          SELECT site_id, chunk, bit_or(bits) AS bits FROM (
            SELECT site_id, chunk, bits FROM analytics_user_sets WHERE action = '' AND ${inWhole}
@@ -213,6 +256,9 @@ export class TypeOrmAnalyticsReadModel extends AnalyticsReadModel {
         top,
         MAX_SITES,
         h1[0]?.toISOString() ?? null, h1[1]?.toISOString() ?? null, h2[0]?.toISOString() ?? null, h2[1]?.toISOString() ?? null,
+        counter.days,
+        counter.plus.map(([lo]) => lo.toISOString()), counter.plus.map(([, hi]) => hi.toISOString()),
+        counter.minus.map(([lo]) => lo.toISOString()), counter.minus.map(([, hi]) => hi.toISOString()),
         ...(sets?.params ?? []),
       ],
     );

@@ -119,7 +119,7 @@ async function clearUserBit(tx: EntityManager, userId: string): Promise<void> {
   if (users.length === 0) return;
   const uid = users[0].uid;
   const [chunk, bit] = [Math.floor(uid / 4096), uid % 4096];
-  for (const table of ['analytics_user_sets', 'analytics_hourly_user_sets', 'analytics_hourly_users']) {
+  for (const table of ['analytics_user_sets', 'analytics_hourly_user_sets', 'analytics_hourly_users', 'analytics_six_hour_users', 'analytics_monthly_users']) {
     await tx.query(`UPDATE ${table} SET bits = set_bit(bits, $2, 0) WHERE chunk = $1 AND get_bit(bits, $2) = 1`, [chunk, bit]);
     await tx.query(`DELETE FROM ${table} WHERE chunk = $1 AND bit_count(bits) = 0`, [chunk]);
   }
