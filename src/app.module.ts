@@ -9,6 +9,8 @@ import { CompatModule } from './compat/compat.module';
 import { SegmentModule } from './segment/segment.module';
 import { PosthogModule } from './posthog/posthog.module';
 import { TrackerModule } from './tracker/tracker.module';
+import { UmamiModule } from './umami/umami.module';
+import { PlausibleModule } from './plausible/plausible.module';
 import { VisitorsModule } from './visitors/visitors.module';
 import { ErasureModule } from './erasure/erasure.module';
 import { AppConfig } from './config';
@@ -45,6 +47,8 @@ export class AppModule {
         SegmentModule,
         PosthogModule,
         TrackerModule,
+        UmamiModule,
+        PlausibleModule,
         VisitorsModule,
         ErasureModule,
         ...(options.http === false ? [] : [LoggerModule.forRoot(loggingParams(config)), HealthModule, ObservabilityModule]),

@@ -19,6 +19,8 @@ const TAGS: Array<[string, string]> = [
   ['tracker', 'Our browser tracker: the script /t.js and POST /api/collect, where it sends page views, track() and identify() without an API key.'],
   ['compat: segment', "Segment's HTTP Tracking API (analytics-node and the other Segment libraries): the write key as Basic user name or writeKey. Errors: {\"success\": false, \"message\": …}."],
   ['compat: posthog', "PostHog's capture API (posthog-node, posthog-js): the key as api_key or token in the body. Errors: {\"type\", \"code\", \"detail\", \"attr\"}."],
+  ['compat: umami', "Umami's collection API (its tracker script and @umami/node): no key, the site in payload.website. Errors: {\"error\": {\"message\", \"code\", \"status\"}}."],
+  ['compat: plausible', "Plausible's events endpoint (its script's data-api): no key, the site in d. Errors: {\"errors\": {\"<field>\": [\"…\"]}}."],
 ];
 
 /** Names of the request schemas whose unknown fields are rejected (400), filled by @RejectsUnknownFields(). */

@@ -828,6 +828,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Umami send: a page view, custom event or identify, from Umami's tracker or @umami/node
+         * @description Umami's collection route: point the tracker (`data-host-url`) or @umami/node (`hostUrl`) here and use our site id as the website id. No API key needed: a keyless request stands for the public ingestion key of `payload.website` (browsers only from its origins); an API key is checked as usual. Answers 200 once the event is committed; no idempotency key exists in Umami's protocol, so every request is a new event. Browser requests (with Origin, or a forwarded `payload.userAgent`) from bots are answered `{"beep": "boop"}` and not stored; server requests are kept. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
+         */
+        post: operations["UmamiController_send"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/plausible/api/event": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Plausible event: a page view or custom event from Plausible's script
+         * @description Plausible's events endpoint: set the script's `data-api` (or the npm tracker's `endpoint`) to this URL and `data-domain` to our site id. No API key needed: a keyless request stands for the public ingestion key of `d` (browsers only from its origins); an API key is checked as usual. The user is always the anonymous visitor id (a daily salted hash of site, address and user agent). Answers 202 `ok` once stored; bots (isbot, or no user agent) and engagement events are answered 202 with `x-plausible-dropped: 1` and not stored. No idempotency key exists in the protocol. Also takes a public ingestion key (scope "ingest"): its events are stored for the key's site (a site_id left out is filled in; one naming another site is a 403 and nothing is stored), and a browser may send it only from one of the key's origins (others: 403); CORS preflights are answered for the origins of the active ingest keys.
+         */
+        post: operations["PlausibleController_event"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/users/{user_id}": {
         parameters: {
             query?: never;
@@ -1682,6 +1722,51 @@ export interface components {
              * @example 1
              */
             events: number;
+        };
+        UmamiFieldError: {
+            /**
+             * @description Umami's field.
+             * @example payload.url
+             */
+            path: string;
+            /** @example must be a URL or a path */
+            message: string;
+        };
+        UmamiError: {
+            /** @example payload.website: is required: the site the event belongs to */
+            message: string;
+            /** @example validation-failed */
+            code: string;
+            /**
+             * Format: int32
+             * @example 400
+             */
+            status: number;
+            /** @description Each invalid field (400 only). */
+            errors?: components["schemas"]["UmamiFieldError"][];
+        };
+        UmamiErrorResponse: {
+            error: components["schemas"]["UmamiError"];
+        };
+        UmamiSendResponse: {
+            /**
+             * @description Only on the answer to a bot (nothing stored), as Umami answers it.
+             * @enum {string}
+             */
+            beep?: "boop";
+        };
+        PlausibleErrorResponse: {
+            /**
+             * @description Messages by field as the client named it (`u`, `d`, `p.plan`), or `request` for the request as a whole.
+             * @example {
+             *       "u": [
+             *         "is required: the page URL"
+             *       ]
+             *     }
+             */
+            errors: {
+                [key: string]: string[];
+            };
         };
         UserErasureResponse: {
             /**
@@ -9593,6 +9678,466 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+        };
+    };
+    UmamiController_send: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description `performance` (web vitals) is accepted and not stored.
+                     * @enum {string}
+                     */
+                    type: "event" | "identify" | "performance";
+                    /** @description Dropped: hostname (but as the base of a relative url), title, screen, language, tag, browser, os, device, the web-vitals fields. */
+                    payload: {
+                        /**
+                         * @description Our site id (Umami's website id). An ingest key fills it in.
+                         * @example shop
+                         */
+                        website?: string;
+                        /**
+                         * @description The page: its path (with the fragment) is stored; of the query string only the utm_* parameters, as metadata.
+                         * @example /pricing?utm_source=newsletter
+                         */
+                        url?: string;
+                        /**
+                         * @description A custom event's name (the action); absent or empty: a page view (`page_view`).
+                         * @example signup
+                         */
+                        name?: string;
+                        /** @description The event's data: metadata (with referrer and utm_*; 16 KiB at most). */
+                        data?: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * @description Umami's distinct id: the user. Absent: the anonymous visitor id (daily salted hash of site, address, user agent).
+                         * @example user-42
+                         */
+                        id?: string;
+                        /** @description Kept in metadata when it is another site, without its query string. */
+                        referrer?: string;
+                        /** @example shop.example */
+                        hostname?: string;
+                        /**
+                         * Format: int64
+                         * @description Unix seconds; default: when the server received the request. At most 10 minutes ahead.
+                         */
+                        timestamp?: number;
+                        /** @description A server forwarding a visitor: the visitor's address, for the anonymous id (never stored). */
+                        ip?: string;
+                        /** @description A server forwarding a visitor: the visitor's user agent (anonymous id, bot filter). */
+                        userAgent?: string;
+                        /** @description Dropped. */
+                        title?: string;
+                        /** @description Dropped. */
+                        screen?: string;
+                        /** @description Dropped. */
+                        language?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                } & {
+                    [key: string]: unknown;
+                };
+                "text/plain": {
+                    /**
+                     * @description `performance` (web vitals) is accepted and not stored.
+                     * @enum {string}
+                     */
+                    type: "event" | "identify" | "performance";
+                    /** @description Dropped: hostname (but as the base of a relative url), title, screen, language, tag, browser, os, device, the web-vitals fields. */
+                    payload: {
+                        /**
+                         * @description Our site id (Umami's website id). An ingest key fills it in.
+                         * @example shop
+                         */
+                        website?: string;
+                        /**
+                         * @description The page: its path (with the fragment) is stored; of the query string only the utm_* parameters, as metadata.
+                         * @example /pricing?utm_source=newsletter
+                         */
+                        url?: string;
+                        /**
+                         * @description A custom event's name (the action); absent or empty: a page view (`page_view`).
+                         * @example signup
+                         */
+                        name?: string;
+                        /** @description The event's data: metadata (with referrer and utm_*; 16 KiB at most). */
+                        data?: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * @description Umami's distinct id: the user. Absent: the anonymous visitor id (daily salted hash of site, address, user agent).
+                         * @example user-42
+                         */
+                        id?: string;
+                        /** @description Kept in metadata when it is another site, without its query string. */
+                        referrer?: string;
+                        /** @example shop.example */
+                        hostname?: string;
+                        /**
+                         * Format: int64
+                         * @description Unix seconds; default: when the server received the request. At most 10 minutes ahead.
+                         */
+                        timestamp?: number;
+                        /** @description A server forwarding a visitor: the visitor's address, for the anonymous id (never stored). */
+                        ip?: string;
+                        /** @description A server forwarding a visitor: the visitor's user agent (anonymous id, bot filter). */
+                        userAgent?: string;
+                        /** @description Dropped. */
+                        title?: string;
+                        /** @description Dropped. */
+                        screen?: string;
+                        /** @description Dropped. */
+                        language?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Stored (`{}`), ignored as a bot (`{"beep": "boop"}`), or a performance report accepted and not stored (`{}`). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UmamiSendResponse"];
+                };
+            };
+            /** @description Broken JSON or invalid fields (`error.errors` names each, e.g. `payload.url`); nothing stored. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UmamiErrorResponse"];
+                };
+            };
+            /** @description `payload.website` names a site without a public ingestion key (`no-public-key`), once API keys exist; or an unknown API key. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UmamiErrorResponse"];
+                };
+            };
+            /** @description A browser on an origin none of the site key's origins lists (`foreign-origin`), or (with an ingest key) another site in `payload.website`. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UmamiErrorResponse"];
+                };
+            };
+            /** @description The body is over 64 KiB. */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UmamiErrorResponse"];
+                };
+            };
+            /** @description The body is neither application/json nor text/plain. */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UmamiErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After. */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UmamiErrorResponse"];
+                };
+            };
+            /** @description An unexpected error. */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UmamiErrorResponse"];
+                };
+            };
+            /** @description The database is unavailable; see Retry-After. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UmamiErrorResponse"];
+                };
+            };
+        };
+    };
+    PlausibleController_event: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description `pageview` → action `page_view`; any other name is the action.
+                     * @example pageview
+                     */
+                    n?: string;
+                    /**
+                     * @description The page URL: its path is stored (with the fragment when h = 1); utm_* parameters go to metadata.
+                     * @example https://shop.example/pricing?utm_source=newsletter
+                     */
+                    u?: string;
+                    /**
+                     * @description Our site id (data-domain). A comma-separated list names its first site; the others are dropped. An ingest key fills it in.
+                     * @example shop
+                     */
+                    d?: string;
+                    /** @description The referrer: metadata.referrer when it is another site, without its query string. */
+                    r?: string | null;
+                    /** @description Custom properties (also `m`, `props`, `meta`): an object, or a string holding a JSON object. Metadata (16 KiB at most). */
+                    p?: {
+                        [key: string]: unknown;
+                    } | string;
+                    /**
+                     * Format: int32
+                     * @description 1: hash-based routing, the fragment is part of the path.
+                     */
+                    h?: number;
+                    /** @description Revenue {amount, currency}: metadata.revenue. */
+                    $?: {
+                        [key: string]: unknown;
+                    };
+                } & {
+                    [key: string]: unknown;
+                };
+                "text/plain": {
+                    /**
+                     * @description `pageview` → action `page_view`; any other name is the action.
+                     * @example pageview
+                     */
+                    n?: string;
+                    /**
+                     * @description The page URL: its path is stored (with the fragment when h = 1); utm_* parameters go to metadata.
+                     * @example https://shop.example/pricing?utm_source=newsletter
+                     */
+                    u?: string;
+                    /**
+                     * @description Our site id (data-domain). A comma-separated list names its first site; the others are dropped. An ingest key fills it in.
+                     * @example shop
+                     */
+                    d?: string;
+                    /** @description The referrer: metadata.referrer when it is another site, without its query string. */
+                    r?: string | null;
+                    /** @description Custom properties (also `m`, `props`, `meta`): an object, or a string holding a JSON object. Metadata (16 KiB at most). */
+                    p?: {
+                        [key: string]: unknown;
+                    } | string;
+                    /**
+                     * Format: int32
+                     * @description 1: hash-based routing, the fragment is part of the path.
+                     */
+                    h?: number;
+                    /** @description Revenue {amount, currency}: metadata.revenue. */
+                    $?: {
+                        [key: string]: unknown;
+                    };
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Stored; or (header x-plausible-dropped: 1) a bot or an engagement event, not stored. */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description 1 when the event was accepted but not stored (a bot, an engagement event). */
+                    "x-plausible-dropped"?: "1";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": "ok";
+                };
+            };
+            /** @description Broken JSON or invalid fields (named as sent: `n`, `u`, `d`, `p`…); nothing stored. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlausibleErrorResponse"];
+                };
+            };
+            /** @description `d` names a site without a public ingestion key (`no-public-key`), once API keys exist; or an unknown API key. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlausibleErrorResponse"];
+                };
+            };
+            /** @description A browser on an origin none of the site key's origins lists (`foreign-origin`), or (with an ingest key) another site in `d`. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlausibleErrorResponse"];
+                };
+            };
+            /** @description The body is over 64 KiB. */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlausibleErrorResponse"];
+                };
+            };
+            /** @description The body is neither text/plain nor application/json. */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlausibleErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After. */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlausibleErrorResponse"];
+                };
+            };
+            /** @description An unexpected error. */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlausibleErrorResponse"];
+                };
+            };
+            /** @description The database is unavailable; see Retry-After. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlausibleErrorResponse"];
                 };
             };
         };

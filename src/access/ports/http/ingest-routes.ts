@@ -5,6 +5,8 @@ import { ApiKey, ForeignOriginError, ForeignSiteError } from '../../domain/api-k
 import { SEGMENT_INGEST_ROUTES } from '../../../segment/ports/http/segment-routes';
 import { POSTHOG_INGEST_ROUTES } from '../../../posthog/ports/http/posthog-routes';
 import { TRACKER_INGEST_ROUTES } from '../../../tracker/ports/http/tracker-routes';
+import { UMAMI_INGEST_ROUTES } from '../../../umami/ports/http/umami-routes';
+import { PLAUSIBLE_INGEST_ROUTES } from '../../../plausible/ports/http/plausible-routes';
 
 /**
  * Where a body names the site of an event: `value` is the object, `field` its property
@@ -36,13 +38,16 @@ export const INGEST_ROUTES: ReadonlyMap<string, (body: unknown) => SiteTarget[]>
   ...SEGMENT_INGEST_ROUTES,
   ...POSTHOG_INGEST_ROUTES,
   ...TRACKER_INGEST_ROUTES,
+  ...UMAMI_INGEST_ROUTES,
+  ...PLAUSIBLE_INGEST_ROUTES,
 ]);
 
 /** The paths of INGEST_ROUTES (all POST): what a CORS preflight may ask about. */
 export const INGEST_PATHS: ReadonlySet<string> = new Set([...INGEST_ROUTES.keys()].map((route) => route.split(' ')[1]));
 
 /** Headers a browser may send to an ingestion route, and response headers its script may read. */
-const ALLOWED_HEADERS = 'Authorization, Content-Type, X-API-Key, X-Request-Id';
+// X-Umami-Cache: Umami's tracker sends it (empty) after identify(); refused, every later event's preflight would fail.
+const ALLOWED_HEADERS = 'Authorization, Content-Type, X-API-Key, X-Request-Id, X-Umami-Cache';
 const EXPOSED_HEADERS = 'Location, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, X-Request-Id';
 /** How long a browser may reuse a preflight answer; the real request is checked against its key anyway. */
 const PREFLIGHT_MAX_AGE_S = 600;

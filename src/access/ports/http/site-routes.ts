@@ -1,4 +1,6 @@
 import { TRACKER_SITE_ROUTES } from '../../../tracker/ports/http/tracker-routes';
+import { UMAMI_SITE_ROUTES } from '../../../umami/ports/http/umami-routes';
+import { PLAUSIBLE_SITE_ROUTES } from '../../../plausible/ports/http/plausible-routes';
 /**
  * Routes whose SDKs send no API key but name their site in the body (Umami's `website`,
  * Plausible's `d`, our tracker's `site`). Without a key, such a request stands for the site's
@@ -14,4 +16,4 @@ export interface SiteRoute {
   siteOf(body: unknown): unknown;
 }
 
-export const SITE_ROUTES: ReadonlyMap<string, SiteRoute> = new Map<string, SiteRoute>([...TRACKER_SITE_ROUTES]);
+export const SITE_ROUTES: ReadonlyMap<string, SiteRoute> = new Map<string, SiteRoute>([...TRACKER_SITE_ROUTES, ...UMAMI_SITE_ROUTES, ...PLAUSIBLE_SITE_ROUTES]);
