@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { AnalyticsReadModel, MAX_SITES, Overview, OverviewFilter, RetentionFilter, USER_SET_ACTIONS } from '../../application/analytics.read-model';
 import { UserSetRange, periodUserSets, piecesOf } from './period-user-sets.sql';
 import { Period } from '../../application/periods';
-import { isoDay } from '../../../shared/time';
+import { isoDay, LATEST_INSTANT } from '../../../shared/time';
 
 const HOUR_MS = 3_600_000;
 const floorTo = (unit: number, t: Date) => new Date(Math.floor(t.getTime() / unit) * unit);
@@ -22,7 +22,9 @@ const DAY_MS = 86_400_000;
  * of India: 5 hours, 1 day and 6 hours subtracted, instead of 23 hours). Exact where a day's
  * daily counters are the sum of its hourly ones — every day written or backfilled since the
  * hourly tier (1763700007000); a day whose events a retention had dropped before that
- * migration has daily counters but no hourly ones. Hours are split at UTC midnights first.
+ * migration has daily counters but no hourly ones. Hours are split at UTC midnights first. The
+ * last day of the accepted range (9999-12-31) is read hour by hour: its end is not an instant
+ * the database takes.
  */
 export function counterHours(hours: Array<[Date, Date]>): { days: string[]; plus: Array<[Date, Date]>; minus: Array<[Date, Date]> } {
   const out = { days: [] as string[], plus: [] as Array<[Date, Date]>, minus: [] as Array<[Date, Date]> };
@@ -31,7 +33,7 @@ export function counterHours(hours: Array<[Date, Date]>): { days: string[]; plus
       const day = new Date(Math.floor(a.getTime() / DAY_MS) * DAY_MS);
       const next = new Date(day.getTime() + DAY_MS);
       const b = hi < next ? hi : next;
-      if (b.getTime() - a.getTime() > DAY_MS / 2) {
+      if (b.getTime() - a.getTime() > DAY_MS / 2 && next <= LATEST_INSTANT) {
         out.days.push(isoDay(day));
         if (day < a) out.minus.push([day, a]);
         if (b < next) out.minus.push([b, next]);
