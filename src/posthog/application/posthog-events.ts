@@ -1,6 +1,6 @@
 import { FieldError } from '../../shared/errors';
 import { findUnstorableText } from '../../shared/http/validate';
-import { parseInstant } from '../../shared/time';
+import { Fail, isoInstant, present, PRINTABLE, sdkUserId } from '../../shared/sdk-fields';
 import { uuidv5 } from '../../shared/uuid';
 import { EventDraft } from '../../tracking/domain/tracked-event';
 
@@ -53,8 +53,6 @@ export function posthogEventId(keyId: string | null, siteId: string | null, uuid
 
 type Obj = Record<string, unknown>;
 const isObject = (value: unknown): value is Obj => typeof value === 'object' && value !== null && !Array.isArray(value);
-const present = (value: unknown) => value !== undefined && value !== null;
-const PRINTABLE = /^[\x20-\x7e]*$/;
 /** A time the `offset` form is anchored on: only the difference to sent_at matters (see mapEvent). */
 const OFFSET_ANCHOR_MS = Date.UTC(2000, 0, 1);
 
@@ -109,7 +107,7 @@ export function mapEvent(event: unknown, { requestSentAt, keyId, at }: EventCont
   const properties = isObject(event.properties) ? event.properties : {};
 
   const userSource: [unknown, string] = present(event.distinct_id) ? [event.distinct_id, 'distinct_id'] : [properties.distinct_id, 'properties.distinct_id'];
-  const userId = idOf(userSource[0], userSource[1], fail);
+  const userId = sdkUserId(userSource[0], userSource[1], fail);
   if (userId === undefined && !errors.some((e) => e.path.endsWith('distinct_id'))) fail('distinct_id', 'is required (the user: a string of 1 to 128 printable ASCII characters)');
 
   let action: string | undefined;
@@ -178,27 +176,8 @@ export function mapEvent(event: unknown, { requestSentAt, keyId, at }: EventCont
   };
 }
 
-/** A distinct_id: a string of 1–128 printable ASCII characters, or a safe integer (stored as its decimal string). */
-function idOf(value: unknown, field: string, fail: (field: string, text: string) => void): string | undefined {
-  if (!present(value) || value === '') return undefined;
-  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
-  if (typeof value !== 'string' || value.length > 128 || !PRINTABLE.test(value)) {
-    fail(field, 'must be a string of 1 to 128 printable ASCII characters');
-    return undefined;
-  }
-  return value;
-}
-
-export function instantOf(holder: Obj, field: string, fail: (field: string, text: string) => void): Date | undefined {
-  const value = holder[field];
-  if (!present(value)) return undefined;
-  const instant = typeof value === 'string' ? parseInstant(value) : null;
-  if (!instant) {
-    fail(field, 'must be an ISO 8601 date-time with a time zone (2025-10-23T13:07:00.000Z)');
-    return undefined;
-  }
-  return instant;
-}
+/** A date-time field of an object (isoInstant). */
+export const instantOf = (holder: Obj, field: string, fail: Fail): Date | undefined => isoInstant(holder[field], field, fail);
 
 /**
  * The path of an event: the path of `$current_url` (a full URL, as posthog-js sends it, or a

@@ -1,6 +1,6 @@
 import { FieldError } from '../../shared/errors';
 import { findUnstorableText } from '../../shared/http/validate';
-import { parseInstant } from '../../shared/time';
+import { Fail, isoInstant, present, PRINTABLE, sdkUserId } from '../../shared/sdk-fields';
 import { uuidv5 } from '../../shared/uuid';
 import { EventDraft } from '../../tracking/domain/tracked-event';
 
@@ -43,8 +43,6 @@ export function segmentEventId(keyId: string | null, siteId: string | null, mess
 
 type Obj = Record<string, unknown>;
 const isObject = (value: unknown): value is Obj => typeof value === 'object' && value !== null && !Array.isArray(value);
-const present = (value: unknown) => value !== undefined && value !== null;
-const PRINTABLE = /^[\x20-\x7e]*$/;
 
 export type MessageMapping = { ok: true; draft: EventDraft } | { ok: false; errors: FieldError[] };
 
@@ -173,28 +171,11 @@ export function mapMessage(message: unknown, { routeType, batchSentAt, keyId, at
   };
 }
 
-/** A user id field: a string of 1–128 printable ASCII characters (or a safe integer, as Segment's libraries allow), else undefined when absent. */
-function idOf(message: Obj, field: string, fail: (field: string, text: string) => void): string | undefined {
-  const value = message[field];
-  if (!present(value) || value === '') return undefined;
-  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
-  if (typeof value !== 'string' || value.length > 128 || !PRINTABLE.test(value)) {
-    fail(field, 'must be a string of 1 to 128 printable ASCII characters');
-    return undefined;
-  }
-  return value;
-}
+/** A user id field of a message (sdkUserId). */
+const idOf = (message: Obj, field: string, fail: Fail): string | undefined => sdkUserId(message[field], field, fail);
 
-export function instantOf(message: Obj, field: string, fail: (field: string, text: string) => void): Date | undefined {
-  const value = message[field];
-  if (!present(value)) return undefined;
-  const instant = typeof value === 'string' ? parseInstant(value) : null;
-  if (!instant) {
-    fail(field, 'must be an ISO 8601 date-time with a time zone (2025-10-23T13:07:00.000Z)');
-    return undefined;
-  }
-  return instant;
-}
+/** A date-time field of an object (isoInstant). */
+export const instantOf = (holder: Obj, field: string, fail: Fail): Date | undefined => isoInstant(holder[field], field, fail);
 
 function named(message: Obj, field: 'name' | 'category', fail: (field: string, text: string) => void): Obj {
   const value = message[field];

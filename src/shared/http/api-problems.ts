@@ -1,4 +1,4 @@
-import { applyDecorators } from '@nestjs/common';
+import { applyDecorators, Type } from '@nestjs/common';
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 import type { HeadersObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 
@@ -178,5 +178,24 @@ export function ApiCompatErrors(seed: CompatSeed, ...statuses: number[]): Method
         headers: errorHeaders(status),
       });
     }),
+  );
+}
+
+/**
+ * Documents the error responses of an SDK-compatible route family (Segment, PostHog, Umami,
+ * Plausible): every status in `descriptions`, each with the family's own error body `model`
+ * (`application/json`), and Retry-After on 429 and 503 — the statuses are the native API's.
+ */
+export function ApiSdkErrors(model: Type<unknown>, descriptions: Record<number, string>): MethodDecorator {
+  return applyDecorators(
+    ApiExtraModels(model),
+    ...Object.entries(descriptions).map(([status, description]) =>
+      ApiResponse({
+        status: Number(status),
+        description,
+        content: { 'application/json': { schema: { $ref: getSchemaPath(model) } } },
+        ...(status === '429' || status === '503' ? { headers: errorHeaders(Number(status)) } : {}),
+      }),
+    ),
   );
 }

@@ -1,6 +1,7 @@
-import { applyDecorators, Body, Controller, Header, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Header, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { CommandBus, EventBus } from '@nestjs/cqrs';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiExtraModels, ApiOperation, ApiResponse, ApiSecurity, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiSdkErrors } from '../../../shared/http/api-problems';
 import type { FastifyReply } from 'fastify';
 import type { RequestWithKey } from '../../../access/ports/http/api-key.guard';
 import { FieldError, ValidationFailedError } from '../../../shared/errors';
@@ -25,21 +26,6 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   503: 'The database is unavailable; see Retry-After.',
 };
 
-function ApiPlausibleErrors(): MethodDecorator {
-  return applyDecorators(
-    ApiExtraModels(PlausibleErrorResponse),
-    ...Object.entries(ERROR_DESCRIPTIONS).map(([status, description]) =>
-      ApiResponse({
-        status: Number(status),
-        description,
-        content: { 'application/json': { schema: { $ref: getSchemaPath(PlausibleErrorResponse) } } },
-        ...(status === '429' || status === '503'
-          ? { headers: { 'Retry-After': { description: 'Seconds to wait before retrying.', required: true, schema: { type: 'integer', format: 'int32', minimum: 0, maximum: 86_400 } } } }
-          : {}),
-      }),
-    ),
-  );
-}
 
 const EVENT_SCHEMA = {
   type: 'object' as const,
@@ -102,7 +88,7 @@ export class PlausibleController {
     content: { 'text/plain': { schema: { type: 'string', enum: ['ok'] } } },
     headers: { 'x-plausible-dropped': { description: '1 when the event was accepted but not stored (a bot, an engagement event).', required: false, schema: { type: 'string', enum: ['1'] } } },
   })
-  @ApiPlausibleErrors()
+  @ApiSdkErrors(PlausibleErrorResponse, ERROR_DESCRIPTIONS)
   async event(@Body() body: unknown, @Req() request: RequestWithKey, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     const mapped = mapPlausibleEvent(body);
     if (!mapped.ok) throw new ValidationFailedError(mapped.errors);

@@ -1,7 +1,8 @@
 import { applyDecorators, Body, Controller, HttpCode, PayloadTooLargeException, Post, Req } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { RouteConfig } from '@nestjs/platform-fastify';
-import { ApiBearerAuth, ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiSecurity, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiSdkErrors } from '../../../shared/http/api-problems';
 import { BODY_LIMIT_KEY } from '../../../shared/http/body-limit';
 import { ShapeErrors } from '../../../shared/http/error-shape';
 import { FieldError, ValidationFailedError } from '../../../shared/errors';
@@ -23,21 +24,6 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   503: 'The database is unavailable (the SDK retries); see Retry-After.',
 };
 
-function ApiPosthogErrors(): MethodDecorator {
-  return applyDecorators(
-    ApiExtraModels(PosthogErrorResponse),
-    ...Object.entries(ERROR_DESCRIPTIONS).map(([status, description]) =>
-      ApiResponse({
-        status: Number(status),
-        description,
-        content: { 'application/json': { schema: { $ref: getSchemaPath(PosthogErrorResponse) } } },
-        ...(status === '429' || status === '503'
-          ? { headers: { 'Retry-After': { description: 'Seconds to wait before retrying.', required: true, schema: { type: 'integer', format: 'int32', minimum: 0, maximum: 86_400 } } } }
-          : {}),
-      }),
-    ),
-  );
-}
 
 const EVENT_SCHEMA = {
   type: 'object' as const,
@@ -130,7 +116,7 @@ function CaptureRoute(path: string, slash: boolean): MethodDecorator {
     ApiQuery({ name: '_', required: false, schema: { type: 'string', maxLength: 32 }, description: 'A cache buster (posthog-js); ignored.' }),
     ApiBody({ schema: BODY_SCHEMA, examples: { batch: { value: EXAMPLE } } }),
     ApiOkResponse({ type: PosthogSuccessResponse, description: 'Stored (or already stored).' }),
-    ApiPosthogErrors(),
+    ApiSdkErrors(PosthogErrorResponse, ERROR_DESCRIPTIONS),
   );
 }
 

@@ -1,7 +1,8 @@
 import { applyDecorators, Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { RouteConfig } from '@nestjs/platform-fastify';
-import { ApiBasicAuth, ApiBearerAuth, ApiBody, ApiExtraModels, ApiSecurity, ApiOkResponse, ApiOperation, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiBasicAuth, ApiBearerAuth, ApiBody, ApiSecurity, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiSdkErrors } from '../../../shared/http/api-problems';
 import { BODY_LIMIT_KEY } from '../../../shared/http/body-limit';
 import { ShapeErrors } from '../../../shared/http/error-shape';
 import { FieldError, ValidationFailedError } from '../../../shared/errors';
@@ -22,21 +23,6 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   503: 'The database is unavailable (the SDK retries); see Retry-After.',
 };
 
-function ApiSegmentErrors(): MethodDecorator {
-  return applyDecorators(
-    ApiExtraModels(SegmentErrorResponse),
-    ...Object.entries(ERROR_DESCRIPTIONS).map(([status, description]) =>
-      ApiResponse({
-        status: Number(status),
-        description,
-        content: { 'application/json': { schema: { $ref: getSchemaPath(SegmentErrorResponse) } } },
-        ...(status === '429' || status === '503'
-          ? { headers: { 'Retry-After': { description: 'Seconds to wait before retrying.', required: true, schema: { type: 'integer', format: 'int32', minimum: 0, maximum: 86_400 } } } }
-          : {}),
-      }),
-    ),
-  );
-}
 
 const MESSAGE_SCHEMA = {
   type: 'object' as const,
@@ -104,7 +90,7 @@ function SingleCall(type: SegmentType): MethodDecorator {
     }),
     ApiBody({ schema: MESSAGE_SCHEMA, examples: { [type]: { value: EXAMPLES[type] } } }),
     ApiOkResponse({ type: SegmentSuccessResponse, description: 'Stored (or already stored).' }),
-    ApiSegmentErrors(),
+    ApiSdkErrors(SegmentErrorResponse, ERROR_DESCRIPTIONS),
   );
 }
 
@@ -152,7 +138,7 @@ export class SegmentController {
     },
   })
   @ApiOkResponse({ type: SegmentSuccessResponse, description: 'Every message stored (or already stored).' })
-  @ApiSegmentErrors()
+  @ApiSdkErrors(SegmentErrorResponse, ERROR_DESCRIPTIONS)
   async batch(@Body() body: unknown, @Req() request: RequestWithKey) {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ValidationFailedError([{ path: 'body', message: 'must be a JSON object with a batch array' }]);
     const { batch, context } = body as Record<string, unknown>;

@@ -1,6 +1,7 @@
-import { applyDecorators, Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { CommandBus, EventBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiResponse, ApiSecurity, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiSdkErrors } from '../../../shared/http/api-problems';
 import type { RequestWithKey } from '../../../access/ports/http/api-key.guard';
 import { FieldError, ValidationFailedError } from '../../../shared/errors';
 import { ShapeErrors } from '../../../shared/http/error-shape';
@@ -24,21 +25,6 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   503: 'The database is unavailable; see Retry-After.',
 };
 
-function ApiUmamiErrors(): MethodDecorator {
-  return applyDecorators(
-    ApiExtraModels(UmamiErrorResponse),
-    ...Object.entries(ERROR_DESCRIPTIONS).map(([status, description]) =>
-      ApiResponse({
-        status: Number(status),
-        description,
-        content: { 'application/json': { schema: { $ref: getSchemaPath(UmamiErrorResponse) } } },
-        ...(status === '429' || status === '503'
-          ? { headers: { 'Retry-After': { description: 'Seconds to wait before retrying.', required: true, schema: { type: 'integer', format: 'int32', minimum: 0, maximum: 86_400 } } } }
-          : {}),
-      }),
-    ),
-  );
-}
 
 const SEND_SCHEMA = {
   type: 'object' as const,
@@ -106,7 +92,7 @@ export class UmamiController {
     },
   })
   @ApiOkResponse({ type: UmamiSendResponse, description: 'Stored (`{}`), ignored as a bot (`{"beep": "boop"}`), or a performance report accepted and not stored (`{}`).' })
-  @ApiUmamiErrors()
+  @ApiSdkErrors(UmamiErrorResponse, ERROR_DESCRIPTIONS)
   async send(@Body() body: unknown, @Req() request: RequestWithKey): Promise<UmamiSendResponse> {
     const mapped = mapUmamiSend(body);
     if (!mapped.ok) throw new ValidationFailedError(mapped.errors);
