@@ -1,4 +1,5 @@
 import { PgVisitorSalts } from '../../src/visitors/adapters/persistence/pg-visitor-salts';
+import { VisitorSaltUpkeep } from '../../src/visitors/adapters/persistence/visitor-salt-upkeep';
 import { AnonymousVisitors } from '../../src/visitors/application/anonymous-visitors';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -41,4 +42,16 @@ it('rotates at UTC midnight: a new id the next day, and the old salt deleted so 
   expect(await t.db.query(`SELECT day::text AS day FROM visitor_salts`)).toEqual([{ day: '2026-12-02' }]);
   // A process that had not asked yet gets the same id for the new day.
   expect(await new AnonymousVisitors(new PgVisitorSalts(t.db)).idOf('shop', '198.51.100.4', UA, new Date('2026-12-02T08:00:00Z'))).toBe(tomorrow);
+});
+
+it("deletes a past day's salt even when no visitor comes to replace it (the upkeep every process runs)", async () => {
+  const visitors = new AnonymousVisitors(new PgVisitorSalts(t.db));
+  await visitors.idOf('shop', '198.51.100.4', UA, new Date('2026-12-01T22:00:00Z'));
+  const upkeep = new VisitorSaltUpkeep(new PgVisitorSalts(t.db));
+  await upkeep.runOnce(new Date('2026-12-01T23:59:00Z'));
+  expect(await t.db.query(`SELECT day::text AS day FROM visitor_salts`)).toEqual([{ day: '2026-12-01' }]);
+  // The next day, nobody has visited yet: the upkeep alone deletes it.
+  await upkeep.runOnce(new Date('2026-12-02T00:04:00Z'));
+  await expect(new PgVisitorSalts(t.db).forgetBefore('2026-12-03')).resolves.toBe(0);
+  expect(await t.db.query(`SELECT day::text AS day FROM visitor_salts`)).toEqual([]);
 });

@@ -6,4 +6,6 @@
 export abstract class VisitorSalts {
   /** The salt of `day` (YYYY-MM-DD, UTC), created by the first process that asks; days before it are deleted. */
   abstract saltOf(day: string): Promise<Buffer>;
+  /** Deletes the salts of the days before `day` (those days are over); how many were deleted. */
+  abstract forgetBefore(day: string): Promise<number>;
 }

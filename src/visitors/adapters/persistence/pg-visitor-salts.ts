@@ -19,10 +19,15 @@ export class PgVisitorSalts extends VisitorSalts {
     const existing = await this.read(day);
     if (existing) return existing;
     await this.db.query('INSERT INTO visitor_salts (day, salt) VALUES ($1, $2) ON CONFLICT (day) DO NOTHING', [day, randomBytes(32)]);
-    await this.db.query('DELETE FROM visitor_salts WHERE day < $1', [day]);
+    await this.forgetBefore(day);
     const salt = await this.read(day);
     if (!salt) throw new Error(`visitor salt of ${day} missing right after it was written`);
     return salt;
+  }
+
+  async forgetBefore(day: string): Promise<number> {
+    const [, deleted]: [unknown, number] = await this.db.query('DELETE FROM visitor_salts WHERE day < $1', [day]);
+    return deleted;
   }
 
   private async read(day: string): Promise<Buffer | null> {
