@@ -1,11 +1,10 @@
-import { createServer, IncomingMessage, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { CommandBus } from '@nestjs/cqrs';
 import { PostHog } from 'posthog-node';
 import { KEY_CACHE_MS } from '../../src/access/application/api-key-authenticator';
 import { CreateApiKeyCommand } from '../../src/access/application/manage-api-keys';
 import { posthogEventId } from '../../src/posthog/application/posthog-events';
+import { FlakyProxy } from '../support/flaky-proxy';
 import { startTestApp, TestApp } from '../support/test-app';
 
 /**
@@ -22,19 +21,9 @@ let writeKeyId: string;
 let ingestSecret: string;
 let ingestKeyId: string;
 let readSecret: string;
-let proxy: Server;
-let proxyUrl: string;
-const attempts: Array<{ path: string; status: number; encoding: string | undefined; type: string | undefined; agent: string | undefined }> = [];
-let failNext = 0;
+let proxy: FlakyProxy<{ encoding: string | undefined; type: string | undefined; agent: string | undefined }>;
 let openAnswer: { status: number; body: unknown };
 let openRows: unknown[];
-
-const readBody = (req: IncomingMessage) =>
-  new Promise<Buffer>((resolve) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-  });
 
 type Row = { id: string; user_id: string; action: string; occurred_at: Date; site_id: string | null; path: string | null; metadata: Record<string, unknown> };
 async function rows(): Promise<Row[]> {
@@ -57,35 +46,15 @@ beforeAll(async () => {
   ingestSecret = ingest.secret;
   ingestKeyId = ingest.key.id;
   await new Promise((r) => setTimeout(r, KEY_CACHE_MS + 200)); // the open mode's cached answer ends
-  // The proxy, as the SDK's host: forwards each request byte for byte to the app; while
-  // failNext > 0 it then throws the answer away and says 503 instead.
-  proxy = createServer(async (req, res) => {
-    const body = await readBody(req);
-    const record = { path: req.url ?? '', encoding: req.headers['content-encoding'] as string | undefined, type: req.headers['content-type'], agent: req.headers['user-agent'], status: 0 };
-    attempts.push(record);
-    let call = t.http().post(req.url ?? '/');
-    for (const name of ['authorization', 'content-type', 'content-encoding', 'user-agent']) if (req.headers[name]) call = call.set(name, String(req.headers[name]));
-    const answer = await call.serialize((raw: unknown) => raw as string).send(body);
-    record.status = answer.status;
-    if (failNext > 0) {
-      // The service stored the batch, but the answer is lost: the SDK must retry and nothing may be stored twice.
-      failNext--;
-      record.status = 503;
-      res.writeHead(503, { 'content-type': 'application/json' }).end('{"type":"server_error","code":"injected","detail":"injected","attr":null}');
-      return;
-    }
-    res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
-  });
-  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-  proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  proxy = await new FlakyProxy(t, { status: 503, contentType: 'application/json', body: '{"type":"server_error","code":"injected","detail":"injected","attr":null}', when: 'after-storing' }, (req) => ({ encoding: req.headers['content-encoding'] as string | undefined, type: req.headers['content-type'], agent: req.headers['user-agent'] })).start();
 });
 beforeEach(async () => {
   await t.db.query('TRUNCATE events, event_ids');
-  attempts.length = 0;
-  failNext = 0;
+  proxy.attempts.length = 0;
+  proxy.failNext = 0;
 });
 afterAll(async () => {
-  await new Promise((r) => proxy.close(r));
+  await proxy.close();
   await t.db.query('TRUNCATE api_keys');
   await t.reset();
   await t.close();
@@ -97,7 +66,7 @@ describe('the real posthog-node SDK', () => {
 
   it('sends events (gzip); the first attempt fails after the service stored it, the retry stores each event exactly once with user, action, time, site, path and metadata', async () => {
     // The quick-start, with the host and key changed (and a short retry delay for the test).
-    const client = new PostHog(ingestSecret, { host: proxyUrl, flushAt: 100, flushInterval: 0, fetchRetryDelay: 50 });
+    const client = new PostHog(ingestSecret, { host: proxy.url, flushAt: 100, flushInterval: 0, fetchRetryDelay: 50 });
     const errors: unknown[] = [];
     client.on('error', (e) => errors.push(e));
     client.capture({ distinctId: 'user-42', event: 'order completed', properties: { revenue: 42.5, currency: 'EUR', $current_url: 'https://shop.example/checkout?step=2' }, timestamp: at(1) });
@@ -107,16 +76,16 @@ describe('the real posthog-node SDK', () => {
     client.alias({ distinctId: 'user-42', alias: 'anon-7' });
     client.capture({ distinctId: 'user-42', event: '$screen', properties: { $screen_name: 'Home', $pathname: '/home' }, timestamp: at(6) });
     client.captureException(new TypeError('cart is undefined'), 'user-42', { area: 'checkout' });
-    failNext = 1;
+    proxy.failNext = 1;
     await client.shutdown(30_000);
     expect(errors).toEqual([]);
     // The SDK posted gzip to /batch/, got 503 (the batch was stored), retried and got 200.
-    expect(attempts.map((a) => [a.path, a.status, a.encoding])).toEqual([
+    expect(proxy.attempts.map((a) => [a.path, a.status, a.encoding])).toEqual([
       ['/batch/', 503, 'gzip'],
       ['/batch/', 200, 'gzip'],
     ]);
     // isbot flags this user agent; these routes must not filter it.
-    expect(attempts[0].agent).toMatch(/^posthog-node\//);
+    expect(proxy.attempts[0].agent).toMatch(/^posthog-node\//);
     const stored = await rows();
     expect(stored).toHaveLength(7);
     const byAction = Object.fromEntries(stored.map((r) => [r.action, r]));
@@ -141,13 +110,13 @@ describe('the real posthog-node SDK', () => {
   });
 
   it('sends plain JSON when compression is off, with a secret key and the site as a property', async () => {
-    const client = new PostHog(writeSecret, { host: proxyUrl, flushAt: 100, flushInterval: 0, fetchRetryDelay: 50, disableCompression: true });
+    const client = new PostHog(writeSecret, { host: proxy.url, flushAt: 100, flushInterval: 0, fetchRetryDelay: 50, disableCompression: true });
     const errors: unknown[] = [];
     client.on('error', (e) => errors.push(e));
     client.capture({ distinctId: 7, event: 'signed up', properties: { site_id: 'blog', plan: 'free' }, timestamp: at(1), uuid: '0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10' } as never);
     await client.shutdown(30_000);
     expect(errors).toEqual([]);
-    expect(attempts.map((a) => [a.path, a.status, a.encoding, a.type])).toEqual([['/batch/', 200, undefined, 'application/json']]);
+    expect(proxy.attempts.map((a) => [a.path, a.status, a.encoding, a.type])).toEqual([['/batch/', 200, undefined, 'application/json']]);
     const [row] = await rows();
     expect(row).toMatchObject({ id: posthogEventId(writeKeyId, 'blog', '0195f3c2-6b1e-7cc0-9a51-3f0d6f1f6a10'), user_id: '7', action: 'signed up', site_id: 'blog', path: null });
     expect(row.metadata).toMatchObject({ plan: 'free' });

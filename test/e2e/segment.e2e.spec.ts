@@ -1,10 +1,9 @@
-import { createServer, IncomingMessage, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
 import { CommandBus } from '@nestjs/cqrs';
 import { Analytics } from '@segment/analytics-node';
 import { KEY_CACHE_MS } from '../../src/access/application/api-key-authenticator';
 import { CreateApiKeyCommand } from '../../src/access/application/manage-api-keys';
 import { segmentEventId } from '../../src/segment/application/segment-messages';
+import { FlakyProxy } from '../support/flaky-proxy';
 import { startTestApp, TestApp } from '../support/test-app';
 
 /**
@@ -19,20 +18,11 @@ let writeSecret: string;
 let ingestSecret: string;
 let ingestKeyId: string;
 let readSecret: string;
-let proxy: Server;
-let proxyUrl: string;
-const attempts: Array<{ path: string; status: number; retry: string | undefined; authorization: string | undefined }> = [];
-let failNext = 0;
+let proxy: FlakyProxy<{ retry: string | undefined; authorization: string | undefined }>;
 let openAnswer: { status: number; body: unknown };
 let openRows: unknown[];
 
 const basic = (key: string) => `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
-const readBody = (req: IncomingMessage) =>
-  new Promise<string>((resolve) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-  });
 
 async function rows() {
   return t.db.query(`SELECT user_id, action, occurred_at, site_id, path, metadata FROM events ORDER BY occurred_at, action`);
@@ -52,33 +42,15 @@ beforeAll(async () => {
   ingestSecret = ingest.secret;
   ingestKeyId = ingest.key.id;
   await new Promise((r) => setTimeout(r, KEY_CACHE_MS + 200)); // the open mode's cached answer ends
-  // The proxy: answers 500 while failNext > 0, else forwards to the app (supertest), as the SDK's host.
-  proxy = createServer(async (req, res) => {
-    const body = await readBody(req);
-    const record = { path: req.url ?? '', retry: req.headers['x-retry-count'] as string | undefined, authorization: req.headers.authorization, status: 500 };
-    attempts.push(record);
-    let call = t.http().post(req.url ?? '/');
-    for (const name of ['authorization', 'content-type', 'user-agent']) if (req.headers[name]) call = call.set(name, String(req.headers[name]));
-    const answer = await call.send(body);
-    record.status = answer.status;
-    if (failNext > 0) {
-      // The app stored the batch, but the answer is lost: the SDK must retry and nothing may be stored twice.
-      failNext--;
-      record.status = 500;
-      res.writeHead(500, { 'content-type': 'application/json' }).end('{"success":false,"message":"injected"}');
-      return;
-    }
-    res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
-  });
-  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-  proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  proxy = await new FlakyProxy(t, { status: 500, contentType: 'application/json', body: '{"success":false,"message":"injected"}', when: 'after-storing' }, (req) => ({ retry: req.headers['x-retry-count'] as string | undefined, authorization: req.headers.authorization })).start();
 });
 beforeEach(async () => {
   await t.db.query('TRUNCATE events, event_ids');
-  attempts.length = 0;
+  proxy.attempts.length = 0;
+  proxy.failNext = 0;
 });
 afterAll(async () => {
-  await new Promise((r) => proxy.close(r));
+  await proxy.close();
   await t.db.query('TRUNCATE api_keys');
   await t.reset();
   await t.close();
@@ -86,7 +58,7 @@ afterAll(async () => {
 
 describe('the real analytics-node SDK', () => {
   it('sends every message type; the first attempt fails, the retry stores each event exactly once with user, action, time, site, path and metadata', async () => {
-    const analytics = new Analytics({ writeKey: ingestSecret, host: proxyUrl, path: '/v1/batch', flushAt: 100, flushInterval: 60_000, maxRetries: 3 });
+    const analytics = new Analytics({ writeKey: ingestSecret, host: proxy.url, path: '/v1/batch', flushAt: 100, flushInterval: 60_000, maxRetries: 3 });
     const errors: unknown[] = [];
     analytics.on('error', (e) => errors.push(e));
     const at = (s: number) => new Date(Date.now() - 60_000 + s * 1000);
@@ -96,15 +68,15 @@ describe('the real analytics-node SDK', () => {
     analytics.screen({ userId: 'user-42', name: 'Home', properties: { tab: 'feed' }, timestamp: at(4) });
     analytics.group({ userId: 'user-42', groupId: 'acme', traits: { employees: 50 }, timestamp: at(5) });
     analytics.alias({ userId: 'user-42', previousId: 'anon-7', timestamp: at(6) });
-    failNext = 1;
+    proxy.failNext = 1;
     await analytics.closeAndFlush({ timeout: 30_000 });
     expect(errors).toEqual([]);
     // The SDK posted to /v1/batch with Basic auth, failed once (500), retried and got 200.
-    expect(attempts.map((a) => [a.path, a.status, a.retry])).toEqual([
+    expect(proxy.attempts.map((a) => [a.path, a.status, a.retry])).toEqual([
       ['/v1/batch', 500, undefined],
       ['/v1/batch', 200, '1'],
     ]);
-    expect(attempts[0].authorization).toBe(basic(ingestSecret));
+    expect(proxy.attempts[0].authorization).toBe(basic(ingestSecret));
     const stored = await rows();
     expect(stored).toHaveLength(6);
     const near = (d: Date, s: number) => Math.abs(new Date(d).getTime() - at(s).getTime()) < 30_000;

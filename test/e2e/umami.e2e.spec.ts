@@ -1,11 +1,10 @@
-import { createServer, IncomingMessage, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
 import { CommandBus } from '@nestjs/cqrs';
 import { Umami } from '@umami/node';
 import { KEY_CACHE_MS } from '../../src/access/application/api-key-authenticator';
 import { CreateApiKeyCommand } from '../../src/access/application/manage-api-keys';
 import { Telemetry } from '../../src/observability/telemetry';
 import { AnonymousVisitors } from '../../src/visitors/application/anonymous-visitors';
+import { FlakyProxy } from '../support/flaky-proxy';
 import { startTestApp, TestApp } from '../support/test-app';
 
 /**
@@ -22,19 +21,9 @@ const HEADLESS = CHROME.replace('Chrome/', 'HeadlessChrome/');
 let t: TestApp;
 let writeSecret: string;
 let ingestSecret: string;
-let proxy: Server;
-let proxyUrl: string;
-const attempts: Array<{ path: string; status: number; userAgent: string | undefined }> = [];
-let failNext = 0;
+let proxy: FlakyProxy<{ userAgent: string | undefined }>;
 let openAnswer: { status: number; body: unknown };
 let openRows: unknown[];
-
-const readBody = (req: IncomingMessage) =>
-  new Promise<string>((resolve) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-  });
 
 type Row = { id: string; user_id: string; action: string; occurred_at: Date; site_id: string; path: string | null; metadata: Record<string, unknown> };
 async function rows(): Promise<Row[]> {
@@ -61,32 +50,15 @@ beforeAll(async () => {
   ingestSecret = (await bus.execute(new CreateApiKeyCommand('shop web', 'ingest', { siteId: 'shop', origins: [SHOP] }))).secret;
   await bus.execute(new CreateApiKeyCommand('blog web', 'ingest', { siteId: 'blog', origins: ['https://blog.example'] }));
   await new Promise((r) => setTimeout(r, KEY_CACHE_MS + 200)); // the open mode's cached answer ends
-  // The proxy: the SDK's host. While failNext > 0 it answers 503 itself (a load balancer with
-  // no healthy backend: nothing reaches the service), else it forwards to the app.
-  proxy = createServer(async (req, res) => {
-    const body = await readBody(req);
-    const record = { path: req.url ?? '', userAgent: req.headers['user-agent'], status: 503 };
-    attempts.push(record);
-    if (failNext > 0) {
-      failNext--;
-      res.writeHead(503, { 'content-type': 'text/plain' }).end('no healthy upstream');
-      return;
-    }
-    let call = t.http().post(req.url ?? '/');
-    for (const name of ['content-type', 'user-agent', 'origin', 'authorization', 'x-api-key']) if (req.headers[name]) call = call.set(name, String(req.headers[name]));
-    const answer = await call.send(body);
-    record.status = answer.status;
-    res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
-  });
-  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-  proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  proxy = await new FlakyProxy(t, { status: 503, contentType: 'text/plain', body: 'no healthy upstream', when: 'before-service' }, (req) => ({ userAgent: req.headers['user-agent'] })).start();
 });
 beforeEach(async () => {
   await t.db.query('TRUNCATE events, event_ids');
-  attempts.length = 0;
+  proxy.attempts.length = 0;
+  proxy.failNext = 0;
 });
 afterAll(async () => {
-  await new Promise((r) => proxy?.close(r));
+  await proxy?.close();
   await t.db.query('TRUNCATE api_keys');
   await t.reset();
   await t.close();
@@ -94,14 +66,14 @@ afterAll(async () => {
 
 describe('the real @umami/node SDK (host and website id changed only)', () => {
   it('never retries: a failed send is reported to the caller, whose own retry stores the event exactly once; every event with the right user, action, time, site, path and metadata', async () => {
-    const umami = new Umami({ websiteId: 'shop', hostUrl: proxyUrl });
+    const umami = new Umami({ websiteId: 'shop', hostUrl: proxy.url });
     const before = Date.now();
 
-    failNext = 1;
+    proxy.failNext = 1;
     const failed = await umami.track({ url: '/home', referrer: 'https://news.example/', title: 'Home' });
     expect(failed.status).toBe(503);
     // @umami/node sent once and gave the caller the failed answer: it has no retry of its own.
-    expect(attempts.map((a) => [a.path, a.status])).toEqual([['/api/send', 503]]);
+    expect(proxy.attempts.map((a) => [a.path, a.status])).toEqual([['/api/send', 503]]);
     expect(await rows()).toEqual([]);
 
     const retried = await umami.track({ url: '/home', referrer: 'https://news.example/', title: 'Home' });
@@ -112,7 +84,7 @@ describe('the real @umami/node SDK (host and website id changed only)', () => {
     expect((await umami.identify({ plan: 'pro', company: 'Acme' })).status).toBe(200);
     const after = Date.now();
 
-    const userAgent = attempts[1].userAgent!;
+    const userAgent = proxy.attempts[1].userAgent!;
     expect(userAgent).toMatch(/^Mozilla\/5\.0 Umami\//);
     const stored = await rows();
     expect(stored.map((r) => [r.action, r.site_id, r.path, r.metadata])).toEqual([
@@ -133,7 +105,7 @@ describe('the real @umami/node SDK (host and website id changed only)', () => {
   });
 
   it('keeps a server SDK whose user agent isbot flags (no Origin: not browser traffic), and takes payload.timestamp as the time', async () => {
-    const umami = new Umami({ websiteId: 'shop', hostUrl: proxyUrl, userAgent: 'python-requests/2.31.0' });
+    const umami = new Umami({ websiteId: 'shop', hostUrl: proxy.url, userAgent: 'python-requests/2.31.0' });
     const at = Math.floor(Date.now() / 1000) - 3600;
     expect((await umami.track({ url: '/import', name: 'imported', timestamp: at, id: 'user-7' } as never)).status).toBe(200);
     const [row] = await rows();

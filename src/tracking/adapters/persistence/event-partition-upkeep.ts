@@ -1,4 +1,5 @@
 import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { PeriodicTask } from '../../../shared/periodic-task';
 import { EventRetention } from '../../application/event-retention';
 import { EventPartitions } from './event-partitions';
 
@@ -19,8 +20,11 @@ const DROP_MARGIN_MS = 86_400_000;
  */
 export class EventPartitionUpkeep implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('EventPartitions');
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private readonly task = new PeriodicTask(
+    UPKEEP_EVERY_MS,
+    (now) => this.upkeep(now),
+    (error) => this.logger.error(`partition upkeep failed: ${error.message}`),
+  );
 
   constructor(
     private readonly partitions: EventPartitions,
@@ -29,21 +33,16 @@ export class EventPartitionUpkeep implements OnApplicationBootstrap, OnApplicati
 
   async onApplicationBootstrap(): Promise<void> {
     await this.runOnce();
-    this.timer = setInterval(() => void this.runOnce(), UPKEEP_EVERY_MS);
-    this.timer.unref();
+    this.task.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    await this.task.stop();
   }
 
   /** One pass; failures are logged and retried at the next pass. */
   runOnce(now: Date = new Date()): Promise<void> {
-    this.running ??= this.upkeep(now)
-      .catch((error: Error) => this.logger.error(`partition upkeep failed: ${error.message}`))
-      .finally(() => (this.running = undefined));
-    return this.running;
+    return this.task.runOnce(now);
   }
 
   private async upkeep(now: Date): Promise<void> {

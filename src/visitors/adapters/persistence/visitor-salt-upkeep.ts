@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { PeriodicTask } from '../../../shared/periodic-task';
 import { utcDay } from '../../domain/anonymous-visitor';
 import { VisitorSalts } from '../../domain/visitor-salts';
 
@@ -13,29 +14,28 @@ const UPKEEP_EVERY_MS = 5 * 60 * 1000;
 @Injectable()
 export class VisitorSaltUpkeep implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('VisitorSalts');
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private readonly task = new PeriodicTask(
+    UPKEEP_EVERY_MS,
+    async (now) => {
+      const deleted = await this.salts.forgetBefore(utcDay(now));
+      if (deleted > 0) this.logger.log(`deleted ${deleted} past day(s)' visitor salt`);
+    },
+    (error) => this.logger.error(`visitor salt upkeep failed: ${error.message}`),
+  );
 
   constructor(private readonly salts: VisitorSalts) {}
 
   onApplicationBootstrap(): void {
     void this.runOnce();
-    this.timer = setInterval(() => void this.runOnce(), UPKEEP_EVERY_MS);
-    this.timer.unref();
+    this.task.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    await this.task.stop();
   }
 
   /** One pass; a failure is logged and the next pass tries again. */
   runOnce(now: Date = new Date()): Promise<void> {
-    this.running ??= this.salts
-      .forgetBefore(utcDay(now))
-      .then((deleted) => void (deleted > 0 && this.logger.log(`deleted ${deleted} past day(s)' visitor salt`)))
-      .catch((error: Error) => this.logger.error(`visitor salt upkeep failed: ${error.message}`))
-      .finally(() => (this.running = undefined));
-    return this.running;
+    return this.task.runOnce(now);
   }
 }
